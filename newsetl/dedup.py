@@ -1,0 +1,66 @@
+"""Dedup: decide for each valid article whether it is new, changed, unchanged or a duplicate.
+
+The ledger starts from what the warehouse holds and learns what this run keeps, so the
+outcome does not depend on how inputs were cut into batches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pyarrow as pa
+
+NEW, UPDATED, UNCHANGED, DUPLICATE = "new", "updated", "unchanged", "duplicate"
+
+
+@dataclass
+class Ledger:
+    landed: dict[str, str] = field(default_factory=dict)  # article_id -> sha in the warehouse
+    landed_shas: dict[str, str] = field(default_factory=dict)  # sha -> article_id in the warehouse
+    kept_ids: dict[str, str] = field(default_factory=dict)  # article_id -> source_uri, this run
+    kept_shas: dict[str, str] = field(default_factory=dict)  # sha -> source_uri, this run
+
+    @classmethod
+    def from_warehouse(cls, ids_and_shas: pa.Table) -> Ledger:
+        ids = ids_and_shas.column("article_id").to_pylist()
+        shas = ids_and_shas.column("content_sha256").to_pylist()
+        return cls(landed=dict(zip(ids, shas, strict=True)), landed_shas=dict(zip(shas, ids, strict=True)))
+
+
+@dataclass
+class Classified:
+    to_write: pd.DataFrame  # new and updated rows
+    outcomes: dict[str, int]  # NEW/UPDATED/UNCHANGED/DUPLICATE -> count
+    duplicates: list[tuple[str, str]]  # (source_uri, why)
+
+
+def classify(articles: pd.DataFrame, ledger: Ledger) -> Classified:
+    """Classify valid articles in input order; records what it keeps in ``ledger``."""
+    outcomes = dict.fromkeys((NEW, UPDATED, UNCHANGED, DUPLICATE), 0)
+    duplicates: list[tuple[str, str]] = []
+    keep: list[int] = []
+    for i, (aid, sha, src) in enumerate(
+        zip(articles["article_id"], articles["content_sha256"], articles["source_uri"], strict=True)
+    ):
+        if aid in ledger.kept_ids:
+            why = f"same article id as {ledger.kept_ids[aid]}"
+        elif sha in ledger.kept_shas:
+            why = f"same text as {ledger.kept_shas[sha]}"
+        elif sha in ledger.landed_shas and ledger.landed_shas[sha] != aid:
+            why = f"same text as article {ledger.landed_shas[sha]} already in the warehouse"
+        else:
+            why = None
+        if why is not None:
+            outcomes[DUPLICATE] += 1
+            duplicates.append((src, why))
+            continue
+        ledger.kept_ids[aid] = src
+        ledger.kept_shas[sha] = src
+        previous = ledger.landed.get(aid)
+        if previous == sha:
+            outcomes[UNCHANGED] += 1
+        else:
+            outcomes[NEW if previous is None else UPDATED] += 1
+            keep.append(i)
+    return Classified(articles.iloc[keep].reset_index(drop=True), outcomes, duplicates)

@@ -1,0 +1,169 @@
+"""The run, as plain functions the Prefect flow calls in order:
+
+    start_run -> plan_batches -> (extract_batch -> stage_batch)* -> commit_run
+
+Every input ends as exactly one of: an article (new, updated or unchanged), a duplicate,
+or a quarantine row; ``RunCounts`` keeps that sum and the runs table checks it.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from newsetl import __version__, catalog, warehouse
+from newsetl.dedup import DUPLICATE, NEW, UNCHANGED, UPDATED, Ledger, classify
+from newsetl.extract import BatchOutput
+from newsetl.inputs import RawInput, discover
+from newsetl.settings import Settings
+from newsetl.validate import validate_records
+from schemas import TABLES, arrow_schema
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunCounts:
+    inputs_seen: int = 0
+    articles_new: int = 0
+    articles_updated: int = 0
+    articles_unchanged: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+
+    @property
+    def articles(self) -> int:
+        return self.articles_new + self.articles_updated + self.articles_unchanged
+
+    def as_dict(self) -> dict[str, int]:
+        return {**asdict(self), "articles": self.articles}
+
+
+@dataclass
+class Run:
+    run_id: str
+    root: Path
+    source: str
+    started_at: datetime
+    ledger: Ledger
+    counts: RunCounts = field(default_factory=RunCounts)
+    parts: int = 0
+
+
+def new_run_id(now: datetime) -> str:
+    # Sortable by time, unique across concurrent starts.
+    return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+
+
+def start_run(raw_dir: Path, warehouse_dir: Path) -> Run:
+    """Prepare the warehouse for a run. Call while holding ``warehouse.exclusive``."""
+    root = Path(warehouse_dir).resolve()
+    warehouse.ensure_tables(root)
+    warehouse.drop_staging(root)  # leftovers of a crashed run are never committed
+    now = datetime.now(UTC)
+    ledger = Ledger.from_warehouse(warehouse.read_table(root, "articles", ["article_id", "content_sha256"]))
+    return Run(run_id=new_run_id(now), root=root, source=str(raw_dir), started_at=now, ledger=ledger)
+
+
+def _chunks(items: Iterator[RawInput], size: int) -> Iterator[list[RawInput]]:
+    while chunk := list(islice(items, size)):
+        yield chunk
+
+
+def plan_batches(raw_dir: Path, settings: Settings) -> list[list[RawInput]]:
+    raw_dir = Path(raw_dir)
+    if not raw_dir.is_dir():
+        raise FileNotFoundError(f"raw directory not found: {raw_dir}")
+    return list(_chunks(discover(raw_dir, settings.ignore_globs), settings.batch_size))
+
+
+def stage_batch(run: Run, batch: list[RawInput], output: BatchOutput) -> dict[str, int]:
+    """Validate, dedup and stage one extracted batch; returns the batch's outcome counts."""
+    checked = validate_records("articles", output.articles, run.run_id)
+    quarantine = output.quarantine + checked.quarantine
+    classified = classify(checked.valid, run.ledger)
+    for source_uri, why in classified.duplicates:
+        log.info("duplicate skipped: %s (%s)", source_uri, why)
+    part = run.parts
+    run.parts += 1
+    warehouse.stage(run.root, run.run_id, "articles", classified.to_write, part)
+    q_checked = validate_records("quarantine", quarantine, run.run_id)
+    if q_checked.quarantine:  # a quarantine row that breaks its own contract is a bug
+        raise ValueError(f"invalid quarantine rows: {q_checked.quarantine[:1]}")
+    warehouse.stage(run.root, run.run_id, "quarantine", q_checked.valid, part)
+
+    outcomes = classified.outcomes
+    c = run.counts
+    c.inputs_seen += len(batch)
+    c.articles_new += outcomes[NEW]
+    c.articles_updated += outcomes[UPDATED]
+    c.articles_unchanged += outcomes[UNCHANGED]
+    c.duplicates += outcomes[DUPLICATE]
+    c.quarantined += len(quarantine)
+    if c.articles + c.duplicates + c.quarantined != c.inputs_seen:
+        raise AssertionError(f"run counts do not add up: {c.as_dict()}")
+    return {**outcomes, "quarantined": len(quarantine), "inputs": len(batch)}
+
+
+def _snapshots(root: Path) -> dict[str, catalog.TableSnapshot]:
+    return {
+        name: catalog.TableSnapshot(warehouse.live_files(root, name), arrow_schema(t.model))
+        for name, t in TABLES.items()
+    }
+
+
+def run_row(run: Run, status: str, finished_at: datetime) -> dict[str, Any]:
+    return {
+        "run_id": run.run_id,
+        "started_at": run.started_at,
+        "finished_at": finished_at,
+        "status": status,
+        "source": run.source,
+        **run.counts.as_dict(),
+        "newsetl_version": __version__,
+    }
+
+
+def commit_run(run: Run) -> dict[str, Any]:
+    """Land the staged rows (one Delta commit per table), record the run, then swap in
+    a catalog that shows it. Until the swap, catalog readers see the previous run."""
+    staged = warehouse.staged(run.root, run.run_id, "articles")
+    if staged is not None:
+        # Only a changed text rewrites a row: re-running on the same inputs changes nothing.
+        warehouse.merge(run.root, "articles", staged, run.run_id, update_if="t.content_sha256 != s.content_sha256")
+    staged = warehouse.staged(run.root, run.run_id, "quarantine")
+    if staged is not None:
+        # The same problem seen again keeps its first row.
+        warehouse.merge(run.root, "quarantine", staged, run.run_id, update_if=None)
+    row = record_run(run, "success")
+    catalog.refresh(run.root, _snapshots(run.root))
+    warehouse.drop_staging(run.root, run.run_id)
+    return row
+
+
+def record_run(run: Run, status: str) -> dict[str, Any]:
+    row = run_row(run, status, datetime.now(UTC))
+    checked = validate_records("runs", [row], run.run_id)
+    if checked.quarantine:
+        raise ValueError(f"run row breaks its contract: {checked.quarantine[0]['reason']}")
+    # A merge, not an append: a retried commit records the run once, and a run whose
+    # commit fails after this point is marked failed rather than left as a success.
+    warehouse.merge(
+        run.root, "runs", warehouse.to_arrow("runs", checked.valid), run.run_id, update_if="t.status != s.status"
+    )
+    return row
+
+
+def fail_run(run: Run) -> None:
+    """Record a failed run (its counts cover the batches it finished) and clean up.
+    The catalog is left as it was, so readers keep seeing the last complete run."""
+    try:
+        record_run(run, "failed")
+    finally:
+        warehouse.drop_staging(run.root, run.run_id)

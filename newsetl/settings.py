@@ -1,0 +1,67 @@
+"""One typed settings object for the whole pipeline.
+
+Every field can be set from the environment as ``NEWSETL_<FIELD>`` (for example
+``NEWSETL_BATCH_SIZE=100``); CLI options and flow parameters override it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NEWSETL_", extra="ignore")
+
+    raw_dir: Path = Path("raw")
+    warehouse_dir: Path = Path("warehouse")
+    # Files under raw_dir that are documentation, not pages: not counted as inputs.
+    ignore_globs: tuple[str, ...] = ("LICENSE*", "README*", "SOURCE*", "*.md", "*.yaml", "*.yml", ".*")
+
+    # Documents per Prefect task. See README "Batch size" and docs/decisions.md.
+    batch_size: int = Field(50, ge=1, le=10_000)
+
+    # Input limits: a file larger than this on disk, or a gzip that unpacks past the
+    # second cap, is quarantined instead of read.
+    max_file_bytes: int = Field(10 * 1024 * 1024, ge=1024)
+    max_decompressed_bytes: int = Field(20 * 1024 * 1024, ge=1024)
+
+    # Below this many words the primary HTML extractor's output triggers the fallback.
+    html_fallback_below_words: int = Field(100, ge=0)
+
+    # How long a run waits for another run on the same warehouse before giving up.
+    lock_wait_seconds: float = Field(0.0, ge=0)
+
+    task_retries: int = Field(2, ge=0)
+    task_retry_delay_seconds: float = Field(2.0, ge=0)
+
+    # --- fetch ---
+    # Sent with every request; names the crawler and how to reach its operator.
+    # The first token ("newsetl") is the robots.txt product token.
+    # Deployments set NEWSETL_USER_AGENT with a real contact address.
+    user_agent: str = "newsetl/0.1 (+mailto:newsetl-operator@example.org; batch news ETL)"
+    fetch_timeout_connect: float = Field(10.0, gt=0)
+    fetch_timeout_read: float = Field(30.0, gt=0)
+    # Whole-response deadline per try (a server dribbling bytes is cut off).
+    fetch_timeout_total: float = Field(120.0, gt=0)
+    # Body bytes on the wire, and bytes after Content-Encoding (a gzip bomb stops here).
+    fetch_max_bytes: int = Field(5 * 1024 * 1024, ge=1024)
+    fetch_max_decompressed_bytes: int = Field(10 * 1024 * 1024, ge=1024)
+    fetch_max_redirects: int = Field(5, ge=0, le=30)
+    # Retries after the first try (timeouts, connection errors, 5xx, 429).
+    fetch_retries: int = Field(3, ge=0, le=10)
+    # Backoff before retry n is about base * 2**(n-1) seconds, with jitter.
+    fetch_backoff_base: float = Field(1.0, ge=0)
+    # Longest wait a server may ask for (Retry-After, Crawl-delay) and longest backoff;
+    # a Retry-After above it ends the URL as rate_limited instead of waiting.
+    fetch_max_retry_after: float = Field(120.0, ge=0)
+    fetch_per_host_concurrency: int = Field(2, ge=1)
+    # Minimum seconds between the starts of two requests to the same host.
+    fetch_per_host_delay: float = Field(1.0, ge=0)
+    fetch_concurrency: int = Field(8, ge=1, le=256)
+    # Off: hosts resolving to loopback/private/link-local addresses are refused.
+    fetch_allow_private_hosts: bool = False
+    # Most page links taken from one feed or sitemap (sitemap indexes included).
+    fetch_max_links_per_feed: int = Field(1000, ge=1)

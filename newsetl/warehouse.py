@@ -1,0 +1,146 @@
+"""Land stage: the Delta Lake tables under ``warehouse/<table>/``.
+
+Each table is a Delta table (ACID commits, time travel) whose data files are plain
+Parquet. A run stages its rows as Parquet under ``warehouse/_staging/<run_id>/`` and
+commits each table once at the end, merging on the primary key, so a re-run on the same
+inputs changes no row and a crash before the commit leaves the tables as they were.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+from deltalake import CommitProperties, DeltaTable
+
+from schemas import TABLES, arrow_schema
+
+STAGING = "_staging"
+LOCK_FILE = ".lock"
+
+
+class WarehouseBusy(RuntimeError):
+    """Another run holds the warehouse lock."""
+
+
+def table_path(root: Path, table: str) -> Path:
+    return Path(root) / table
+
+
+def ensure_tables(root: Path, tables: tuple[str, ...] = tuple(TABLES)) -> None:
+    """Create every missing table, empty, with the schema its contract implies."""
+    Path(root).mkdir(parents=True, exist_ok=True)
+    for name in tables:
+        path = table_path(root, name)
+        if not DeltaTable.is_deltatable(str(path)):
+            DeltaTable.create(str(path), arrow_schema(TABLES[name].model), mode="ignore", name=name)
+
+
+def read_table(root: Path, table: str, columns: list[str] | None = None) -> pa.Table:
+    return DeltaTable(str(table_path(root, table))).to_pyarrow_dataset().to_table(columns=columns)
+
+
+def live_files(root: Path, table: str) -> list[str]:
+    """Absolute paths of the Parquet files that make up the table's current version."""
+    return [uri.removeprefix("file://") for uri in DeltaTable(str(table_path(root, table))).file_uris()]
+
+
+def table_version(root: Path, table: str) -> int:
+    return DeltaTable(str(table_path(root, table))).version()
+
+
+# --- staging -------------------------------------------------------------------------
+
+
+def staging_dir(root: Path, run_id: str) -> Path:
+    return Path(root) / STAGING / run_id
+
+
+def stage(root: Path, run_id: str, table: str, frame: pd.DataFrame, part: int) -> int:
+    """Write one batch of validated rows for ``table``; returns the rows written."""
+    if frame.empty:
+        return 0
+    data = to_arrow(table, frame)
+    out = staging_dir(root, run_id) / table
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / f".part-{part:06d}.parquet.tmp"
+    pq.write_table(data, tmp)
+    os.replace(tmp, out / f"part-{part:06d}.parquet")  # a half-written part is never read
+    return data.num_rows
+
+
+def staged(root: Path, run_id: str, table: str) -> ds.Dataset | None:
+    path = staging_dir(root, run_id) / table
+    files = sorted(str(p) for p in path.glob("part-*.parquet")) if path.is_dir() else []
+    if not files:
+        return None
+    return ds.dataset(files, schema=arrow_schema(TABLES[table].model), format="parquet")
+
+
+def drop_staging(root: Path, run_id: str | None = None) -> None:
+    """Remove one run's staging area, or (run_id None) every leftover of crashed runs."""
+    target = staging_dir(root, run_id) if run_id else Path(root) / STAGING
+    shutil.rmtree(target, ignore_errors=True)
+
+
+# --- commits -------------------------------------------------------------------------
+
+
+def _props(run_id: str) -> CommitProperties:
+    return CommitProperties(custom_metadata={"newsetl.run_id": run_id})
+
+
+def merge(root: Path, table: str, source: ds.Dataset | pa.Table, run_id: str, update_if: str | None) -> dict:
+    """Upsert on the primary key: insert new keys; update a matched row only when
+    ``update_if`` (a predicate over t. and s.) holds, so unchanged rows are not rewritten.
+    ``update_if`` None means matched rows are left as they are (insert-only)."""
+    key = TABLES[table].primary_key
+    merger = DeltaTable(str(table_path(root, table))).merge(
+        source=source.scanner().to_reader() if isinstance(source, ds.Dataset) else source,
+        predicate=f"t.{key} = s.{key}",
+        source_alias="s",
+        target_alias="t",
+        commit_properties=_props(run_id),
+    )
+    if update_if is not None:
+        merger = merger.when_matched_update_all(predicate=update_if)
+    return merger.when_not_matched_insert_all().execute()
+
+
+def to_arrow(table: str, frame: pd.DataFrame) -> pa.Table:
+    return pa.Table.from_pandas(frame, schema=arrow_schema(TABLES[table].model), preserve_index=False)
+
+
+# --- one run at a time -----------------------------------------------------------------
+
+
+@contextmanager
+def exclusive(root: Path, wait_seconds: float = 0.0) -> Iterator[None]:
+    """Hold the warehouse's run lock. A second run waits up to ``wait_seconds``, then
+    raises WarehouseBusy. The OS frees the lock if the holder dies, even by SIGKILL."""
+    Path(root).mkdir(parents=True, exist_ok=True)
+    with open(Path(root) / LOCK_FILE, "a+") as handle:
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise WarehouseBusy(
+                        f"another newsetl run is writing to {root}; wait for it to finish"
+                    ) from None
+                time.sleep(0.5)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

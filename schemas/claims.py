@@ -1,0 +1,42 @@
+"""Contract of the ``claims`` table: who said, claimed, accused or warned what."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from schemas._common import HEX16, key, run_id
+
+KINDS = ["direct", "indirect", "mixed", "according_to"]
+
+
+class ClaimModel(pa.DataFrameModel):
+    claim_id: Series[str] = key("Hash of (article_id, content_start, content_end).")
+    article_id: Series[str] = pa.Field(str_matches=HEX16, description="The article (articles.article_id).")
+    speaker_surface: Series[str] = pa.Field(nullable=True, description="The speaker as written.")
+    speaker_name: Series[str] = pa.Field(nullable=True, description="Canonical name of the speaker, if resolved.")
+    speaker_entity_id: Series[str] = pa.Field(nullable=True, description="mentions.entity_id of the speaker.")
+    speaker_start: Series["Int64"] = pa.Field(nullable=True, ge=0, description="Speaker span start.")
+    speaker_end: Series["Int64"] = pa.Field(nullable=True, ge=0, description="Speaker span end.")
+    cue: Series[str] = pa.Field(description="Reporting verb or phrase as written.")
+    cue_start: Series["int64"] = pa.Field(ge=0, description="Cue span start.")
+    cue_end: Series["int64"] = pa.Field(ge=0, description="Cue span end.")
+    content: Series[str] = pa.Field(str_length={"min_value": 1}, description="What was said.")
+    content_start: Series["int64"] = pa.Field(ge=0, description="Content span start.")
+    content_end: Series["int64"] = pa.Field(ge=0, description="Content span end.")
+    kind: Series[str] = pa.Field(isin=KINDS, description="direct, indirect, mixed or according_to.")
+    target_name: Series[str] = pa.Field(nullable=True, description="Main entity the content is about.")
+    target_entity_id: Series[str] = pa.Field(nullable=True, description="mentions.entity_id of the target.")
+    sentence_index: Series["int64"] = pa.Field(ge=0, description="Sentence of the cue, from 0.")
+    run_id: Series[str] = run_id()
+
+    class Config:
+        strict = True
+        coerce = True
+        unique = ["claim_id"]
+        description = "One row per attributed statement (primary key claim_id; article_id -> articles)."
+
+    @pa.dataframe_check(description="content span is not empty")
+    def content_span_not_empty(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["content_end"] > df["content_start"]

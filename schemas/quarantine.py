@@ -1,0 +1,30 @@
+"""Contract of the ``quarantine`` table: every input or record that could not land, with why."""
+
+from __future__ import annotations
+
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from schemas._common import UTC_TS, key, run_id, utc_timestamp
+
+STAGES = ["input", "articles", "mentions", "claims"]
+
+
+class QuarantineModel(pa.DataFrameModel):
+    quarantine_id: Series[str] = key("Hash of (table, source_uri, check, reason): the same problem is one row.")
+    run_id: Series[str] = run_id()
+    table: Series[str] = pa.Field(
+        isin=STAGES, description="`input` for unreadable inputs, else the table the record was meant for."
+    )
+    record_key: Series[str] = pa.Field(nullable=True, description="Primary key of the failed record, if any.")
+    source_uri: Series[str] = pa.Field(description="The input file (path under raw_dir) or URL.")
+    check: Series[str] = pa.Field(str_length={"min_value": 1}, description="Name of the failed check.")
+    reason: Series[str] = pa.Field(str_length={"min_value": 1}, description="What was wrong, for people.")
+    record_json: Series[str] = pa.Field(nullable=True, description="The failed record as JSON (text cut at 10k chars).")
+    quarantined_at: Series[UTC_TS] = utc_timestamp("When the problem was first seen.")
+
+    class Config:
+        strict = True
+        coerce = True
+        unique = ["quarantine_id"]
+        description = "Inputs and records that failed a check (primary key quarantine_id)."

@@ -1,0 +1,41 @@
+"""Contract of the ``runs`` table: one row per pipeline run, with counts that add up."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from schemas._common import UTC_TS, run_id, utc_timestamp
+
+STATUSES = ["success", "failed"]
+
+
+class RunModel(pa.DataFrameModel):
+    run_id: Series[str] = run_id()
+    started_at: Series[UTC_TS] = utc_timestamp("Start of the run.")
+    finished_at: Series[UTC_TS] = utc_timestamp("End of the run.")
+    status: Series[str] = pa.Field(isin=STATUSES, description="success or failed.")
+    source: Series[str] = pa.Field(description="What the run read (raw directory).")
+    inputs_seen: Series["int64"] = pa.Field(ge=0, description="Input pages discovered.")
+    articles: Series["int64"] = pa.Field(ge=0, description="Inputs that are a valid article (new + updated + unchanged).")
+    articles_new: Series["int64"] = pa.Field(ge=0, description="Articles not in the warehouse before.")
+    articles_updated: Series["int64"] = pa.Field(ge=0, description="Articles whose text changed.")
+    articles_unchanged: Series["int64"] = pa.Field(ge=0, description="Articles already landed as they are.")
+    duplicates: Series["int64"] = pa.Field(ge=0, description="Inputs whose article was already seen (same text or id).")
+    quarantined: Series["int64"] = pa.Field(ge=0, description="Inputs quarantined with a reason.")
+    newsetl_version: Series[str] = pa.Field(description="Version of the pipeline.")
+
+    class Config:
+        strict = True
+        coerce = True
+        unique = ["run_id"]
+        description = "One row per run (primary key run_id)."
+
+    @pa.dataframe_check(description="inputs_seen = articles + duplicates + quarantined")
+    def counts_add_up(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["inputs_seen"] == df["articles"] + df["duplicates"] + df["quarantined"]
+
+    @pa.dataframe_check(description="articles = new + updated + unchanged")
+    def articles_add_up(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["articles"] == df["articles_new"] + df["articles_updated"] + df["articles_unchanged"]

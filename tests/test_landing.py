@@ -1,0 +1,158 @@
+"""Validate, dedup and land: contracts, identity, Delta merges, the catalog, the run lock."""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from newsetl import catalog, warehouse
+from newsetl.dedup import DUPLICATE, NEW, UNCHANGED, UPDATED, Ledger, classify
+from newsetl.identity import article_id_for, content_sha256, domain_of, normalize_url
+from newsetl.validate import validate_records
+from schemas import TABLES, arrow_schema, count_words
+
+TEXT = ("Pakistan's Foreign Office said the strike hit a refugee camp. " * 12).strip()
+
+
+def article(source_uri: str, text: str = TEXT, **overrides) -> dict:
+    row = {
+        "article_id": article_id_for(None, source_uri),
+        "source_uri": source_uri,
+        "url": None,
+        "domain": None,
+        "title": "A title",
+        "byline": None,
+        "published_at": datetime(2018, 1, 24, tzinfo=UTC),
+        "language": "en",
+        "text": text,
+        "word_count": count_words(text),
+        "content_sha256": content_sha256(text),
+        "extractor": "test/1",
+        "run_id": "r1",
+        "ingested_at": datetime.now(UTC),
+    }
+    return {**row, **overrides}
+
+
+def test_identity_is_stable_and_url_based_when_possible():
+    assert normalize_url("HTTPS://WWW.Example.com/a/b/?utm_source=x&id=3#top") == "https://www.example.com/a/b?id=3"
+    assert normalize_url("ftp://example.com/x") is None
+    same = article_id_for("https://example.com/a?utm_medium=feed", "x.html")
+    assert same == article_id_for("https://example.com/a/", "y.html")
+    assert article_id_for(None, "seeds/a.txt") == article_id_for(None, "seeds/a.txt") != article_id_for(None, "b.txt")
+    assert len(same) == 16 and int(same, 16) >= 0
+    assert domain_of("https://www.foreignpolicy.com/x") == "foreignpolicy.com"
+
+
+def test_validation_quarantines_each_bad_row_with_every_reason():
+    good = article("good.txt")
+    short = article("short.txt", text="Too short.")
+    lying = article("lying.txt", word_count=999, language="english")
+    result = validate_records("articles", [good, short, lying], "r1")
+    assert list(result.valid["source_uri"]) == ["good.txt"]
+    by_source = {q["source_uri"]: q for q in result.quarantine}
+    assert set(by_source) == {"short.txt", "lying.txt"}
+    assert "word_count" in by_source["short.txt"]["reason"]
+    lying_reason = by_source["lying.txt"]["reason"]
+    assert "language" in lying_reason and "word_count_matches_text" in lying_reason
+    assert by_source["lying.txt"]["record_key"] == lying["article_id"]
+    assert all(q["table"] == "articles" for q in result.quarantine)
+
+
+def test_dedup_outcomes_do_not_depend_on_batching():
+    landed = pd.DataFrame([article("old.txt"), article("changed.txt", text=TEXT + " More.")])
+    ledger = Ledger.from_warehouse(pa.Table.from_pandas(landed[["article_id", "content_sha256"]]))
+    batch1 = pd.DataFrame([article("old.txt"), article("changed.txt", text=TEXT + " Changed.")])
+    batch2 = pd.DataFrame([article("copy-of-old.txt"), article("new.txt", text=TEXT + " New."),
+                           article("new-again.txt", text=TEXT + " New.")])
+    first = classify(batch1, ledger)
+    second = classify(batch2, ledger)
+    assert first.outcomes == {NEW: 0, UPDATED: 1, UNCHANGED: 1, DUPLICATE: 0}
+    assert second.outcomes == {NEW: 1, UPDATED: 0, UNCHANGED: 0, DUPLICATE: 2}
+    assert [s for s, _ in second.duplicates] == ["copy-of-old.txt", "new-again.txt"]
+    assert list(first.to_write["source_uri"]) == ["changed.txt"]
+
+
+def _land(root: Path, run_id: str, rows: list[dict]) -> dict:
+    valid = validate_records("articles", rows, run_id).valid
+    warehouse.stage(root, run_id, "articles", valid, 0)
+    return warehouse.merge(root, "articles", warehouse.staged(root, run_id, "articles"), run_id,
+                           update_if="t.content_sha256 != s.content_sha256")
+
+
+def test_merge_is_idempotent_and_updates_only_changed_text(tmp_path):
+    warehouse.ensure_tables(tmp_path)
+    first = _land(tmp_path, "r1", [article("a.txt"), article("b.txt", text=TEXT + " B.")])
+    assert first["num_target_rows_inserted"] == 2
+    version = warehouse.table_version(tmp_path, "articles")
+    again = _land(tmp_path, "r2", [article("a.txt", run_id="r2"), article("b.txt", text=TEXT + " B.", run_id="r2")])
+    assert again["num_target_rows_inserted"] == again["num_target_rows_updated"] == 0
+    assert warehouse.table_version(tmp_path, "articles") == version
+    changed = _land(tmp_path, "r3", [article("b.txt", text=TEXT + " B, revised.", run_id="r3")])
+    assert changed["num_target_rows_updated"] == 1
+    rows = {r["source_uri"]: r for r in warehouse.read_table(tmp_path, "articles").to_pylist()}
+    assert rows["a.txt"]["run_id"] == "r1" and rows["b.txt"]["run_id"] == "r3"
+
+
+def _snapshots(root: Path) -> dict:
+    return {n: catalog.TableSnapshot(warehouse.live_files(root, n), arrow_schema(t.model)) for n, t in TABLES.items()}
+
+
+def test_catalog_has_a_typed_view_per_table_and_is_swapped_atomically(tmp_path):
+    warehouse.ensure_tables(tmp_path)
+    catalog.refresh(tmp_path, _snapshots(tmp_path))
+    reader = duckdb.connect(str(catalog.catalog_path(tmp_path)), read_only=True)
+    assert reader.execute("SELECT count(*) FROM articles").fetchone() == (0,)
+    types = dict(reader.execute("SELECT column_name, data_type FROM information_schema.columns "
+                                "WHERE table_name = 'mentions'").fetchall())
+    assert types["start_char"] == "BIGINT" and types["surface"] == "VARCHAR"
+    _land(tmp_path, "r1", [article("a.txt")])
+    catalog.refresh(tmp_path, _snapshots(tmp_path))
+    # A reader that opened the old catalog keeps its snapshot; a new one sees the run.
+    assert reader.execute("SELECT count(*) FROM articles").fetchone() == (0,)
+    reader.close()
+    cols, rows = catalog.query(tmp_path, "SELECT source_uri, word_count FROM articles")
+    assert cols == ["source_uri", "word_count"] and rows == [("a.txt", 120)]
+
+
+def test_user_sql_cannot_write_or_escape(tmp_path):
+    warehouse.ensure_tables(tmp_path)
+    catalog.refresh(tmp_path, _snapshots(tmp_path))
+    for sql in ("CREATE TABLE x AS SELECT 1", "UPDATE articles SET title = 'x'", "SET enable_external_access = true",
+                "SELECT 1; DROP VIEW runs", "LOAD httpfs"):
+        with pytest.raises(catalog.ReadOnlyViolation):
+            catalog.query(tmp_path, sql)
+    with pytest.raises(duckdb.Error):
+        catalog.query(tmp_path, f"SELECT * FROM read_text('{Path(__file__).resolve()}')")
+    assert catalog.query(tmp_path, "SELECT count(*) FROM runs")[1] == [(0,)]
+
+
+def _hold_lock(root: str, ready, release) -> None:
+    with warehouse.exclusive(Path(root)):
+        ready.set()
+        release.wait(30)
+
+
+def test_a_second_run_on_the_same_warehouse_is_refused_then_admitted(tmp_path):
+    ctx = multiprocessing.get_context("spawn")
+    ready, release = ctx.Event(), ctx.Event()
+    holder = ctx.Process(target=_hold_lock, args=(str(tmp_path), ready, release))
+    holder.start()
+    try:
+        assert ready.wait(60)
+        with pytest.raises(warehouse.WarehouseBusy, match="another newsetl run"):
+            with warehouse.exclusive(tmp_path, wait_seconds=0.5):
+                pass
+    finally:
+        release.set()
+        holder.join(30)
+    started = time.monotonic()
+    with warehouse.exclusive(tmp_path, wait_seconds=5):
+        assert time.monotonic() - started < 5

@@ -175,3 +175,19 @@ def test_sql_refuses_writes(landed):
     outside = _sql(warehouse, "SELECT * FROM read_text('/etc/hostname')")
     assert outside.returncode == 1 and "disabled" in outside.stderr
     assert _articles(warehouse)  # still there
+
+
+def test_flow_module_runs_with_settings_from_the_environment(tmp_path, prefect_server, samples_dir):
+    """`python -m flows.ingest` against the test's Prefect server, configured by NEWSETL_* variables."""
+    import os
+
+    from prefect.settings import PREFECT_API_URL
+
+    raw = tmp_path / "raw"
+    shutil.copytree(samples_dir / "seeds", raw)
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(),
+           "NEWSETL_RAW_DIR": str(raw), "NEWSETL_WAREHOUSE_DIR": str(tmp_path / "wh")}
+    out = subprocess.run([sys.executable, "-m", "flows.ingest"], cwd=Path(__file__).parents[1], env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert len(_articles(tmp_path / "wh")) == 5

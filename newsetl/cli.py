@@ -2,6 +2,7 @@
 
     newsetl run [--raw DIR] [--warehouse DIR] [--batch-size N]
     newsetl sql [--warehouse DIR] [--format table|csv|json] QUERY
+    newsetl docs [--output docs/tables.md]
 
 Prefect is imported only by ``run``, so ``sql`` answers in well under a second.
 """
@@ -42,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     sql.add_argument("query", help="the SQL query")
     sql.add_argument("--warehouse", type=Path, default=defaults.warehouse_dir, help="warehouse directory (default: %(default)s)")
     sql.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: %(default)s)")
+    docs = sub.add_parser("docs", help="write the data dictionary (docs/tables.md) from the pandera models")
+    docs.add_argument("--output", type=Path, default=Path("docs/tables.md"), help="where to write it (default: %(default)s)")
     return p
 
 
@@ -119,9 +122,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0 if row["status"] == "success" else 1
 
 
+def cmd_docs(args: argparse.Namespace) -> int:
+    from newsetl.datadict import render
+
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(render(), encoding="utf-8")
+    print(f"wrote {args.output}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    return {"run": cmd_run, "sql": cmd_sql}[args.command](args)
+    return {"run": cmd_run, "sql": cmd_sql, "docs": cmd_docs}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -39,3 +39,11 @@ def test_prefect_yaml_deploys_the_ingest_flow_daily():
     flow = getattr(module, name)
     assert flow.name == "ingest"
     assert set(deployment["parameters"]) <= set(flow.parameters.properties)
+
+
+def test_data_dictionary_is_up_to_date():
+    from newsetl.datadict import render
+
+    committed = (REPO / "docs" / "tables.md").read_text(encoding="utf-8")
+    assert committed == render(), "docs/tables.md is stale: run `newsetl docs`"
+    assert "## `articles`" in committed and "primary key `article_id`" in committed

@@ -45,6 +45,12 @@ def start_run(raw_dir: Path, warehouse_dir: Path) -> pipeline.Run:
     return pipeline.start_run(raw_dir, warehouse_dir)
 
 
+@task(name="fetch-web", **_task)
+def fetch_web(run: pipeline.Run, raw_dir: Path, sources: pipeline.WebSources, settings: Settings) -> dict[str, int]:
+    # No task retries: the fetcher retries each URL itself, and a failed URL is a row.
+    return pipeline.fetch_web(run, raw_dir, sources, settings)
+
+
 @task(name="plan-batches", **_task)
 def plan_batches(raw_dir: Path, settings: Settings) -> list[list[RawInput]]:
     return pipeline.plan_batches(raw_dir, settings)
@@ -67,7 +73,9 @@ def commit(run: pipeline.Run) -> dict[str, Any]:
 
 def _publish(row: dict[str, Any]) -> None:
     counts = {k: row[k] for k in ("inputs_seen", "articles", "articles_new", "articles_updated",
-                                  "articles_unchanged", "duplicates", "quarantined")}
+                                  "articles_unchanged", "duplicates", "quarantined", "urls_seen",
+                                  "urls_fetched", "urls_unchanged", "urls_duplicate",
+                                  "urls_robots_excluded", "urls_failed")}
     create_table_artifact(key="ingest-counts", table=[counts], description=f"Run {row['run_id']}")
     lines = [f"# Ingest run {row['run_id']}: {row['status']}", ""] + [f"- **{k}**: {v}" for k, v in counts.items()]
     create_markdown_artifact(key="ingest-summary", markdown="\n".join(lines))
@@ -78,13 +86,25 @@ def ingest(
     raw_dir: str = "raw",
     warehouse_dir: str = "warehouse",
     batch_size: int | None = None,
+    urls_file: str | None = None,
+    feeds: list[str] | None = None,
+    warcs: list[str] | None = None,
+    sources_file: str | None = None,
     show_progress: bool = False,
 ) -> dict[str, Any]:
-    """Load every page under ``raw_dir`` into the warehouse; returns the run's row."""
+    """Fetch the web sources given (URL list, feeds/sitemaps, WARC files, a sources file)
+    into ``raw_dir``, then load every page under ``raw_dir`` into the warehouse.
+    Returns the run's row of the ``runs`` table."""
     overrides = {"raw_dir": raw_dir, "warehouse_dir": warehouse_dir}
     if batch_size is not None:
         overrides["batch_size"] = batch_size
     settings = Settings(**overrides)
+    web = pipeline.WebSources(
+        urls_file=Path(urls_file) if urls_file else None,
+        feeds=tuple(feeds or ()),
+        warcs=tuple(Path(w) for w in warcs or ()),
+        sources_file=Path(sources_file) if sources_file else None,
+    )
     logger = get_run_logger()
     retry = {"retries": settings.task_retries, "retry_delay_seconds": settings.task_retry_delay_seconds}
 
@@ -92,6 +112,9 @@ def ingest(
         run = start_run.with_options(**retry)(settings.raw_dir, settings.warehouse_dir)
         logger.info("run %s: %s -> %s", run.run_id, settings.raw_dir, run.root)
         try:
+            if web:
+                fetched = fetch_web(quote(run), settings.raw_dir, web, settings)
+                logger.info("fetched: %s", fetched)
             batches = plan_batches(settings.raw_dir, settings)
             total = sum(len(b) for b in batches)
             logger.info("%d inputs in %d batches of up to %d", total, len(batches), settings.batch_size)

@@ -35,6 +35,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--raw", type=Path, default=defaults.raw_dir, help="directory of raw pages (default: %(default)s)")
     run.add_argument("--warehouse", type=Path, default=defaults.warehouse_dir, help="warehouse directory (default: %(default)s)")
     run.add_argument("--batch-size", type=int, default=None, help=f"documents per task (default: {defaults.batch_size})")
+    web = run.add_argument_group("web sources", "fetched into --raw (under web/) before the run reads it")
+    web.add_argument("--urls", type=Path, metavar="FILE", help="file of article URLs, one per line, # comments")
+    web.add_argument("--feed", action="append", default=[], metavar="URL", help="RSS/Atom feed or sitemap URL (repeatable)")
+    web.add_argument("--warc", action="append", default=[], type=Path, metavar="FILE", help="WARC or WARC.gz file (repeatable)")
+    web.add_argument("--sources", type=Path, metavar="FILE", help="sources file naming feeds, sitemaps, URL lists, WARCs (e.g. raw/sources.yaml)")
 
     sql = sub.add_parser("sql", help="run a read-only SQL query on the warehouse", description=(
         "Query the DuckDB catalog (one view per table: articles, mentions, claims, quarantine, runs). "
@@ -101,8 +106,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     try:
         row = ingest(
-            raw_dir=str(args.raw), warehouse_dir=str(args.warehouse),
-            batch_size=args.batch_size, show_progress=sys.stderr.isatty(),
+            raw_dir=str(args.raw), warehouse_dir=str(args.warehouse), batch_size=args.batch_size,
+            urls_file=str(args.urls) if args.urls else None, feeds=args.feed,
+            warcs=[str(w) for w in args.warc], sources_file=str(args.sources) if args.sources else None,
+            show_progress=sys.stderr.isatty(),
         )
     except WarehouseBusy as exc:
         print(f"newsetl run: {exc}", file=sys.stderr)
@@ -110,15 +117,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     except Exception as exc:  # the flow already logged the traceback
         print(f"newsetl run: failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
-    print(
-        f"run {row['run_id']}: {row['status']}\n"
-        f"  inputs seen   {row['inputs_seen']:>6}\n"
+    lines = [
+        f"run {row['run_id']}: {row['status']}",
+        f"  inputs seen   {row['inputs_seen']:>6}",
         f"  articles      {row['articles']:>6}  (new {row['articles_new']}, updated {row['articles_updated']}, "
-        f"unchanged {row['articles_unchanged']})\n"
-        f"  duplicates    {row['duplicates']:>6}\n"
-        f"  quarantined   {row['quarantined']:>6}\n"
-        f"  warehouse     {Path(args.warehouse)}  (DuckDB catalog: {Path(args.warehouse) / 'catalog.duckdb'})"
-    )
+        f"unchanged {row['articles_unchanged']})",
+        f"  duplicates    {row['duplicates']:>6}",
+        f"  quarantined   {row['quarantined']:>6}",
+    ]
+    if row["urls_seen"]:
+        lines.append(
+            f"  urls          {row['urls_seen']:>6}  (fetched {row['urls_fetched']}, unchanged {row['urls_unchanged']}, "
+            f"duplicate {row['urls_duplicate']}, robots-excluded {row['urls_robots_excluded']}, "
+            f"failed {row['urls_failed']}: see the fetches table)"
+        )
+    lines.append(f"  warehouse     {args.warehouse}  (DuckDB catalog: {Path(args.warehouse) / 'catalog.duckdb'})")
+    print("\n".join(lines))
     return 0 if row["status"] == "success" else 1
 
 

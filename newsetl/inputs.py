@@ -43,6 +43,7 @@ class RawInput:
     kind: str | None  # HTML, TEXT, or None for a type we do not read
     compressed: bool = False
     url: str | None = None  # from a fetch sidecar, when there is one
+    encoding: str | None = None  # charset the fetcher chose from headers, meta or detection
 
 
 def _kind_of(name: str) -> tuple[str | None, bool]:
@@ -58,17 +59,18 @@ def _ignored(rel: str, ignore_globs: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatch(name, g) or fnmatch.fnmatch(rel, g) for g in ignore_globs)
 
 
-def _sidecar_url(path: Path) -> str | None:
-    base = path.name.split(".", 1)[0]
-    sidecar = path.with_name(base + SIDECAR_SUFFIX)
+def _sidecar(path: Path) -> tuple[str | None, str | None]:
+    """(url, encoding) from the fetcher's sidecar beside a stored page, if any."""
+    sidecar = path.with_name(path.name.split(".", 1)[0] + SIDECAR_SUFFIX)
     if not sidecar.is_file():
-        return None
+        return None, None
     try:
         meta = json.loads(sidecar.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None
+        return None, None
     url = meta.get("final_url") or meta.get("url")
-    return url if isinstance(url, str) else None
+    encoding = meta.get("encoding")
+    return (url if isinstance(url, str) else None), (encoding if isinstance(encoding, str) else None)
 
 
 def discover(raw_dir: Path, ignore_globs: tuple[str, ...] = ()) -> Iterator[RawInput]:
@@ -86,8 +88,8 @@ def discover(raw_dir: Path, ignore_globs: tuple[str, ...] = ()) -> Iterator[RawI
             if name.endswith(SIDECAR_SUFFIX) or _ignored(rel, ignore_globs):
                 continue
             kind, compressed = _kind_of(name)
-            url = _sidecar_url(path) if kind == HTML else None
-            yield RawInput(path=path, source_uri=rel, kind=kind, compressed=compressed, url=url)
+            url, encoding = _sidecar(path) if kind == HTML else (None, None)
+            yield RawInput(path=path, source_uri=rel, kind=kind, compressed=compressed, url=url, encoding=encoding)
 
 
 def _read_bytes(inp: RawInput, max_file_bytes: int, max_decompressed_bytes: int) -> bytes:
@@ -126,11 +128,17 @@ def _looks_binary(data: bytes) -> bool:
     return controls > len(head) * 0.05
 
 
-def decode(data: bytes, kind: str | None) -> str:
-    """Bytes to text: BOM, then a declared <meta charset> for HTML, then strict UTF-8,
-    then detection. Binary or undecodable content raises InputError."""
+def decode(data: bytes, kind: str | None, encoding: str | None = None) -> str:
+    """Bytes to text: the fetcher's charset (from HTTP headers) when known, a BOM, a
+    declared <meta charset> for HTML, strict UTF-8, then detection. Binary or
+    undecodable content raises InputError."""
     if _looks_binary(data):
         raise InputError("binary_content", "the file holds binary data, not text")
+    if encoding:
+        try:
+            return data.decode(encoding, errors="replace")
+        except LookupError:
+            pass  # an unknown charset name: fall through
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace")
     if kind == HTML:
@@ -153,7 +161,7 @@ def decode(data: bytes, kind: str | None) -> str:
 def read_page(inp: RawInput, max_file_bytes: int, max_decompressed_bytes: int) -> str:
     if inp.kind is None:
         raise InputError("unsupported_type", f"not an input type newsetl reads ({inp.path.name})")
-    text = decode(_read_bytes(inp, max_file_bytes, max_decompressed_bytes), inp.kind)
+    text = decode(_read_bytes(inp, max_file_bytes, max_decompressed_bytes), inp.kind, inp.encoding)
     if not text.strip():
         raise InputError("empty_file", "the file holds only whitespace")
     return text

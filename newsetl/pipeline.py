@@ -1,6 +1,6 @@
 """The run, as plain functions the Prefect flow calls in order:
 
-    start_run -> plan_batches -> (extract_batch -> stage_batch)* -> commit_run
+    start_run -> [fetch_web] -> plan_batches -> (extract_batch -> stage_batch)* -> commit_run
 
 Every input ends as exactly one of: an article (new, updated or unchanged), a duplicate,
 or a quarantine row; ``RunCounts`` keeps that sum and the runs table checks it.
@@ -20,6 +20,7 @@ from typing import Any
 from newsetl import __version__, catalog, warehouse
 from newsetl.dedup import DUPLICATE, NEW, UNCHANGED, UPDATED, Ledger, classify
 from newsetl.extract import BatchOutput
+from newsetl.fetch import FetchOutcome, fetch_all, load_sources, load_warc, read_url_list
 from newsetl.inputs import RawInput, discover
 from newsetl.settings import Settings
 from newsetl.validate import validate_records
@@ -54,6 +55,20 @@ class Run:
     ledger: Ledger
     counts: RunCounts = field(default_factory=RunCounts)
     parts: int = 0
+    url_counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WebSources:
+    """Where a run fetches pages from, besides what is already under raw_dir."""
+
+    urls_file: Path | None = None
+    feeds: tuple[str, ...] = ()
+    warcs: tuple[Path, ...] = ()
+    sources_file: Path | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.urls_file or self.feeds or self.warcs or self.sources_file)
 
 
 def new_run_id(now: datetime) -> str:
@@ -69,6 +84,26 @@ def start_run(raw_dir: Path, warehouse_dir: Path) -> Run:
     now = datetime.now(UTC)
     ledger = Ledger.from_warehouse(warehouse.read_table(root, "articles", ["article_id", "content_sha256"]))
     return Run(run_id=new_run_id(now), root=root, source=str(raw_dir), started_at=now, ledger=ledger)
+
+
+def fetch_web(run: Run, raw_dir: Path, sources: WebSources, settings: Settings) -> dict[str, int]:
+    """Fetch every page the sources name into ``raw_dir`` (stored before extraction, so the
+    run can be replayed from raw/ alone) and stage one ``fetches`` row per URL."""
+    urls = read_url_list(sources.urls_file) if sources.urls_file else []
+    feeds, warcs = list(sources.feeds), list(sources.warcs)
+    if sources.sources_file:
+        listed = load_sources(sources.sources_file)
+        urls += listed.urls
+        feeds += listed.feeds
+        warcs += listed.warcs
+    outcome = FetchOutcome(run_id=run.run_id, raw_dir=Path(raw_dir))
+    if urls or feeds:
+        outcome.extend(fetch_all(urls, settings, raw_dir, run.run_id, feeds=feeds))
+    for warc in warcs:
+        outcome.extend(load_warc(warc, raw_dir, run.run_id, settings))
+    warehouse.stage(run.root, run.run_id, "fetches", outcome.frame(), 0)
+    run.url_counts = outcome.counts()
+    return run.url_counts
 
 
 def _chunks(items: Iterator[RawInput], size: int) -> Iterator[list[RawInput]]:
@@ -118,6 +153,12 @@ def _snapshots(root: Path) -> dict[str, catalog.TableSnapshot]:
     }
 
 
+def _url_columns(counts: dict[str, int]) -> dict[str, int]:
+    columns = {f"urls_{outcome}": counts.get(outcome, 0)
+               for outcome in ("fetched", "unchanged", "duplicate", "robots_excluded", "failed")}
+    return {"urls_seen": sum(columns.values()), **columns}
+
+
 def run_row(run: Run, status: str, finished_at: datetime) -> dict[str, Any]:
     return {
         "run_id": run.run_id,
@@ -126,6 +167,7 @@ def run_row(run: Run, status: str, finished_at: datetime) -> dict[str, Any]:
         "status": status,
         "source": run.source,
         **run.counts.as_dict(),
+        **_url_columns(run.url_counts),
         "newsetl_version": __version__,
     }
 
@@ -137,10 +179,11 @@ def commit_run(run: Run) -> dict[str, Any]:
     if staged is not None:
         # Only a changed text rewrites a row: re-running on the same inputs changes nothing.
         warehouse.merge(run.root, "articles", staged, run.run_id, update_if="t.content_sha256 != s.content_sha256")
-    staged = warehouse.staged(run.root, run.run_id, "quarantine")
-    if staged is not None:
-        # The same problem seen again keeps its first row.
-        warehouse.merge(run.root, "quarantine", staged, run.run_id, update_if=None)
+    # The same problem seen again keeps its first row; fetch rows are per run.
+    for table in ("quarantine", "fetches"):
+        staged = warehouse.staged(run.root, run.run_id, table)
+        if staged is not None:
+            warehouse.merge(run.root, table, staged, run.run_id, update_if=None)
     row = record_run(run, "success")
     catalog.refresh(run.root, _snapshots(run.root))
     warehouse.drop_staging(run.root, run.run_id)

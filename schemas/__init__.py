@@ -14,6 +14,7 @@ import pyarrow as pa_arrow
 
 from schemas.articles import MIN_WORDS, ArticleModel, count_words
 from schemas.claims import ClaimModel
+from schemas.fetches import FetchModel
 from schemas.mentions import MentionModel
 from schemas.quarantine import QuarantineModel
 from schemas.runs import RunModel
@@ -36,6 +37,7 @@ TABLES: dict[str, Table] = {
         Table("claims", ClaimModel, "claim_id", (("article_id", "articles"),)),
         Table("quarantine", QuarantineModel, "quarantine_id"),
         Table("runs", RunModel, "run_id"),
+        Table("fetches", FetchModel, "fetch_id"),
     )
 }
 
@@ -47,6 +49,7 @@ _ARROW_TYPES = {
     "int64": pa_arrow.int64(),
     "Int64": pa_arrow.int64(),
     "float64": pa_arrow.float64(),
+    "Float64": pa_arrow.float64(),
     "bool": pa_arrow.bool_(),
     "boolean": pa_arrow.bool_(),
     "datetime64[us, UTC]": pa_arrow.timestamp("us", tz="UTC"),
@@ -65,6 +68,7 @@ __all__ = [
     "TABLES",
     "ArticleModel",
     "ClaimModel",
+    "FetchModel",
     "MentionModel",
     "QuarantineModel",
     "RunModel",

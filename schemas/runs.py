@@ -24,6 +24,12 @@ class RunModel(pa.DataFrameModel):
     articles_unchanged: Series["int64"] = pa.Field(ge=0, description="Articles already landed as they are.")
     duplicates: Series["int64"] = pa.Field(ge=0, description="Inputs whose article was already seen (same text or id).")
     quarantined: Series["int64"] = pa.Field(ge=0, description="Inputs quarantined with a reason.")
+    urls_seen: Series["int64"] = pa.Field(ge=0, description="Page URLs asked for (URL lists, feeds, WARC records).")
+    urls_fetched: Series["int64"] = pa.Field(ge=0, description="Page URLs stored as new raw pages.")
+    urls_unchanged: Series["int64"] = pa.Field(ge=0, description="Page URLs whose content had not changed (304 or same hash).")
+    urls_duplicate: Series["int64"] = pa.Field(ge=0, description="Page URLs whose content was already stored for another URL.")
+    urls_robots_excluded: Series["int64"] = pa.Field(ge=0, description="Page URLs robots.txt did not allow.")
+    urls_failed: Series["int64"] = pa.Field(ge=0, description="Page URLs that failed (see the fetches table).")
     newsetl_version: Series[str] = pa.Field(description="Version of the pipeline.")
 
     class Config:
@@ -35,6 +41,11 @@ class RunModel(pa.DataFrameModel):
     @pa.dataframe_check(description="inputs_seen = articles + duplicates + quarantined")
     def counts_add_up(cls, df: pd.DataFrame) -> Series[bool]:
         return df["inputs_seen"] == df["articles"] + df["duplicates"] + df["quarantined"]
+
+    @pa.dataframe_check(description="urls_seen = fetched + unchanged + duplicate + robots_excluded + failed")
+    def urls_add_up(cls, df: pd.DataFrame) -> Series[bool]:
+        parts = ["urls_fetched", "urls_unchanged", "urls_duplicate", "urls_robots_excluded", "urls_failed"]
+        return df["urls_seen"] == df[parts].sum(axis=1)
 
     @pa.dataframe_check(description="articles = new + updated + unchanged")
     def articles_add_up(cls, df: pd.DataFrame) -> Series[bool]:

@@ -1,0 +1,159 @@
+"""Bytes of a page to text, never raising: BOM, then the HTTP charset, then a
+``<meta>`` / XML declaration, then strict UTF-8, then detection.
+
+Detection is charset-normalizer, with one correction: for text in a Latin script it
+often answers cp1250 (or another Latin code page) for English pages written in
+Windows-1252, which garbles letters such as ``ï``. When its guess is a Latin code page
+and Windows-1252 reads the bytes at least as plausibly, Windows-1252 is used (it is
+also the WHATWG default for unlabelled Western pages). A declared ISO-8859-1/ASCII
+label is read as Windows-1252, as browsers do; a declared single-byte label on bytes
+that are valid multi-byte UTF-8 is overruled by UTF-8 (a server default, not a fact).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from charset_normalizer import from_bytes
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9._:\-]+)""", re.IGNORECASE)
+_META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9._:\-]+)""", re.IGNORECASE)
+_XML_DECL = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9._:\-]+)["']""")
+# WHATWG Encoding Standard: these labels mean windows-1252 in a browser.
+_AS_CP1252 = {"iso8859-1", "latin-1", "ascii", "cp1252"}
+# charset-normalizer answers that mean "some Latin-script single-byte code page".
+_LATIN_GUESSES = {
+    "cp1250", "cp1252", "cp1254", "cp1257", "cp775", "cp850", "cp852", "cp437", "cp858",
+    "latin_1", "iso8859_2", "iso8859_3", "iso8859_4", "iso8859_9", "iso8859_10", "iso8859_13",
+    "iso8859_14", "iso8859_15", "iso8859_16", "mac_latin2", "mac_roman", "mac_iceland", "mac_turkish",
+}  # fmt: skip
+_COMMON_SYMBOLS = set("\u00a0\u00a3\u00a5\u00a7\u00a9\u00ab\u00ae\u00b0\u00b1\u00b4\u00b7\u00bb\u20ac\u2122")
+_DETECT_BYTES = 200_000
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    encoding: str  # a Python codec name
+    source: str  # bom | header | meta | utf-8 | detected | fallback
+
+
+def normalize_label(label: str | None) -> str | None:
+    """A charset label to a Python codec name, or None if unknown/unusable."""
+    if not label:
+        return None
+    try:
+        name = codecs.lookup(label.strip().strip("\"'")).name
+    except LookupError:
+        return None
+    if name in _AS_CP1252:
+        return "cp1252"
+    if name.startswith("utf-16") or name.startswith("utf-32"):
+        # A UTF-16 label in an ASCII-compatible document is a lie (WHATWG: use UTF-8).
+        return "utf-8"
+    return name
+
+
+def charset_from_content_type(content_type: str | None) -> str | None:
+    if not content_type:
+        return None
+    m = _HEADER_CHARSET.search(content_type)
+    return m.group(1) if m else None
+
+
+def declared_in_document(data: bytes) -> str | None:
+    """Charset named by an XML declaration or a <meta> tag in the first 4 KiB."""
+    head = data[:4096]
+    m = _XML_DECL.match(head) or _META_CHARSET.search(head)
+    return m.group(1).decode("ascii", errors="ignore") if m else None
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A multi-byte sequence cut by a size cap at the very end still counts as UTF-8.
+        return exc.start >= len(data) - 3 and exc.reason == "unexpected end of data"
+    return True
+
+
+def _plausibility(text: str) -> float:
+    """Share of non-ASCII characters that are letters or usual punctuation/symbols."""
+    odd = total = 0
+    for ch in text:
+        if ch < "\x80":
+            continue
+        total += 1
+        if ch in _COMMON_SYMBOLS or "\u2010" <= ch <= "\u2027":
+            continue
+        if not unicodedata.category(ch).startswith("L"):
+            odd += 1
+    return 1.0 if total == 0 else 1.0 - odd / total
+
+
+def detect(data: bytes) -> str:
+    """Best codec for bytes that are not UTF-8 (see module doc); never raises."""
+    sample = data[:_DETECT_BYTES]
+    try:
+        best = from_bytes(sample).best()
+    except Exception:  # noqa: BLE001 - detection must never take a page down
+        best = None
+    guess = normalize_label(best.encoding) if best is not None and best.encoding else None
+    if guess is None or guess == "utf-8":
+        return "cp1252"  # not UTF-8 (checked before) and no usable guess
+    try:
+        sample[:-8].decode(guess)
+    except UnicodeDecodeError:
+        return "cp1252"  # the guess cannot even read the bytes
+    if guess in _LATIN_GUESSES and guess != "cp1252":
+        as_1252 = sample.decode("cp1252", errors="replace")
+        as_guess = sample.decode(guess, errors="replace")
+        if _plausibility(as_1252) >= _plausibility(as_guess):
+            return "cp1252"
+    return guess
+
+
+def choose_encoding(data: bytes, content_type: str | None = None) -> tuple[str, str]:
+    """(codec, source) for a page: source is bom | header | meta | utf-8 | detected."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return name, "bom"
+    for source, label in (
+        ("header", charset_from_content_type(content_type)),
+        ("meta", declared_in_document(data)),
+    ):
+        name = normalize_label(label)
+        if name is None:
+            continue
+        if name != "utf-8" and name in _LATIN_GUESSES | {"cp1252"} and _is_utf8(data):
+            if any(b >= 0x80 for b in data[:_DETECT_BYTES]):
+                return "utf-8", "utf-8"
+        return name, source
+    if _is_utf8(data):
+        return "utf-8", "utf-8"
+    return detect(data), "detected"
+
+
+def decode_html(data: bytes, content_type: str | None = None) -> Decoded:
+    """Decode a page (or feed) the way a browser would, with the corrections above."""
+    name, source = choose_encoding(data, content_type)
+    if source == "bom":
+        data = data[_bom_length(data) :]
+    return Decoded(data.decode(name, errors="replace"), name, source)
+
+
+def _bom_length(data: bytes) -> int:
+    for bom, _name in _BOMS:
+        if data.startswith(bom):
+            return len(bom)
+    return 0

@@ -1,0 +1,565 @@
+"""Fetch stage against real servers on 127.0.0.1 (see tests/fetch_servers.py)."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import ipaddress
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from newsetl.fetch import Fetcher, FetchOutcome, UrlPolicy, UrlRefused, fetch_all, load_warc, read_stored_page
+from newsetl.fetch.bounded import BodyTooLarge, StreamDecoder
+from newsetl.fetch.charset import decode_html
+from newsetl.fetch.client import GuardedBackend
+from newsetl.fetch.politeness import backoff_delay, parse_retry_after
+from newsetl.fetch.robots import RobotsRules
+from newsetl.fetch.sources import load_sources, read_url_list
+from newsetl.settings import Settings
+from schemas.fetches import ERROR_CLASSES, FetchModel
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fetch_servers import CP1252_TEXT, RawServer, Site, Tracker, closed_port, gzip_bomb, load_samples  # noqa: E402
+
+pytestmark = pytest.mark.timeout(60)
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = REPO / "raw" / "samples" / "html"
+UA = "newsetl-test/0.1 (+mailto:test@example.org)"
+
+
+def fast(**overrides: object) -> Settings:
+    values: dict[str, object] = dict(
+        user_agent=UA,
+        fetch_allow_private_hosts=True,
+        fetch_timeout_connect=1.0,
+        fetch_timeout_read=0.4,
+        fetch_timeout_total=1.0,
+        fetch_retries=2,
+        fetch_backoff_base=0.01,
+        fetch_max_retry_after=2.0,
+        fetch_per_host_concurrency=4,
+        fetch_per_host_delay=0.0,
+        fetch_concurrency=8,
+        fetch_max_bytes=2 * 1024 * 1024,
+        fetch_max_decompressed_bytes=4 * 1024 * 1024,
+        fetch_max_redirects=5,
+    )
+    values.update(overrides)
+    return Settings(**values)
+
+
+def by_url(outcome: FetchOutcome) -> dict[str, dict]:
+    return {r["url"]: r for r in outcome.rows}
+
+
+def check_table(outcome: FetchOutcome, n_pages: int) -> None:
+    """Rows validate against the contract and every page URL has exactly one outcome."""
+    df = outcome.frame()
+    FetchModel.validate(df)
+    pages = df[df["source"].isin(["page", "warc"])]
+    assert len(pages) == n_pages
+    assert sum(outcome.counts().values()) == n_pages
+    assert set(df["error_class"].dropna()) <= set(ERROR_CLASSES)
+
+
+@pytest.fixture
+def site():
+    s = Site()
+    yield s
+    s.close()
+
+
+# --- the whole zoo in one run: nothing stops the run, each URL gets the right row ---
+
+
+def test_every_kind_of_url_ends_as_one_row(tmp_path: Path, site: Site) -> None:
+    hang, reset = RawServer("hang"), RawServer("reset")
+    try:
+        urls = {
+            "good": site.url("/articles/one.html"),
+            "flaky": site.url("/flaky.html"),
+            "503": site.url("/always503.html"),
+            "429": site.url("/429.html"),
+            "429long": site.url("/429-long.html"),
+            "hang": hang.url("/page.html"),
+            "reset": reset.url("/page.html"),
+            "refused": f"http://127.0.0.1:{closed_port()}/page.html",
+            "404": site.url("/nothing-here.html"),
+            "loop": site.url("/loop/a"),
+            "chain": site.url("/chain/0"),
+            "redirect": site.url("/redirect-ok"),
+            "redirect_ftp": site.url("/redirect-ftp"),
+            "no_location": site.url("/redirect-nolocation"),
+            "big": site.url("/big.html"),
+            "big_declared": site.url("/big-declared.html"),
+            "bomb": site.url("/bomb.html"),
+            "pdf": site.url("/doc.pdf"),
+            "pdf_as_html": site.url("/pdf-as-html.html"),
+            "cp1252": site.url("/cp1252.html"),
+            "drip": site.url("/drip.html"),
+            "ftp": "ftp://ftp.example.invalid/pub/page.html",
+            "file": "file:///etc/passwd",
+            "mailto": "mailto:someone@example.invalid",
+            "garbage": "http://[not-an-ip/",
+        }
+        raw = tmp_path / "raw"
+        assert len(site.bomb) < 100 * 1024  # built before the clock starts
+        started = time.monotonic()
+        out = fetch_all(list(urls.values()) + [urls["good"]], fast(), raw, "run-1")
+        took = time.monotonic() - started
+    finally:
+        hang.close()
+        reset.close()
+
+    check_table(out, len(urls))
+    rows = by_url(out)
+    r = {k: rows[u] for k, u in urls.items()}
+
+    def is_(key: str, outcome: str, error: str | None, status: int | None, attempts: int | None = None) -> dict:
+        row = r[key]
+        assert (row["outcome"], row["error_class"], row["status"]) == (outcome, error, status), (key, row)
+        if attempts is not None:
+            assert row["attempts"] == attempts, (key, row)
+        return row
+
+    good = is_("good", "fetched", None, 200, 1)
+    assert good["raw_path"].startswith("web/") and (raw / good["raw_path"]).is_file()
+    is_("flaky", "fetched", None, 200, 2)
+    is_("503", "failed", "http_5xx", 503, 3)
+    row = is_("429", "fetched", None, 200, 2)
+    assert row["elapsed_s"] >= 0.9  # waited for Retry-After: 1
+    row = is_("429long", "failed", "rate_limited", 429, 1)
+    assert "exceeds the cap" in row["reason"]
+    is_("hang", "failed", "read_timeout", None, 3)
+    assert hang.requests == 3
+    is_("reset", "failed", "connection_error", None, 3)
+    assert reset.requests == 3
+    # nothing listens: already robots.txt gets no answer, the page is not tried
+    row = is_("refused", "failed", "connection_error", None, 0)
+    assert "robots.txt unreachable" in row["reason"]
+    is_("404", "failed", "http_4xx", 404, 1)
+    assert site.hits("/nothing-here.html") == 1  # no retry on 404
+    row = is_("loop", "failed", "redirect_loop", 301, 1)
+    assert row["redirects"] == 1
+    row = is_("chain", "failed", "too_many_redirects", 302)
+    assert row["redirects"] == 5
+    row = is_("redirect", "fetched", None, 200, 1)
+    assert row["redirects"] == 1 and row["final_url"] == site.url("/articles/target.html")
+    row = is_("redirect_ftp", "failed", "scheme_refused", 302)
+    assert "redirect hop 1" in row["reason"]
+    is_("no_location", "failed", "bad_redirect", 302)
+    row = is_("big", "failed", "body_too_large", 200, 1)
+    assert 2 * 1024 * 1024 < row["bytes"] <= 2 * 1024 * 1024 + 64 * 1024
+    assert site.big_sent < 25 * 1024 * 1024  # cut off, not downloaded whole
+    row = is_("big_declared", "failed", "body_too_large", 200, 1)
+    assert row["bytes"] == 0  # refused on Content-Length, nothing read
+    row = is_("bomb", "failed", "decompressed_too_large", 200, 1)
+    assert row["bytes"] < 200 * 1024  # a few compressed bytes were enough
+    row = is_("pdf", "failed", "content_type_refused", 200, 1)
+    assert "application/pdf" in row["reason"]
+    row = is_("pdf_as_html", "failed", "content_type_refused", 200, 1)
+    assert "PDF" in row["reason"]
+    row = is_("cp1252", "fetched", None, 200, 1)
+    text, meta = read_stored_page(raw / row["raw_path"])
+    assert CP1252_TEXT in text and "naïve" in text and meta["encoding"] == "cp1252"
+    is_("drip", "failed", "timeout", 200, 3)
+    for key in ("ftp", "file", "mailto"):
+        row = is_(key, "failed", "scheme_refused", None, 0)
+        assert row["reason"]
+    is_("garbage", "failed", "invalid_url", None, 0)
+
+    # the repeated URL was fetched once
+    assert sum(1 for x in out.rows if x["url"] == urls["good"]) == 1
+    assert site.hits("/articles/one.html") == 1
+    # robots.txt once per host for the whole run
+    assert site.hits("/robots.txt") == 1
+    assert out.counts() == {
+        "fetched": 5,
+        "unchanged": 0,
+        "duplicate": 0,
+        "robots_excluded": 0,
+        "failed": len(urls) - 5,
+    }
+    assert sorted(out.stored) == sorted(x["raw_path"] for x in out.rows if x["outcome"] == "fetched")
+    assert took < 20
+
+
+# --- storage layout and sidecars ---
+
+
+def test_raw_layout_sidecar_and_ingest_discovery(tmp_path: Path, site: Site) -> None:
+    raw = tmp_path / "raw"
+    out = fetch_all([site.url("/redirect-ok"), site.url("/dup-a.html"), site.url("/dup-b.html")], fast(), raw, "r1")
+    check_table(out, 3)
+    rows = by_url(out)
+    row = rows[site.url("/redirect-ok")]
+    sha = row["content_sha256"]
+    page = raw / "web" / sha[:2] / f"{sha}.html.gz"
+    assert row["raw_path"] == f"web/{sha[:2]}/{sha}.html.gz" and page.is_file()
+    body = gzip.decompress(page.read_bytes())
+    assert hashlib.sha256(body).hexdigest() == sha
+    meta = json.loads((raw / "web" / sha[:2] / f"{sha}.meta.json").read_text())
+    assert meta["url"] == site.url("/redirect-ok")
+    assert meta["final_url"] == site.url("/articles/target.html")
+    assert meta["status"] == 200 and meta["fetched_at"] and meta["content_sha256"] == sha
+    assert meta["headers"]["content-type"] == "text/html; charset=utf-8"
+    # two URLs, same bytes: one stored page, one duplicate row pointing at it
+    a, b = rows[site.url("/dup-a.html")], rows[site.url("/dup-b.html")]
+    assert {a["outcome"], b["outcome"]} == {"fetched", "duplicate"}
+    assert a["raw_path"] == b["raw_path"]
+    assert len(list(raw.rglob("*.html.gz"))) == 2
+    # the ingest stage finds the pages with their URLs, and nothing else (no state files)
+    from newsetl.inputs import discover
+
+    found = {i.source_uri: i for i in discover(raw)}
+    assert set(found) == {x["raw_path"] for x in out.rows}
+    assert found[row["raw_path"]].url == site.url("/articles/target.html")
+
+
+# --- conditional requests and unchanged pages ---
+
+
+def test_refetch_uses_validators_and_records_unchanged(tmp_path: Path, site: Site) -> None:
+    raw = tmp_path / "raw"
+    urls = [site.url("/etag.html"), site.url("/lastmod.html"), site.url("/versioned.html")]
+    first = fetch_all(urls, fast(), raw, "run-1")
+    assert [r["outcome"] for r in first.rows] == ["fetched"] * 3
+    second = fetch_all(urls, fast(), raw, "run-2")
+    check_table(second, 3)
+    rows = by_url(second)
+    etag = rows[urls[0]]
+    assert (etag["outcome"], etag["status"], etag["error_class"]) == ("unchanged", 304, None)
+    assert etag["content_sha256"] == by_url(first)[urls[0]]["content_sha256"]
+    sent = [x.headers.get("if-none-match") for x in site.log if x.path == "/etag.html"]
+    assert sent == [None, '"v1"']
+    lastmod = rows[urls[1]]
+    assert (lastmod["outcome"], lastmod["status"]) == ("unchanged", 304)
+    same = rows[urls[2]]
+    assert (same["outcome"], same["status"]) == ("unchanged", 200)  # by content hash
+    assert second.stored == []
+    assert second.counts()["unchanged"] == 3
+    # a changed page is fetched again and stored beside the old version
+    site.version = 2
+    third = fetch_all([urls[2]], fast(), raw, "run-3")
+    assert third.rows[0]["outcome"] == "fetched"
+    assert third.rows[0]["content_sha256"] != same["content_sha256"]
+    assert len(list((raw / "web").glob("*/*.html.gz"))) == 4
+
+
+# --- robots.txt ---
+
+
+ROBOTS = """
+User-agent: *
+Disallow: /
+
+User-agent: newsetl-test
+Disallow: /private/
+Allow: /private/open-*.html$
+Crawl-delay: 0
+"""
+
+
+def test_robots_txt_is_honoured_and_cached(tmp_path: Path) -> None:
+    with Site(robots=ROBOTS) as site:
+        urls = [
+            site.url("/articles/a.html"),
+            site.url("/private/secret.html"),
+            site.url("/private/open-1.html"),
+            site.url("/articles/b.html"),
+        ]
+        out = fetch_all(urls, fast(), tmp_path / "raw", "r")
+        check_table(out, 4)
+        rows = by_url(out)
+        secret = rows[urls[1]]
+        assert (secret["outcome"], secret["error_class"], secret["attempts"]) == (
+            "robots_excluded",
+            "robots_disallowed",
+            0,
+        )
+        assert rows[urls[2]]["outcome"] == "fetched"
+        assert rows[urls[0]]["outcome"] == rows[urls[3]]["outcome"] == "fetched"
+        assert site.hits("/private/secret.html") == 0
+        assert site.hits("/robots.txt") == 1
+        ua = [x.headers["user-agent"] for x in site.log]
+        assert set(ua) == {UA}
+    # robots.txt answering 503: assume complete disallow (RFC 9309)
+    with Site(robots="User-agent: *\nAllow: /\n", robots_status=503) as site:
+        out = fetch_all([site.url("/articles/a.html")], fast(fetch_retries=0), tmp_path / "raw2", "r")
+        row = out.rows[0]
+        assert (row["outcome"], row["error_class"]) == ("robots_excluded", "robots_unavailable")
+        assert site.hits("/articles/a.html") == 0
+
+
+def test_robots_rules_matching() -> None:
+    rules = RobotsRules.parse(
+        "User-agent: other\nDisallow: /\n\n"
+        "User-agent: NewsETL\nUser-agent: newsetl-test/2.0\n"
+        "Disallow: /news/\nAllow: /news/public\nDisallow: /*.pdf$\nDisallow: /search?q=*\n"
+        "Crawl-delay: 3\n",
+        UA,
+    )
+    assert rules.can_fetch("http://h/news/public/1.html")  # longer Allow wins
+    assert not rules.can_fetch("http://h/news/private.html")
+    assert not rules.can_fetch("http://h/files/a.pdf")
+    assert rules.can_fetch("http://h/files/a.pdf.html")  # $ anchors
+    assert not rules.can_fetch("http://h/search?q=pakistan")
+    assert rules.can_fetch("http://h/robots.txt")
+    assert rules.can_fetch("http://h/other")
+    assert rules.crawl_delay == 3
+    star = RobotsRules.parse("User-agent: *\nDisallow: /a\nDisallow:\n", UA)
+    assert not star.can_fetch("http://h/a/b") and star.can_fetch("http://h/b")
+    assert RobotsRules.parse("", UA).can_fetch("http://h/anything")
+
+
+# --- politeness ---
+
+
+def test_per_host_and_global_limits_hold(tmp_path: Path) -> None:
+    shared = Tracker()
+    sites = [Site(global_tracker=shared, slow_seconds=0.1) for _ in range(3)]
+    try:
+        urls = [s.url(f"/slow/{i}.html") for s in sites for i in range(6)]
+        settings = fast(fetch_per_host_concurrency=2, fetch_concurrency=3, fetch_per_host_delay=0.05)
+        out = fetch_all(urls, settings, tmp_path / "raw", "r")
+        check_table(out, len(urls))
+        assert out.counts()["fetched"] == len(urls)
+        assert shared.peak <= 3
+        for s in sites:
+            assert 1 <= s.tracker.peak <= 2
+            starts = sorted(x.at for x in s.log)  # robots.txt included
+            gaps = [b - a for a, b in zip(starts, starts[1:])]
+            assert min(gaps) >= 0.03  # 0.05 s minimum delay, minus clock jitter
+            assert starts[-1] - starts[0] >= 0.05 * (len(starts) - 1) * 0.9
+    finally:
+        for s in sites:
+            s.close()
+
+
+def test_backoff_and_retry_after() -> None:
+    rng = random.Random(1)
+    for retry in range(1, 6):
+        d = backoff_delay(retry, 1.0, 10.0, rng)
+        cap = min(10.0, 2 ** (retry - 1))
+        assert cap / 2 <= d <= cap
+    assert parse_retry_after("7") == 7.0
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # in the past
+    assert parse_retry_after("soon") is None and parse_retry_after(None) is None
+
+
+# --- URL policy ---
+
+
+def test_private_hosts_refused_when_setting_off(tmp_path: Path, site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = fast(fetch_allow_private_hosts=False)
+    urls = [site.url("/articles/a.html"), f"http://localhost:{site.port}/articles/b.html"]
+    out = fetch_all(urls, settings, tmp_path / "raw", "r")
+    check_table(out, 2)
+    for row in out.rows:
+        assert (row["outcome"], row["error_class"], row["attempts"]) == ("failed", "private_host_refused", 0)
+    assert site.log == []  # not even robots.txt was asked for
+    monkeypatch.setenv("NEWSETL_FETCH_ALLOW_PRIVATE_HOSTS", "true")
+    assert Settings().fetch_allow_private_hosts is True
+    monkeypatch.delenv("NEWSETL_FETCH_ALLOW_PRIVATE_HOSTS")
+    assert Settings().fetch_allow_private_hosts is False
+
+
+def test_redirect_hop_to_private_host_refused(tmp_path: Path, site: Site) -> None:
+    # Only 127.0.0.1 is allowed: the hop to 127.0.0.2 (another loopback address) must be refused.
+    policy = UrlPolicy(allowed_networks=(ipaddress.ip_network("127.0.0.1/32"),))
+    settings = fast(fetch_allow_private_hosts=False)
+    with Fetcher(settings, policy=policy) as fetcher:
+        urls = [site.url("/redirect-private"), site.url("/articles/ok.html")]
+        out = fetch_all(urls, settings, tmp_path, "r", fetcher=fetcher)
+    rows = by_url(out)
+    row = rows[site.url("/redirect-private")]
+    assert (row["outcome"], row["error_class"], row["status"]) == ("failed", "private_host_refused", 302)
+    assert "redirect hop 1" in row["reason"] and "127.0.0.2" in row["reason"]
+    assert rows[site.url("/articles/ok.html")]["outcome"] == "fetched"
+
+
+@pytest.mark.parametrize(
+    "url,error",
+    [
+        ("ftp://example.invalid/x", "scheme_refused"),
+        ("file:///etc/passwd", "scheme_refused"),
+        ("gopher://example.invalid/", "scheme_refused"),
+        ("http://127.0.0.1/", "private_host_refused"),
+        ("http://localhost/", "private_host_refused"),
+        ("http://[::1]/", "private_host_refused"),
+        ("http://[::ffff:127.0.0.1]/", "private_host_refused"),
+        ("http://169.254.169.254/latest/meta-data/", "private_host_refused"),
+        ("http://10.0.0.8/", "private_host_refused"),
+        ("http://192.168.1.1/", "private_host_refused"),
+        ("http://172.16.5.4/", "private_host_refused"),
+        ("http://100.64.0.1/", "private_host_refused"),
+        ("http://0.0.0.0/", "private_host_refused"),
+        ("http://2130706433/", "private_host_refused"),
+        ("http://[fe80::1]/", "private_host_refused"),
+        ("http:///nohost", "invalid_url"),
+        ("http://example.org:99999/", "invalid_url"),
+    ],
+)
+def test_url_policy(url: str, error: str) -> None:
+    with pytest.raises(UrlRefused) as exc:
+        UrlPolicy().check(url)
+    assert exc.value.error_class == error
+
+
+def test_connect_time_guard(site: Site) -> None:
+    with pytest.raises(UrlRefused):
+        GuardedBackend(UrlPolicy()).connect_tcp("127.0.0.1", site.port, timeout=1)
+    stream = GuardedBackend(UrlPolicy(allow_private=True)).connect_tcp("127.0.0.1", site.port, timeout=1)
+    stream.close()
+    # and the fetcher's connection pool really opens its sockets through it
+    with Fetcher(fast()) as fetcher:
+        assert isinstance(fetcher._client._transport._pool._network_backend, GuardedBackend)
+
+
+# --- bodies and charsets ---
+
+
+def test_gzip_bomb_decoder_is_bounded() -> None:
+    bomb = gzip_bomb(16 * 1024 * 1024)
+    dec = StreamDecoder("gzip", 1024 * 1024)
+    with pytest.raises(BodyTooLarge):
+        for i in range(0, len(bomb), 1024):
+            out = dec.feed(bomb[i : i + 1024])
+            assert len(out) <= 1024 * 1024 + 1
+    assert dec.total <= 1024 * 1024 + 1
+
+
+def test_charset_decoding() -> None:
+    page = f"<p>{CP1252_TEXT}</p>".encode("cp1252")
+    assert decode_html(page).text == f"<p>{CP1252_TEXT}</p>"
+    assert decode_html(page, "text/html; charset=ISO-8859-1").text == f"<p>{CP1252_TEXT}</p>"
+    utf8 = f"<p>{CP1252_TEXT}</p>".encode()
+    assert decode_html(utf8, "text/html; charset=iso-8859-1").encoding == "utf-8"  # mislabelled
+    meta = '<meta charset="windows-1251"><p>Привет</p>'.encode("cp1251")
+    assert "Привет" in decode_html(meta).text
+    assert decode_html(b"\xff\xfe\xfd\x80 broken \x81", "text/html; charset=nonsense").text  # never raises
+    assert decode_html(b"").text == ""
+
+
+# --- feeds and sitemaps ---
+
+
+def test_feeds_and_sitemaps_expand_to_pages(tmp_path: Path, site: Site) -> None:
+    feeds = [site.url("/feed.xml"), site.url("/sitemap_index.xml"), site.url("/missing-feed.xml")]
+    out = fetch_all([site.url("/articles/feed-1.html")], fast(), tmp_path / "raw", "r", feeds=feeds)
+    feed_rows = [r for r in out.rows if r["source"] == "feed"]
+    assert {r["url"]: (r["outcome"], r["error_class"]) for r in feed_rows} == {
+        site.url("/feed.xml"): ("fetched", None),
+        site.url("/sitemap_index.xml"): ("fetched", None),
+        site.url("/sitemap-news.xml"): ("fetched", None),
+        site.url("/missing-feed.xml"): ("failed", "http_4xx"),
+    }
+    pages = {r["url"] for r in out.rows if r["source"] == "page"}
+    assert pages == {
+        site.url("/articles/feed-0.html"),
+        site.url("/articles/feed-1.html"),
+        site.url("/articles/feed-2.html"),
+        site.url("/articles/feed-rel.html"),
+        site.url("/articles/sm-0.html"),
+        site.url("/articles/sm-1.html"),
+    }
+    check_table(out, len(pages))
+    assert out.counts()["fetched"] == len(pages)
+    assert site.hits("/") == 0  # the channel's home page link is not an article
+
+
+def test_url_list_and_sources_file(tmp_path: Path) -> None:
+    (tmp_path / "urls.txt").write_text(
+        "# a comment\n\nhttps://example.org/a\nhttps://example.org/b  # trailing\nhttps://example.org/a\n"
+    )
+    assert read_url_list(tmp_path / "urls.txt") == ["https://example.org/a", "https://example.org/b"]
+    (tmp_path / "sources.yaml").write_text(
+        "feeds:\n  - name: X\n    url: https://example.org/feed\nsitemaps:\n  - https://example.org/sitemap.xml\n"
+        "url_lists:\n  - urls.txt\nwarcs:\n  - cc/news.warc.gz\n"
+    )
+    src = load_sources(tmp_path / "sources.yaml")
+    assert src.feeds == ["https://example.org/feed", "https://example.org/sitemap.xml"]
+    assert src.urls == ["https://example.org/a", "https://example.org/b"]
+    assert src.warcs == [tmp_path / "cc" / "news.warc.gz"]
+    repo = load_sources(REPO / "raw" / "sources.yaml")
+    assert repo.feeds and all(u.startswith("https://") for u in repo.feeds)
+
+
+# --- WARC ---
+
+
+def _write_warc(path: Path, pages: dict[str, bytes]) -> None:
+    with path.open("wb") as fh:
+        w = WARCWriter(fh, gzip=True)
+        w.write_record(w.create_warcinfo_record(path.name, {"software": "newsetl tests"}))
+        for i, (url, html) in enumerate(pages.items()):
+            headers = [("Content-Type", "text/html")]
+            payload = html
+            if i == 0:  # one record keeps the payload as sent, gzip-encoded
+                headers.append(("Content-Encoding", "gzip"))
+                payload = gzip.compress(html)
+            headers.append(("Content-Length", str(len(payload))))
+            http = StatusAndHeaders("200 OK", headers, protocol="HTTP/1.1")
+            w.write_record(w.create_warc_record(url, "request", payload=io.BytesIO(b"GET / HTTP/1.1\r\n\r\n")))
+            w.write_record(w.create_warc_record(url, "response", payload=io.BytesIO(payload), http_headers=http))
+        for url, status, ctype, body in (
+            ("http://news.example.invalid/gone", "404 Not Found", "text/html", b"<html>gone</html>"),
+            ("http://news.example.invalid/logo.png", "200 OK", "image/png", b"\x89PNG\r\n\x1a\n"),
+        ):
+            http = StatusAndHeaders(status, [("Content-Type", ctype)], protocol="HTTP/1.1")
+            w.write_record(w.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=http))
+
+
+def test_warc_pages_equal_fetched_pages(tmp_path: Path) -> None:
+    samples = load_samples(SAMPLES)
+    assert len(samples) >= 10
+    with Site(samples=samples) as site:
+        urls = [site.url(f"/samples/{name}") for name in samples]
+        fetched = fetch_all(urls, fast(), tmp_path / "web-raw", "r-web")
+        check_table(fetched, len(urls))
+        assert fetched.counts()["fetched"] == len(urls)
+        warc = tmp_path / "cc-news.warc.gz"
+        _write_warc(warc, {u: gzip.decompress(samples[n]) for u, n in zip(urls, samples)})
+
+    loaded = load_warc(warc, tmp_path / "warc-raw", "r-warc", fast())
+    check_table(loaded, len(urls) + 2)
+    ok = [r for r in loaded.rows if r["outcome"] == "fetched"]
+    assert len(ok) == len(urls)
+    web_shas = {r["url"]: r["content_sha256"] for r in fetched.rows}
+    warc_shas = {r["url"]: r["content_sha256"] for r in ok}
+    assert web_shas == warc_shas
+    assert sorted(fetched.stored) == sorted(loaded.stored)
+    for rel in fetched.stored:  # the very same stored bytes
+        a = gzip.decompress((tmp_path / "web-raw" / rel).read_bytes())
+        b = gzip.decompress((tmp_path / "warc-raw" / rel).read_bytes())
+        assert a == b
+    meta = json.loads((tmp_path / "warc-raw" / loaded.stored[0].replace(".html.gz", ".meta.json")).read_text())
+    assert meta["source"] == "warc" and meta["url"] in web_shas and meta["warc_record_id"]
+    bad = {r["url"]: r["error_class"] for r in loaded.rows if r["outcome"] == "failed"}
+    assert bad == {
+        "http://news.example.invalid/gone": "http_4xx",
+        "http://news.example.invalid/logo.png": "content_type_refused",
+    }
+    # loading the same WARC again: all unchanged, nothing new stored
+    again = load_warc(warc, tmp_path / "warc-raw", "r-warc-2", fast())
+    assert again.counts()["unchanged"] == len(urls) and again.stored == []
+
+
+def test_damaged_warc_is_a_row_not_a_crash(tmp_path: Path) -> None:
+    warc = tmp_path / "bad.warc.gz"
+    _write_warc(warc, {"http://news.example.invalid/a": b"<html><body><p>hello</p></body></html>"})
+    data = warc.read_bytes()
+    for cut in (30, 200, 600):  # in a payload, in record headers, a whole member
+        warc.write_bytes(data[: len(data) - cut])
+        out = load_warc(warc, tmp_path / f"raw{cut}", "r", fast())
+        assert out.rows[0]["outcome"] == "fetched"
+        assert out.rows[-1]["outcome"] == "failed" and out.rows[-1]["error_class"] == "warc_error"
+        out.frame()

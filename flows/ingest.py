@@ -62,8 +62,18 @@ def extract(batch: list[RawInput], settings: Settings, run_id: str) -> BatchOutp
 
 
 @task(name="stage-batch", **_task)
-def stage(run: pipeline.Run, batch: list[RawInput], output: BatchOutput) -> dict[str, int]:
+def stage(run: pipeline.Run, batch: list[RawInput], output: BatchOutput) -> pipeline.Staged:
     return pipeline.stage_batch(run, batch, output)
+
+
+@task(name="load-models", **_task)
+def load_models(settings: Settings) -> pipeline.Models:
+    return pipeline.load_models(settings)
+
+
+@task(name="enrich-batch", **_task)
+def enrich(run: pipeline.Run, staged: pipeline.Staged, models: pipeline.Models, settings: Settings) -> dict[str, int]:
+    return pipeline.enrich_batch(run, staged, models, settings)
 
 
 @task(name="commit-run", **_task)
@@ -73,7 +83,8 @@ def commit(run: pipeline.Run) -> dict[str, Any]:
 
 def _publish(row: dict[str, Any]) -> None:
     counts = {k: row[k] for k in ("inputs_seen", "articles", "articles_new", "articles_updated",
-                                  "articles_unchanged", "duplicates", "quarantined", "urls_seen",
+                                  "articles_unchanged", "duplicates", "quarantined", "articles_enriched",
+                                  "enrich_skipped_non_english", "mentions", "claims", "urls_seen",
                                   "urls_fetched", "urls_unchanged", "urls_duplicate",
                                   "urls_robots_excluded", "urls_failed")}
     create_table_artifact(key="ingest-counts", table=[counts], description=f"Run {row['run_id']}")
@@ -115,6 +126,7 @@ def ingest(
             if web:
                 fetched = fetch_web(quote(run), settings.raw_dir, web, settings)
                 logger.info("fetched: %s", fetched)
+            models = load_models(settings) if settings.enrich else None
             batches = plan_batches(settings.raw_dir, settings)
             total = sum(len(b) for b in batches)
             logger.info("%d inputs in %d batches of up to %d", total, len(batches), settings.batch_size)
@@ -125,9 +137,11 @@ def ingest(
 
                 def stage_oldest() -> None:
                     batch, future = pending.popleft()
-                    outcome = stage(quote(run), quote(batch), quote(future.result()))
+                    staged = stage(quote(run), quote(batch), quote(future.result()))
+                    logger.info("batch staged: %s", staged.outcomes)
+                    if models is not None and not staged.articles.empty:
+                        logger.info("batch enriched: %s", enrich(quote(run), quote(staged), quote(models), settings))
                     progress.advance(bar, len(batch))
-                    logger.info("batch staged: %s", outcome)
 
                 for batch in batches:
                     pending.append((batch, extract_r.submit(quote(batch), settings, run.run_id)))

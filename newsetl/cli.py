@@ -124,6 +124,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"unchanged {row['articles_unchanged']})",
         f"  duplicates    {row['duplicates']:>6}",
         f"  quarantined   {row['quarantined']:>6}",
+        f"  enriched      {row['articles_enriched']:>6}  (mentions {row['mentions']}, claims {row['claims']}; "
+        f"not English {row['enrich_skipped_non_english']}, rows quarantined {row['enrich_quarantined']})",
     ]
     if row["urls_seen"]:
         lines.append(

@@ -33,6 +33,7 @@ class Classified:
     to_write: pd.DataFrame  # new and updated rows
     outcomes: dict[str, int]  # NEW/UPDATED/UNCHANGED/DUPLICATE -> count
     duplicates: list[tuple[str, str]]  # (source_uri, why)
+    updated_ids: list[str]  # articles whose text changed: their old enrichments must go
 
 
 def classify(articles: pd.DataFrame, ledger: Ledger) -> Classified:
@@ -40,6 +41,7 @@ def classify(articles: pd.DataFrame, ledger: Ledger) -> Classified:
     outcomes = dict.fromkeys((NEW, UPDATED, UNCHANGED, DUPLICATE), 0)
     duplicates: list[tuple[str, str]] = []
     keep: list[int] = []
+    updated: list[str] = []
     for i, (aid, sha, src) in enumerate(
         zip(articles["article_id"], articles["content_sha256"], articles["source_uri"], strict=True)
     ):
@@ -63,4 +65,6 @@ def classify(articles: pd.DataFrame, ledger: Ledger) -> Classified:
         else:
             outcomes[NEW if previous is None else UPDATED] += 1
             keep.append(i)
-    return Classified(articles.iloc[keep].reset_index(drop=True), outcomes, duplicates)
+            if previous is not None:
+                updated.append(aid)
+    return Classified(articles.iloc[keep].reset_index(drop=True), outcomes, duplicates, updated)

@@ -1,6 +1,7 @@
 """The run, as plain functions the Prefect flow calls in order:
 
-    start_run -> [fetch_web] -> plan_batches -> (extract_batch -> stage_batch)* -> commit_run
+    start_run -> [fetch_web] -> plan_batches
+              -> (extract_batch -> stage_batch -> enrich_batch)* -> commit_run
 
 Every input ends as exactly one of: an article (new, updated or unchanged), a duplicate,
 or a quarantine row; ``RunCounts`` keeps that sum and the runs table checks it.
@@ -17,12 +18,21 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from newsetl import __version__, catalog, warehouse
+from newsetl.claims import Lexicon, claims_from_doc, default_lexicon
 from newsetl.dedup import DUPLICATE, NEW, UNCHANGED, UPDATED, Ledger, classify
+from newsetl.enrich import enrich_articles
+from newsetl.entities import build_entities
+from newsetl.entity_reference import EntityReference, default_reference
 from newsetl.extract import BatchOutput
 from newsetl.fetch import FetchOutcome, fetch_all, load_sources, load_warc, read_url_list
 from newsetl.inputs import RawInput, discover
+from newsetl.nlp import CLAIM_COMPONENTS, load_nlp
+from newsetl.quarantine import quarantine_row
 from newsetl.settings import Settings
+from newsetl.spans import check_spans
 from newsetl.validate import validate_records
 from schemas import TABLES, arrow_schema
 
@@ -56,6 +66,27 @@ class Run:
     counts: RunCounts = field(default_factory=RunCounts)
     parts: int = 0
     url_counts: dict[str, int] = field(default_factory=dict)
+    enrich_counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ENRICH_COUNTS, 0))
+    updated_ids: list[str] = field(default_factory=list)
+
+
+# Run counts of the enrich stage, as columns of the runs table.
+ENRICH_COUNTS = ("articles_enriched", "enrich_skipped_non_english", "enrich_skipped_empty", "enrich_failed",
+                 "mentions", "claims", "enrich_quarantined")
+
+
+@dataclass(frozen=True)
+class Models:
+    """What the enrich stage loads once per run."""
+
+    nlp: Any
+    reference: EntityReference
+    lexicon: Lexicon
+
+
+def load_models(settings: Settings) -> Models:
+    # One pass of one pipeline serves mentions and claims; claims need the parser.
+    return Models(load_nlp(CLAIM_COMPONENTS, max_chars=settings.nlp_max_chars), default_reference(), default_lexicon())
 
 
 @dataclass(frozen=True)
@@ -118,13 +149,21 @@ def plan_batches(raw_dir: Path, settings: Settings) -> list[list[RawInput]]:
     return list(_chunks(discover(raw_dir, settings.ignore_globs), settings.batch_size))
 
 
-def stage_batch(run: Run, batch: list[RawInput], output: BatchOutput) -> dict[str, int]:
-    """Validate, dedup and stage one extracted batch; returns the batch's outcome counts."""
+@dataclass
+class Staged:
+    outcomes: dict[str, int]
+    articles: pd.DataFrame  # new and changed articles: what the enrich stage analyses
+    part: int
+
+
+def stage_batch(run: Run, batch: list[RawInput], output: BatchOutput) -> Staged:
+    """Validate, dedup and stage one extracted batch."""
     checked = validate_records("articles", output.articles, run.run_id)
     quarantine = output.quarantine + checked.quarantine
     classified = classify(checked.valid, run.ledger)
     for source_uri, why in classified.duplicates:
         log.info("duplicate skipped: %s (%s)", source_uri, why)
+    run.updated_ids.extend(classified.updated_ids)
     part = run.parts
     run.parts += 1
     warehouse.stage(run.root, run.run_id, "articles", classified.to_write, part)
@@ -143,7 +182,57 @@ def stage_batch(run: Run, batch: list[RawInput], output: BatchOutput) -> dict[st
     c.quarantined += len(quarantine)
     if c.articles + c.duplicates + c.quarantined != c.inputs_seen:
         raise AssertionError(f"run counts do not add up: {c.as_dict()}")
-    return {**outcomes, "quarantined": len(quarantine), "inputs": len(batch)}
+    return Staged({**outcomes, "quarantined": len(quarantine), "inputs": len(batch)}, classified.to_write, part)
+
+
+def enrich_batch(run: Run, staged: Staged, models: Models, settings: Settings) -> dict[str, int]:
+    """Mentions and claims of the batch's new and changed articles, from one NLP pass.
+    Rows that break their contract or do not slice their article's text are quarantined."""
+    articles = staged.articles
+    if articles.empty:
+        return {}
+    ids, texts = list(articles["article_id"]), list(articles["text"])
+    result = enrich_articles(
+        zip(ids, texts, articles["language"], strict=True), models.nlp, models.reference, run.run_id,
+        batch_size=settings.nlp_batch_size, n_process=settings.nlp_n_process, max_chars=settings.nlp_max_chars,
+        consumers={"claims": lambda aid, doc, rows: claims_from_doc(aid, doc, rows, run.run_id, models.lexicon)},
+    )
+    by_id, sources = dict(zip(ids, texts, strict=True)), dict(zip(ids, articles["source_uri"], strict=True))
+    now = datetime.now(UTC)
+    quarantine = [
+        quarantine_row(run_id=run.run_id, table="mentions", source_uri=sources[aid], check="enrich_error",
+                       reason=message, record_key=aid, now=now)
+        for aid, message in result.errors
+    ]
+    landed = {}
+    for table, rows in (("mentions", result.mentions.to_dict("records")), ("claims", result.outputs["claims"])):
+        rows, bad_spans = check_spans(table, rows, by_id, sources, run.run_id)
+        checked = validate_records(table, rows, run.run_id)
+        quarantine += bad_spans + checked.quarantine
+        landed[table] = warehouse.stage(run.root, run.run_id, table, checked.valid, staged.part)
+    warehouse.stage(run.root, run.run_id, "quarantine", validate_records("quarantine", quarantine, run.run_id).valid,
+                    staged.part, step="enrich")
+    counts = {
+        "articles_enriched": result.counts["articles_enriched"],
+        "enrich_skipped_non_english": result.counts["skipped_non_english"],
+        "enrich_skipped_empty": result.counts["skipped_empty"],
+        "enrich_failed": result.counts["failed"],
+        "mentions": landed["mentions"],
+        "claims": landed["claims"],
+        "enrich_quarantined": len(quarantine) - len(result.errors),
+    }
+    for key, value in counts.items():
+        run.enrich_counts[key] += value
+    return counts
+
+
+# Views over the tables, for analysts to start from.
+VIEWS = {
+    "claims_by_speaker": """
+        SELECT coalesce(speaker_name, speaker_surface) AS speaker, speaker_entity_id, kind,
+               count(*) AS claims, count(DISTINCT article_id) AS articles
+        FROM claims GROUP BY ALL ORDER BY claims DESC""",
+}
 
 
 def _snapshots(root: Path) -> dict[str, catalog.TableSnapshot]:
@@ -167,6 +256,7 @@ def run_row(run: Run, status: str, finished_at: datetime) -> dict[str, Any]:
         "status": status,
         "source": run.source,
         **run.counts.as_dict(),
+        **run.enrich_counts,
         **_url_columns(run.url_counts),
         "newsetl_version": __version__,
     }
@@ -179,15 +269,35 @@ def commit_run(run: Run) -> dict[str, Any]:
     if staged is not None:
         # Only a changed text rewrites a row: re-running on the same inputs changes nothing.
         warehouse.merge(run.root, "articles", staged, run.run_id, update_if="t.content_sha256 != s.content_sha256")
+    enriched = False
+    for table in ("mentions", "claims"):
+        # A changed article's old mentions and claims go; its new ones come in.
+        staged = warehouse.staged(run.root, run.run_id, table)
+        if staged is not None or run.updated_ids:
+            warehouse.merge(run.root, table, staged, run.run_id, update_if=True, replace_articles=run.updated_ids)
+            enriched = True
+    if enriched:
+        rebuild_entities(run)
     # The same problem seen again keeps its first row; fetch rows are per run.
     for table in ("quarantine", "fetches"):
         staged = warehouse.staged(run.root, run.run_id, table)
         if staged is not None:
-            warehouse.merge(run.root, table, staged, run.run_id, update_if=None)
+            warehouse.merge(run.root, table, staged, run.run_id, update_if=False)
     row = record_run(run, "success")
-    catalog.refresh(run.root, _snapshots(run.root))
+    catalog.refresh(run.root, _snapshots(run.root), VIEWS)
     warehouse.drop_staging(run.root, run.run_id)
     return row
+
+
+def rebuild_entities(run: Run) -> None:
+    """The entities table, rebuilt from all mentions (not only this run's)."""
+    mentions = warehouse.read_table(run.root, "mentions").to_pandas()
+    articles = warehouse.read_table(run.root, "articles", ["article_id", "published_at"]).to_pandas()
+    entities = build_entities(mentions, articles, default_reference())
+    checked = validate_records("entities", entities.to_dict("records"), run.run_id)
+    if checked.quarantine:  # built from validated mentions: a failure here is a bug
+        raise ValueError(f"entities break their contract: {checked.quarantine[0]['reason']}")
+    warehouse.overwrite(run.root, "entities", warehouse.to_arrow("entities", checked.valid), run.run_id)
 
 
 def record_run(run: Run, status: str) -> dict[str, Any]:

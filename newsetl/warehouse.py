@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
-from deltalake import CommitProperties, DeltaTable
+from deltalake import CommitProperties, DeltaTable, write_deltalake
 
 from schemas import TABLES, arrow_schema
 
@@ -65,16 +65,18 @@ def staging_dir(root: Path, run_id: str) -> Path:
     return Path(root) / STAGING / run_id
 
 
-def stage(root: Path, run_id: str, table: str, frame: pd.DataFrame, part: int) -> int:
-    """Write one batch of validated rows for ``table``; returns the rows written."""
+def stage(root: Path, run_id: str, table: str, frame: pd.DataFrame, part: int, step: str = "") -> int:
+    """Write one batch of validated rows for ``table``; returns the rows written.
+    ``step`` tells apart two stages that write the same table for the same batch."""
     if frame.empty:
         return 0
     data = to_arrow(table, frame)
     out = staging_dir(root, run_id) / table
     out.mkdir(parents=True, exist_ok=True)
-    tmp = out / f".part-{part:06d}.parquet.tmp"
+    name = f"part-{part:06d}{'-' + step if step else ''}.parquet"
+    tmp = out / f".{name}.tmp"
     pq.write_table(data, tmp)
-    os.replace(tmp, out / f"part-{part:06d}.parquet")  # a half-written part is never read
+    os.replace(tmp, out / name)  # a half-written part is never read
     return data.num_rows
 
 
@@ -99,21 +101,44 @@ def _props(run_id: str) -> CommitProperties:
     return CommitProperties(custom_metadata={"newsetl.run_id": run_id})
 
 
-def merge(root: Path, table: str, source: ds.Dataset | pa.Table, run_id: str, update_if: str | None) -> dict:
-    """Upsert on the primary key: insert new keys; update a matched row only when
-    ``update_if`` (a predicate over t. and s.) holds, so unchanged rows are not rewritten.
-    ``update_if`` None means matched rows are left as they are (insert-only)."""
+def merge(
+    root: Path,
+    table: str,
+    source: ds.Dataset | pa.Table | None,
+    run_id: str,
+    update_if: str | bool,
+    replace_articles: list[str] | None = None,
+) -> dict:
+    """Upsert on the primary key in one commit: insert new keys; update a matched row when
+    ``update_if`` (a predicate over t. and s.) holds, always (True) or never (False), so
+    unchanged rows are not rewritten. ``replace_articles``: rows of these articles that
+    the source does not bring again are deleted (their article's text changed)."""
     key = TABLES[table].primary_key
-    merger = DeltaTable(str(table_path(root, table))).merge(
+    delta = DeltaTable(str(table_path(root, table)))
+    ids = ", ".join("'" + a.replace("'", "''") + "'" for a in replace_articles or ())
+    if source is None:
+        return delta.delete(f"article_id IN ({ids})", commit_properties=_props(run_id)) if ids else {}
+    gone = f"t.article_id IN ({ids})" if ids else None
+    merger = delta.merge(
         source=source.scanner().to_reader() if isinstance(source, ds.Dataset) else source,
         predicate=f"t.{key} = s.{key}",
         source_alias="s",
         target_alias="t",
+        merge_schema=True,  # a column added to a contract is added to the table
         commit_properties=_props(run_id),
     )
-    if update_if is not None:
+    if update_if is True:
+        merger = merger.when_matched_update_all()
+    elif update_if:
         merger = merger.when_matched_update_all(predicate=update_if)
-    return merger.when_not_matched_insert_all().execute()
+    merger = merger.when_not_matched_insert_all()
+    if gone:
+        merger = merger.when_not_matched_by_source_delete(predicate=gone)
+    return merger.execute()
+
+
+def overwrite(root: Path, table: str, data: pa.Table, run_id: str) -> None:
+    write_deltalake(str(table_path(root, table)), data, mode="overwrite", commit_properties=_props(run_id))
 
 
 def to_arrow(table: str, frame: pd.DataFrame) -> pa.Table:

@@ -14,6 +14,7 @@ import pyarrow as pa_arrow
 
 from schemas.articles import MIN_WORDS, ArticleModel, count_words
 from schemas.claims import ClaimModel
+from schemas.entities import EntityModel
 from schemas.fetches import FetchModel
 from schemas.mentions import MentionModel
 from schemas.quarantine import QuarantineModel
@@ -35,6 +36,7 @@ TABLES: dict[str, Table] = {
         Table("articles", ArticleModel, "article_id"),
         Table("mentions", MentionModel, "mention_id", (("article_id", "articles"),)),
         Table("claims", ClaimModel, "claim_id", (("article_id", "articles"),)),
+        Table("entities", EntityModel, "entity_id"),
         Table("quarantine", QuarantineModel, "quarantine_id"),
         Table("runs", RunModel, "run_id"),
         Table("fetches", FetchModel, "fetch_id"),
@@ -68,6 +70,7 @@ __all__ = [
     "TABLES",
     "ArticleModel",
     "ClaimModel",
+    "EntityModel",
     "FetchModel",
     "MentionModel",
     "QuarantineModel",

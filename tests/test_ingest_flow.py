@@ -136,15 +136,37 @@ def test_second_run_changes_nothing(landed, prefect_server):
     raw, warehouse, _ = landed
     table = DeltaTable(str(warehouse / "articles"))
     version, before = table.version(), _articles(warehouse)
+    enriched = {t: DeltaTable(str(warehouse / t)).version() for t in ("mentions", "claims", "entities")}
     row = ingest(raw_dir=str(raw), warehouse_dir=str(warehouse))
     assert row["articles_unchanged"] == 16 and row["articles_new"] == row["articles_updated"] == 0
     assert row["duplicates"] == 1 and row["quarantined"] == len(BAD_INPUTS)
     assert DeltaTable(str(warehouse / "articles")).version() == version
+    assert {t: DeltaTable(str(warehouse / t)).version() for t in enriched} == enriched
+    assert row["articles_enriched"] == row["mentions"] == row["claims"] == 0
     assert _articles(warehouse) == before
     quarantine = DeltaTable(str(warehouse / "quarantine")).to_pyarrow_table()
     assert quarantine.num_rows == len(BAD_INPUTS)  # the same problems, not new rows
     runs = duckdb.connect(str(catalog_path(warehouse)), read_only=True).execute("SELECT count(*) FROM runs").fetchone()
     assert runs == (2,)
+
+
+def test_mentions_and_claims_slice_the_article_text(landed):
+    _, warehouse, run = landed
+    assert run["articles_enriched"] == 15 and run["enrich_skipped_non_english"] == 1  # the Korean page
+    assert run["mentions"] > 500 and run["claims"] > 50 and run["enrich_quarantined"] == 0
+    con = duckdb.connect(str(catalog_path(warehouse)), read_only=True)
+    off = con.execute("""SELECT count(*) FROM mentions m JOIN articles a USING (article_id)
+                         WHERE substr(a.text, m.start_char + 1, m.end_char - m.start_char) <> m.surface""").fetchone()
+    assert off == (0,)
+    orphans = con.execute("SELECT count(*) FROM claims WHERE article_id NOT IN (SELECT article_id FROM articles)")
+    assert orphans.fetchone() == (0,)
+    asif = con.execute("""SELECT article_count FROM entities WHERE canonical_name = 'Khawaja Asif'""").fetchone()
+    assert asif == (1,)
+    gibson = con.execute("""SELECT count(*) FROM claims WHERE speaker_surface = 'she'
+                            AND speaker_name = 'Jen Gibson' AND kind = 'direct'""").fetchone()
+    assert gibson[0] >= 1
+    speakers = dict(con.execute("SELECT speaker, sum(claims) FROM claims_by_speaker GROUP BY 1").fetchall())
+    assert speakers.get("Donald Trump", 0) >= 3
 
 
 def _sql(warehouse: Path, query: str, fmt: str = "json") -> subprocess.CompletedProcess:

@@ -21,9 +21,15 @@ $(STAMP): requirements.lock requirements-model.txt pyproject.toml
 run: install
 	$(BIN)/newsetl run --raw raw --warehouse warehouse
 	@echo
-	@echo "Sample query: newsetl sql \"SELECT domain, title, word_count FROM articles ORDER BY word_count DESC LIMIT 10\""
+	@echo 'Sample query: newsetl sql "SELECT coalesce(domain, source_uri) AS source, title, word_count FROM articles ..."'
 	@$(BIN)/newsetl sql --warehouse warehouse \
 	  "SELECT coalesce(domain, source_uri) AS source, left(title, 60) AS title, language, word_count FROM articles ORDER BY word_count DESC LIMIT 10"
+	@echo 'Most named entities: newsetl sql "SELECT canonical_name, label, article_count FROM entities ..."'
+	@$(BIN)/newsetl sql --warehouse warehouse \
+	  "SELECT canonical_name, label, article_count, mention_count FROM entities ORDER BY mention_count DESC LIMIT 8"
+	@echo 'Who said what: newsetl sql "SELECT * FROM claims_by_speaker ..."'
+	@$(BIN)/newsetl sql --warehouse warehouse \
+	  "SELECT speaker, kind, claims, articles FROM claims_by_speaker WHERE speaker IS NOT NULL LIMIT 8"
 
 test: install
 	$(BIN)/pytest -q

@@ -9,20 +9,33 @@ dependency parse plus a quotation-mark scan (:mod:`newsetl.quotes`); the cues ar
 What is found, per article:
 
 * **reported speech**: a cue verb of the lexicon with its content in the parse: a
-  clause ("Asif said Trump officials have created ..."), or what the verb's flags allow:
-  an infinitive ("threatened to shoot down ..."), a direct object ("denied the
-  report"), the object of a preposition for accusations ("accused Pakistan of Y":
-  content Y, target Pakistan). The speaker is the verb's subject, inherited through
-  coordination and participles ("criticized ... and said", "tweeted, saying"), the
-  noun a relative clause hangs on ("Reprieve, which argues ..."), or the agent of a
-  passive; a verb in parenthesis ("The plan, he said, is dead") takes the clause around it.
+  clause ("Asif said Trump officials have created ..."; a that-clause the parser hung
+  lower, "said in a statement that ..."), or what the verb's flags allow: an
+  infinitive ("threatened to shoot down ..."), a direct object with its complement
+  ("called it “a disaster”"), the object of a preposition ("called for ...";
+  "accused Pakistan of Y": content Y, target Pakistan). The speaker is the verb's
+  subject, inherited through coordination and participles ("criticized ... and said",
+  "tweeted, saying", "responded before adding"), the relative pronoun of a relative
+  clause (resolved to its noun: "Reprieve, which argues ..."), the agent of a passive,
+  or a noun phrase the parser left just before the verb. "The plan, he said, is dead"
+  and "as the Post reported, X" take the clause around the cue; "X, says Daniel
+  Markey" (a name parsed as the content) takes the clause before it.
+* **reporting nouns** with a that-clause ("Trump's claim that ...", "a warning by the
+  Pentagon that ..."): the possessor, the by-agent or the subject of the verb making
+  the noun is the speaker.
 * **direct quotes**: quotation marks found by :func:`newsetl.quotes.find_quotes`
-  (straight and curly, multi-paragraph, unbalanced). A content that touches a quote
-  grows to the whole quote ("“Q1. Q2,” she said" -> Q1 Q2), a speech verb with no
-  content in the parse takes the quote right next to it ("he said: “…”"), and the
-  second half of a split quote ("“A,” she said. “B.”") is a second row of the same claim.
+  (straight, curly and doubled apostrophes; multi-paragraph; unbalanced). A content
+  that touches a quote grows to the whole quote ("“Q1. Q2,” she said" -> Q1 Q2), a
+  speech verb with no content in the parse takes the quote right next to it ("he said:
+  “…”"), the second half of a split quote ("“A,” she said. “B.”") and up to three
+  following paragraphs that are nothing but a quote are more rows of the same claim.
+  A cue inside a quote belongs to the quoted words and is skipped, unless its subject
+  stands outside the quote (Mattis “reiterated that …”) or the quote was never closed
+  before ", he said".
 * **"according to X"** (and the other phrases of the lexicon): X is the speaker, the
-  clause around the phrase (or the quote next to it) is the content.
+  clause around the phrase (or the quote just before it) is the content.
+* a claim whose cue lies inside the content of another one and whose speaker is a
+  pronoun or the same word ("he said he believes X") repeats it and is dropped.
 
 Invariants: every span slices ``doc.text`` exactly, a content span never overlaps its
 own speaker or cue span and is never empty, and a quote never runs past its paragraph
@@ -39,12 +52,13 @@ from __future__ import annotations
 import bisect
 import importlib.resources
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import yaml
 from spacy.tokens import Doc, Token
 
@@ -243,12 +257,9 @@ def default_lexicon() -> Lexicon:
 
 
 # ============================================================================ helpers
-_SUBJ = ("nsubj", "nsubjpass", "csubj")
 _TRIM = " \t\r\n,;:—–-"
-_WORD = re.compile(r"\w")
 _NP_LEFT_SKIP = frozenset({"punct", "cc", "preconj"})
 _NP_RIGHT_KEEP = frozenset({"compound", "flat", "nmod", "nummod", "case", "poss", "amod"})
-_CONTENT_PREP_SKIP_DEPS = frozenset({"punct", "cc"})
 # Where the parser hangs a subject it did not attach to its verb.
 _STRAY_SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass", "appos", "npadvmod", "dep", "ROOT", "nmod"})
 _MAX_QUOTE_GAP = 3  # chars of ", " or ": " between a quote and its cue clause
@@ -290,7 +301,7 @@ def _np_span(head: Token) -> tuple[int, int]:
         break
     end = head.i
     for t in head.rights:
-        keep = t.dep_ in _NP_RIGHT_KEEP or (t.dep_ == "prep" and t.lower_ in ("of", "for", "at", "with"))
+        keep = t.dep_ in _NP_RIGHT_KEEP or (t.dep_ == "prep" and t.lower_ in ("of", "for", "at", "with", "by"))
         if t.dep_ == "appos" and head.pos_ != "PROPN" and t.pos_ == "PROPN":
             keep = True
         if t.dep_ in ("cc", "conj") and t.i <= end + 2:
@@ -555,9 +566,21 @@ def _clause_child(art: _Article, verb: Token) -> Token | None:
     first), else a that/if/whether clause hanging lower on its right ("said in a
     statement that ...", "said for the first time that ...", "asked if ...")."""
     ccomps = [c for c in verb.children if c.dep_ == "ccomp" and _in_line_of(art, verb, c)]
+    if len(ccomps) > 1:
+        # Two clauses is a parse error around quotes: the one in the quote next to the
+        # cue clause, else a quoted one, else the nearest.
+        subj, _ = art.subject_of(verb)
+        near = _adjacent_quote(art, verb, _np_span(subj) if subj is not None else None, _tok_span(verb))
+        return min(
+            ccomps,
+            key=lambda c: (
+                not (near is not None and near.start <= c.idx < near.end),
+                art.quotes.at(c.idx) is None,
+                abs(c.i - verb.i),
+            ),
+        )
     if ccomps:
-        # A quoted clause first (two ccomps is a parse error around a quote), then the nearest.
-        return min(ccomps, key=lambda c: (art.quotes.at(c.idx) is None, abs(c.i - verb.i)))
+        return ccomps[0]
     frontier = [c for c in verb.rights]
     for _ in range(3):
         nxt = []
@@ -621,6 +644,10 @@ def _verb_claim(art: _Article, tok: Token, entry: CueVerb) -> _Claim | None:
         cc = _clause_child(art, tok)
         if cc is not None:
             core, root = _subtree_span(cc), cc
+            # "said X, but that Y": a second that-clause coordinated on the verb.
+            for c in tok.rights:
+                if c.i > cc.i and c.dep_ == "conj" and any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children):
+                    core = (core[0], max(core[1], _subtree_span(c)[1]))
     if core is None and entry.xcomp:
         x = _child(tok, "xcomp")
         if x is not None and x.i > tok.i:
@@ -844,7 +871,7 @@ def _phrase_claims(art: _Article) -> list[_Claim]:
                 continue  # "according to plan", "according to your preferences"
             speaker = _np_span(obj)
             cue = (tok.idx, last.idx + len(last))
-            phrase_span = (tok.idx, max(speaker[1], cue[1]))
+            phrase_span = (tok.idx, max(speaker[1], cue[1], _subtree_span(obj)[1]))
             claim = _phrase_content(art, tok, cue, speaker, phrase_span)
             if claim is None:
                 continue
@@ -974,6 +1001,59 @@ def _split_quote_claims(art: _Article, claims: list[_Claim]) -> list[_Claim]:
     return out
 
 
+_FLOATING_MAX = 3  # paragraphs of quote after the attributed one
+
+
+def _floating_quote_claims(art: _Article, claims: list[_Claim]) -> list[_Claim]:
+    """A paragraph that is one quote, with no attribution of its own, right after a
+    paragraph that ends by attributing a quote: the same speaker goes on ("“A,” she said.
+    ¶ “B.”"). Up to three such paragraphs."""
+    text = art.text
+    index = _PieceIndex(claims)
+    cue_starts = sorted(c.cue[0] for c in claims)
+    out: list[_Claim] = []
+    by_cue: dict[tuple[int, int], list[_Claim]] = {}
+    for c in claims:
+        by_cue.setdefault(c.cue, []).append(c)
+    for cue, group in by_cue.items():
+        first = group[0]
+        if first.kind == "according_to" or first.extra.get("continues") is not None:
+            continue
+        if not any(art.quotes.overlapping(a, b) for c in group for a, b in c.pieces):
+            continue
+        end = max([b for c in group for _, b in c.pieces] + [cue[1], first.speaker[1] if first.speaker else 0])
+        line_start, line_end = art.line_of(end)
+        if line_end - end > 80 or art.quotes.overlapping(end, line_end):
+            continue
+        for _ in range(_FLOATING_MAX):
+            nxt = line_end + 1
+            while nxt < len(text) and text[nxt].isspace():
+                nxt += 1
+            if nxt >= len(text):
+                break
+            line_start, line_end = art.line_of(nxt)
+            q = art.quotes.at(nxt)
+            if q is None or q.start != nxt or q.end < _trim_right(text, line_start, line_end):
+                break
+            i = bisect.bisect_left(cue_starts, line_start)
+            if i < len(cue_starts) and cue_starts[i] < line_end:
+                break  # the paragraph has its own attribution
+            if any(True for _ in index.overlapping(q.inner_start, q.inner_end)):
+                break
+            a, b = art.trim(q.inner_start, q.inner_end)
+            if b <= a:
+                break
+            out.append(_Claim(cue, first.cue_tok, first.speaker, first.speaker_head, [(a, b)], extra={"continues": first}))
+            line_end = q.end if q.end > line_end else line_end
+    return out
+
+
+def _trim_right(text: str, a: int, b: int) -> int:
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return b
+
+
 # ============================================================================ rows
 def _kind(art: _Article, a: int, b: int) -> str:
     quotes = [q for q in art.quotes.overlapping(a, b) if q.inner_start < b and a < q.inner_end]
@@ -1051,6 +1131,7 @@ def claims_from_doc(
     claims.extend(_phrase_claims(art))
     claims = _drop_nested(claims)
     claims.extend(_split_quote_claims(art, claims))
+    claims.extend(_floating_quote_claims(art, claims))
     claims.sort(key=lambda c: (c.cue[0], c.pieces[0][0]))
 
     # Speakers in text order, so pronouns can refer back to earlier speakers.
@@ -1118,12 +1199,35 @@ def claims_from_doc(
     return rows
 
 
+def claims_consumer(run_id: str, lexicon: Lexicon | None = None) -> Callable[[str, Doc, list[dict]], list[dict]]:
+    """:func:`claims_from_doc` as an enrich-stage consumer: ``(article_id, doc, mention
+    rows) -> claim rows`` (``newsetl.enrich.DocConsumer``)."""
+    lex = lexicon or default_lexicon()
+
+    def consume(article_id: str, doc: Doc, mentions: list[dict]) -> list[dict]:
+        return claims_from_doc(article_id, doc, mentions, run_id, lex)
+
+    return consume
+
+
+def claims_frame(rows: Iterable[dict]) -> pd.DataFrame:
+    """Claim rows -> a DataFrame with the table's columns and dtypes (also when empty)."""
+    df = pd.DataFrame(list(rows), columns=CLAIM_COLUMNS)
+    for col in ("speaker_start", "speaker_end"):
+        df[col] = df[col].astype("Int64")
+    for col in ("cue_start", "cue_end", "content_start", "content_end", "sentence_index"):
+        df[col] = df[col].astype("int64")
+    return df
+
+
 __all__ = [
     "CATEGORIES",
     "CLAIM_COLUMNS",
     "CuePhrase",
     "CueVerb",
     "Lexicon",
+    "claims_consumer",
+    "claims_frame",
     "claims_from_doc",
     "default_lexicon",
     "load_lexicon",

@@ -51,7 +51,11 @@ def score(gold_docs: list[dict], predicted: dict[str, set[tuple[str, str]]]) -> 
     report = []
     for doc in gold_docs:
         pred = predicted.get(doc["id"], set())
-        gold = [(t, {norm(e["canonical_name"]), *map(norm, e.get("also", []))}, e["canonical_name"]) for e in doc["entities"] for t in [e["label"]]]
+        # (type, accepted names, display name) per gold entity
+        gold = [
+            (e["label"], {norm(e["canonical_name"]), *map(norm, e.get("also", []))}, e["canonical_name"])
+            for e in doc["entities"]
+        ]
         fn = [name for t, names, name in gold if not any((n, t) in pred for n in names)]
         fp = [f"{n} ({t})" for n, t in sorted(pred) if not any(t == gt and n in names for gt, names, _ in gold)]
         for t in SCORED:

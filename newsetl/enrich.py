@@ -5,7 +5,9 @@
 ``nlp.max_length``) and hands every Doc, one at a time, to the mentions extractor and
 to any extra *consumers* (the claims stage will be one: it needs the same Docs and
 the mentions of the same article for speaker resolution). Docs are dropped as soon
-as the consumers are done with them: at most one ``nlp.pipe`` batch is alive.
+as the consumers are done with them: at most one ``nlp.pipe`` batch is alive. The
+input is read in windows of ``max(64, 8 * batch_size)`` texts (texts, not Docs), the
+unit in which an error inside the model is retried article by article.
 
 Input that cannot be analysed never stops the run; it is counted instead:
 
@@ -14,7 +16,8 @@ Input that cannot be analysed never stops the run; it is counted instead:
   (``None`` means unknown and is analysed: the model is English-only, but most
   unlabelled pages are English)
 * a text longer than ``max_chars`` is analysed in chunks -> ``chunked``
-* an exception while extracting one article's mentions -> ``failed`` (+ ``errors``)
+* an exception in the model, in the mentions extractor or in a consumer, for one
+  article -> ``failed`` (+ ``errors``); that article gets no rows, the others go on
 """
 
 from __future__ import annotations
@@ -131,8 +134,9 @@ def enrich_articles(
     """Run ``nlp`` once over ``(article_id, text, language)`` triples and extract mentions.
 
     ``n_process``: worker processes for ``nlp.pipe``; 0 or None chooses (2 for big
-    inputs, else 1), -1 uses every core. ``max_chars``: longest piece of text given to the
-    model at once (default ``nlp.max_length``); longer texts are chunked with exact offsets.
+    inputs when the other core is idle, else 1), -1 uses every core. ``max_chars``:
+    longest piece of text given to the model at once (at most ``nlp.max_length``, its
+    default); longer texts are chunked with exact offsets.
     ``consumers``: extra functions called with (article_id, doc, mention rows) for every
     analysed article; their rows are returned in ``result.outputs[name]``.
     """
@@ -141,7 +145,7 @@ def enrich_articles(
     consumers = dict(consumers or {})
     outputs: dict[str, list[dict]] = {name: [] for name in consumers}
     rows: list[dict] = []
-    limit = max_chars or nlp.max_length
+    limit = min(max_chars or nlp.max_length, nlp.max_length)
 
     n_proc, articles = _resolve_n_process(n_process, articles)
     counts["n_process"] = n_proc
@@ -160,25 +164,80 @@ def enrich_articles(
                 counts["chunked"] += 1
             yield text, article_id
 
-    for doc, article_id in pipe_texts(nlp, analysable(), batch_size=batch_size, n_process=n_proc, max_chars=limit):
+    def consume(doc: Doc, article_id: str) -> None:
+        _consume(article_id, doc, run_id, reference, consumers, rows, outputs, counts, errors)
+
+    # Model errors. spaCy reports an exception in a worker process (n_process > 1) to
+    # nlp.default_error_handler; raising there leaves the workers hanging (they inherit
+    # each other's pipe ends), so during the pass it only notes the error and the Docs of
+    # that batch are dropped. In one process an exception ends nlp.pipe instead. Either
+    # way the articles of the window that did not come back are retried one at a time,
+    # in this process, where an error is just that article's failure.
+    def drop_batch(proc_name: str | None, proc: Any, docs: Any, exc: Exception) -> None:
+        """Let nlp.pipe go on without the failing Docs (they are retried below)."""
+
+    window_size = max(64, batch_size * 8)
+    for window in _windows(analysable(), window_size):
+        back: set[int] = set()
+        indexed = [(text, i) for i, (text, _) in enumerate(window)]
+        previous_handler = nlp.default_error_handler
+        nlp.default_error_handler = drop_batch
         try:
-            article_rows = mentions_from_doc(article_id, doc, run_id, reference)
-            extra = {name: list(fn(article_id, doc, article_rows)) for name, fn in consumers.items()}
-        except Exception as exc:  # one bad article must not stop the run
-            counts["failed"] += 1
-            errors.append((article_id, f"{type(exc).__name__}: {exc}"))
-            continue
-        rows.extend(article_rows)
-        for name, extra_rows in extra.items():
-            outputs[name].extend(extra_rows)
-        counts["articles_enriched"] += 1
-        counts["chars"] += len(doc.text)
-        counts["words"] += len(doc.text.split())
+            for doc, i in pipe_texts(nlp, indexed, batch_size=batch_size, n_process=n_proc, max_chars=limit):
+                back.add(i)
+                consume(doc, window[i][1])
+        except Exception:  # noqa: BLE001 - the rest of the window is retried below
+            pass
+        finally:
+            nlp.default_error_handler = previous_handler
+        for i, (text, article_id) in enumerate(window):
+            if i in back:
+                continue
+            try:
+                [(doc, _)] = list(pipe_texts(nlp, [(text, article_id)], batch_size=1, max_chars=limit))
+            except Exception as exc:  # one bad article must not stop the run
+                counts["failed"] += 1
+                errors.append((article_id, f"model error: {type(exc).__name__}: {exc}"))
+                continue
+            consume(doc, article_id)
 
     mentions = mentions_frame(rows)
     counts["mentions"] = len(mentions)
     counts["entities"] = int(mentions["entity_id"].nunique())
     return EnrichResult(mentions=mentions, counts=counts, outputs=outputs, errors=errors)
+
+
+def _windows(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    it = iter(items)
+    while window := list(itertools.islice(it, size)):
+        yield window
+
+
+def _consume(
+    article_id: str,
+    doc: Doc,
+    run_id: str,
+    reference: EntityReference,
+    consumers: Mapping[str, DocConsumer],
+    rows: list[dict],
+    outputs: dict[str, list[dict]],
+    counts: dict[str, int],
+    errors: list[tuple[str, str]],
+) -> None:
+    """Mentions and consumer rows of one analysed article; all of them or none."""
+    try:
+        article_rows = mentions_from_doc(article_id, doc, run_id, reference)
+        extra = {name: list(fn(article_id, doc, article_rows)) for name, fn in consumers.items()}
+    except Exception as exc:  # one bad article must not stop the run
+        counts["failed"] += 1
+        errors.append((article_id, f"{type(exc).__name__}: {exc}"))
+        return
+    rows.extend(article_rows)
+    for name, extra_rows in extra.items():
+        outputs[name].extend(extra_rows)
+    counts["articles_enriched"] += 1
+    counts["chars"] += len(doc.text)
+    counts["words"] += len(doc.text.split())
 
 
 __all__ = [

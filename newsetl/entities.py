@@ -90,9 +90,8 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
     df["wikidata_id"] = df["wikidata_id"].astype(object).where(df["wikidata_id"].notna(), None)
     for col in ("first_seen", "last_seen"):
         df[col] = pd.to_datetime(df[col], utc=True).astype(_TS)
-    return df.sort_values(["article_count", "mention_count", "canonical_name"], ascending=[False, False, True]).reset_index(
-        drop=True
-    )
+    order = ["article_count", "mention_count", "canonical_name"]
+    return df.sort_values(order, ascending=[False, False, True]).reset_index(drop=True)
 
 
 def _empty() -> pd.DataFrame:

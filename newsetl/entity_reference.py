@@ -73,6 +73,8 @@ class ContextRule:
     from_labels: frozenset[str]
     after: re.Pattern[str] | None = None
     followed_by: frozenset[str] = frozenset()
+    then: re.Pattern[str] | None = None  # what must come right after the following span
+    single_word: bool = False
 
 
 @dataclass(frozen=True)
@@ -205,7 +207,8 @@ class EntityReference:
     # ------------------------------------------------------------------ loading
     @classmethod
     def load(cls, entities_path: str | Path | None = None, fixes_path: str | Path | None = None) -> EntityReference:
-        return cls(_load_entities(_read_yaml(entities_path, "entities.yaml")), _load_fixes(_read_yaml(fixes_path, "ner_fixes.yaml")))
+        entities = _load_entities(_read_yaml(entities_path, "entities.yaml"))
+        return cls(entities, _load_fixes(_read_yaml(fixes_path, "ner_fixes.yaml")))
 
 
 def _read_yaml(path: str | Path | None, default_name: str) -> Any:
@@ -268,13 +271,15 @@ def _load_fixes(data: Any) -> NerFixes:
             from_labels = frozenset(_str_list(rule.get("from"), f"{what} rule #{i}: from"))
             if to not in LABELS or not from_labels or not from_labels <= set(LABELS):
                 raise ValueError(f"{what} rule #{i}: labels must be in {LABELS}")
-            out.append(RelabelRule(name=str(rule.get("name", f"rule {i}")), pattern=pattern, to=to, from_labels=from_labels))
+            name = str(rule.get("name", f"rule {i}"))
+            out.append(RelabelRule(name=name, pattern=pattern, to=to, from_labels=from_labels))
         return tuple(out)
     context = []
     for i, rule in enumerate(data.get("context_relabel") or []):
         what = f"context_relabel rule #{i}"
         try:
             after = re.compile(rule["after"]) if rule.get("after") else None
+            then = re.compile(rule["then"]) if rule.get("then") else None
         except (TypeError, re.error) as exc:
             raise ValueError(f"{what}: bad pattern: {exc}") from exc
         followed_by = frozenset(_str_list(rule.get("followed_by"), f"{what}: followed_by"))
@@ -284,7 +289,8 @@ def _load_fixes(data: Any) -> NerFixes:
             raise ValueError(f"{what}: labels must be in {LABELS}")
         if after is None and not followed_by:
             raise ValueError(f"{what}: needs `after` or `followed_by`")
-        context.append(ContextRule(str(rule.get("name", what)), to, from_labels, after, followed_by))
+        name = str(rule.get("name", what))
+        context.append(ContextRule(name, to, from_labels, after, followed_by, then, bool(rule.get("single_word"))))
     return NerFixes(
         leading_words=frozenset(_str_list(edges.get("leading"), "edges.leading")),
         trailing_words=frozenset(_str_list(edges.get("trailing"), "edges.trailing")),

@@ -152,7 +152,13 @@ def _is_name(s: str, ref: EntityReference) -> bool:
 
 
 def _clean_span(
-    text: str, start: int, end: int, label: str, ref: EntityReference, known: dict[str, str] | None = None, depth: int = 0
+    text: str,
+    start: int,
+    end: int,
+    label: str,
+    ref: EntityReference,
+    known: dict[str, str] | None = None,
+    depth: int = 0,
 ) -> list[tuple[int, int, str]]:
     """The model's span -> zero, one or two clean spans (start, end, label).
     ``known``: surface -> label of the names the model tags elsewhere in the article."""
@@ -174,10 +180,13 @@ def _clean_span(
                 while pos > 0:
                     left, right = s[:pos], s[pos + 1 :]
                     lref, rref = ref.lookup(left), ref.lookup(right)
-                    if (sep == "-" and lref and rref) or (sep == "/" and (lref or rref) and left.strip() and right.strip()):
-                        return _clean_span(
-                            text, start, start + pos, lref.label if lref else label, ref, known, depth + 1
-                        ) + _clean_span(text, start + pos + 1, end, rref.label if rref else label, ref, known, depth + 1)
+                    both = sep == "-" and lref and rref
+                    credit = sep == "/" and (lref or rref) and left.strip() and right.strip()
+                    if both or credit:
+                        llabel, rlabel = lref.label if lref else label, rref.label if rref else label
+                        return _clean_span(text, start, start + pos, llabel, ref, known, depth + 1) + _clean_span(
+                            text, start + pos + 1, end, rlabel, ref, known, depth + 1
+                        )
                     pos = s.find(sep, pos + 1)
         # "Inter-Services Intelligence (ISI)" inside one span: two mentions.
         m = _PAREN_SUFFIX.match(s)
@@ -274,7 +283,9 @@ def _candidates(doc: Doc, ref: EntityReference, titles: list[tuple[int, int]]) -
     return out
 
 
-def _add_reference_matches(text: str, cands: list[_Cand], ref: EntityReference, titles: list[tuple[int, int]]) -> list[_Cand]:
+def _add_reference_matches(
+    text: str, cands: list[_Cand], ref: EntityReference, titles: list[tuple[int, int]]
+) -> list[_Cand]:
     """Names/aliases of reference entities the model missed or cut short."""
     occupied = _Occupied(cands)
     for start, end, ent in ref.scan(text):
@@ -322,7 +333,8 @@ def _add_acronyms(text: str, cands: list[_Cand]) -> list[_Cand]:
     if not defined:
         return cands
     occupied = _Occupied(cands)
-    pattern = re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, sorted(defined, key=len, reverse=True))) + r")(?!\w|\.\w)")
+    alternation = "|".join(map(re.escape, sorted(defined, key=len, reverse=True)))
+    pattern = re.compile(rf"(?<![\w.])(?:{alternation})(?!\w|\.\w)")
     for m in pattern.finditer(text):
         start, end = m.span()
         expansion = defined[m.group(0)]
@@ -357,9 +369,9 @@ def _add_surnames(text: str, cands: list[_Cand], ref: EntityReference) -> list[_
     if not surnames:
         return cands
     occupied = _Occupied(cands)
-    pattern = re.compile(
-        r"(?<![\w.\-'’])(?:" + "|".join(map(re.escape, sorted(surnames, key=len, reverse=True))) + r")(?![\w\-]|['’][a-rt-z])"
-    )
+    alternation = "|".join(map(re.escape, sorted(surnames, key=len, reverse=True)))
+    # Whole words; a possessive may follow ("Asif’s"), other letters may not.
+    pattern = re.compile(rf"(?<![\w.\-'’])(?:{alternation})(?![\w\-]|['’][a-rt-z])")
     for m in pattern.finditer(text):
         start, end = m.span()
         if occupied.overlapping(start, end):
@@ -368,7 +380,8 @@ def _add_surnames(text: str, cands: list[_Cand], ref: EntityReference) -> list[_
         prev = re.search(r"(\S+)[ \t]+$", window)
         if prev:
             word = prev.group(1)
-            ends_clause = word[-1] in ",;:!?\"”’)" or (word.endswith(".") and word.count(".") == 1 and len(word) > 3)
+            sentence_end = word.endswith(".") and word.count(".") == 1 and len(word) > 3  # "Dunford." not "H.R."
+            ends_clause = word[-1] in ",;:!?\"”’)" or sentence_end
             if word[:1].isupper() and word not in titles and not ends_clause:
                 # "Ali Asif", "Foreign Office Asif": part of something else, unless the
                 # capitalised word only starts the sentence ("Then Asif said").
@@ -425,31 +438,51 @@ def _relabel_by_context(text: str, cands: list[_Cand], ref: EntityReference) -> 
             continue
         after = text[c.end : c.end + 60]
         for rule in rules:
-            if c.label not in rule.from_labels:
+            if c.label not in rule.from_labels or (rule.single_word and len(surface.split()) > 1):
                 continue
             if rule.after is not None and rule.after.match(after):
                 c.label = rule.to
                 break
             if rule.followed_by:
-                m = re.match(r",\s*", after)
+                m = re.match(r",[ \t]*", after)
                 nxt = by_start.get(c.end + m.end()) if m else None
-                if nxt is not None and nxt.label in rule.followed_by:
+                if nxt is None or nxt.label not in rule.followed_by:
+                    continue
+                if rule.then is None or rule.then.match(text, nxt.end):
                     c.label = rule.to
                     break
 
 
 # ----------------------------------------------------------------------- resolution
+_NAME_PARTICLES = frozenset("al el bin ibn ul ud e i de da di do dos du la le van von der den ter y".split())
+
+
+def _looks_like_a_name(s: str) -> bool:
+    """Capitalised words (initials allowed), lowercase only for particles ("Abu Yahya
+    al-Libi", "Mohammed Zia ul-Haq"), and no digits: "older MacBook Pro" is not a name."""
+    words = s.split()
+    if not words or not words[0][:1].isupper() or any(ch.isdigit() for ch in s):
+        return False
+    return all(w[:1].isupper() or w.split("-")[0] in _NAME_PARTICLES for w in words)
+
+
 def _link_people(text: str, cands: list[_Cand], ref: EntityReference) -> None:
     """Short forms of a person -> the fullest name the article uses for them."""
     for c in cands:
         c.words = _words(_surface(text, c))
+    # A single word the model tags as something else than a person somewhere in the
+    # article ("Apple", "Virginia", "Tottenham") does not start a person's name: "Apple
+    # Watches", "Virginia Democrats", "Tottenham Hotspur" tagged PERSON are not people.
+    not_first = {c.words[0] for c in cands if len(c.words) == 1 and c.label != "PERSON"}
     full = [
         c
         for c in cands
         if c.label == "PERSON"
-        and len(c.words) >= 2
+        and 2 <= len(c.words) <= 6
         and c.acronym_of is None
         and not (c.ref is not None and c.ref.label != "PERSON")
+        and c.words[0] not in not_first
+        and _looks_like_a_name(_surface(text, c))
     ]
     if not full:
         return
@@ -485,7 +518,7 @@ def _link_people(text: str, cands: list[_Cand], ref: EntityReference) -> None:
         if not k:
             continue
         matches = [f for f in by_last.get(words[-1], ()) if len(f.words) > k and f.words[-k:] == words]
-        if not matches and k == 1 and words[0] not in by_last:
+        if not matches and k == 1 and c.label == "PERSON" and words[0] not in by_last:
             # A bare given name ("Joe") or an East Asian surname, written first ("Xi" for
             # "Xi Jinping"): only when exactly one person in the article starts that way.
             firsts = by_first.get(words[0], [])

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from spacy.language import Language
 
 from newsetl.enrich import enrich_articles
 from newsetl.entities import build_entities
@@ -23,7 +24,9 @@ ASIF = (FIXTURES / "seed003_asif.txt").read_text(encoding="utf-8")
 GERMAN = (FIXTURES / "german.txt").read_text(encoding="utf-8")
 A_TILLERSON = "a0a0a0a0a0a0a0a0"
 A_ASIF = "b1b1b1b1b1b1b1b1"
-TITLES = re.compile(r"^(?:President|Secretary|Gen\.|Lt\.|Adm\.|Sen\.|Dr\.|Mr\.|Ms\.|Foreign Minister|Air Chief Marshal)\s")
+TITLES = re.compile(
+    r"^(?:President|Secretary|Gen\.|Lt\.|Adm\.|Sen\.|Dr\.|Mr\.|Ms\.|Foreign Minister|Air Chief Marshal)\s"
+)
 POSSESSIVE = re.compile(r"['’]s?$")
 
 
@@ -180,6 +183,35 @@ def test_non_english_and_empty_texts_are_skipped_and_counted(nlp, reference):
     MentionModel.validate(empty.mentions)
 
 
+@Language.component("newsetl_test_explodes")
+def _explodes(doc):
+    if "BOOM" in doc.text:
+        raise ValueError("cannot analyse this")
+    return doc
+
+
+@pytest.fixture(scope="module")
+def exploding_nlp():
+    nlp = load_nlp()
+    nlp.add_pipe("newsetl_test_explodes", first=True)
+    return nlp
+
+
+@pytest.mark.parametrize("n_process", [1, 2])
+def test_a_model_error_on_one_article_does_not_stop_the_run(exploding_nlp, reference, n_process):
+    nlp = exploding_nlp
+    long_bad = TILLERSON + "\n\nBOOM\n\n" + TILLERSON  # chunked: one chunk fails, the whole text fails
+    articles = [(A_TILLERSON, TILLERSON, "en"), ("c3c3c3c3c3c3c3c3", long_bad, "en"), (A_ASIF, ASIF, "en")]
+    res = enrich_articles(articles, nlp, reference, "r", batch_size=1, n_process=n_process, max_chars=3000)
+    assert res.counts["failed"] == 1 and res.counts["articles_enriched"] == 2 and res.counts["chunked"] == 2
+    assert res.errors[0][0] == "c3c3c3c3c3c3c3c3" and "cannot analyse this" in res.errors[0][1]
+    assert set(res.mentions["article_id"]) == {A_TILLERSON, A_ASIF}
+    _assert_exact(res.mentions, {A_TILLERSON: TILLERSON, A_ASIF: ASIF})
+    # The caller's error handling is left as it was.
+    with pytest.raises(ValueError):
+        nlp("BOOM")
+
+
 def test_a_2mb_text_does_not_crash_and_keeps_exact_spans(nlp, reference):
     # Real prose at the start, the middle and the end of 2 MB; in between, the kind of
     # junk a bad extraction leaves (long base64 lines), which is cheap for the model.
@@ -197,7 +229,12 @@ def test_a_2mb_text_does_not_crash_and_keeps_exact_spans(nlp, reference):
     _assert_exact(df, {"9f9f9f9f9f9f9f9f": text})
     MentionModel.validate(df)
     # Mentions are found in every part, and short forms link across chunks.
-    for start, prose, name in ((starts[0], TILLERSON, "Rex Tillerson"), (starts[2], ASIF, "Khawaja Asif"), (starts[4], TILLERSON, "Rex Tillerson")):
+    expected = [
+        (starts[0], TILLERSON, "Rex Tillerson"),
+        (starts[2], ASIF, "Khawaja Asif"),
+        (starts[4], TILLERSON, "Rex Tillerson"),
+    ]
+    for start, prose, name in expected:
         part = df[(df["start_char"] >= start) & (df["end_char"] <= start + len(prose))]
         assert name in set(part["canonical_name"]), start
         assert len(part) > 20

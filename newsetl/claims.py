@@ -884,7 +884,6 @@ def _phrase_claims(art: _Article) -> list[_Claim]:
 
 def _phrase_content(art: _Article, tok: Token, cue: tuple[int, int], speaker: tuple[int, int], phrase: tuple[int, int]) -> _Claim | None:
     text = art.text
-    forbidden = [speaker, cue]
     claim = _phrase_clause(art, tok, cue, speaker, phrase)
     if claim is not None:
         return claim

@@ -213,3 +213,19 @@ def test_flow_module_runs_with_settings_from_the_environment(tmp_path, prefect_s
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert len(_articles(tmp_path / "wh")) == 5
+
+
+def test_readme_example_queries_run_as_written(landed):
+    import re
+
+    from conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Example queries", 1)[1].split("\n## ", 1)[0]
+    queries = re.findall(r"```sql\n(.*?)```", section, flags=re.S)
+    assert len(queries) == 5
+    _, warehouse, _ = landed
+    for query in queries:
+        out = _sql(warehouse, query)
+        assert out.returncode == 0, (query, out.stderr)
+        assert json.loads(out.stdout), f"no rows from:\n{query}"

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from newsetl import __version__, catalog, warehouse
-from newsetl.claims import Lexicon, claims_from_doc, default_lexicon
+from newsetl.claims import Lexicon, claims_consumer, default_lexicon
 from newsetl.dedup import DUPLICATE, NEW, UNCHANGED, UPDATED, Ledger, classify
 from newsetl.enrich import enrich_articles
 from newsetl.entities import build_entities
@@ -195,7 +195,7 @@ def enrich_batch(run: Run, staged: Staged, models: Models, settings: Settings) -
     result = enrich_articles(
         zip(ids, texts, articles["language"], strict=True), models.nlp, models.reference, run.run_id,
         batch_size=settings.nlp_batch_size, n_process=settings.nlp_n_process, max_chars=settings.nlp_max_chars,
-        consumers={"claims": lambda aid, doc, rows: claims_from_doc(aid, doc, rows, run.run_id, models.lexicon)},
+        consumers={"claims": claims_consumer(run.run_id, models.lexicon)},
     )
     by_id, sources = dict(zip(ids, texts, strict=True)), dict(zip(ids, articles["source_uri"], strict=True))
     now = datetime.now(UTC)

@@ -111,7 +111,11 @@ def start_run(raw_dir: Path, warehouse_dir: Path) -> Run:
     """Prepare the warehouse for a run. Call while holding ``warehouse.exclusive``."""
     root = Path(warehouse_dir).resolve()
     warehouse.ensure_tables(root)
-    warehouse.drop_staging(root)  # leftovers of a crashed run are never committed
+    # A run that died mid-commit is undone, and its staged rows are never committed.
+    warehouse.roll_back(root)
+    warehouse.drop_staging(root)
+    # A run that died between its commit point and the catalog swap left a stale catalog.
+    catalog.refresh(root, _snapshots(root), VIEWS)
     now = datetime.now(UTC)
     ledger = Ledger.from_warehouse(warehouse.read_table(root, "articles", ["article_id", "content_sha256"]))
     return Run(run_id=new_run_id(now), root=root, source=str(raw_dir), started_at=now, ledger=ledger)
@@ -264,7 +268,9 @@ def run_row(run: Run, status: str, finished_at: datetime) -> dict[str, Any]:
 
 def commit_run(run: Run) -> dict[str, Any]:
     """Land the staged rows (one Delta commit per table), record the run, then swap in
-    a catalog that shows it. Until the swap, catalog readers see the previous run."""
+    a catalog that shows it. Until the swap, catalog readers see the previous run; a
+    crash before the commit point is rolled back by the next run (or by ``fail_run``)."""
+    warehouse.begin_commit(run.root, run.run_id)
     staged = warehouse.staged(run.root, run.run_id, "articles")
     if staged is not None:
         # Only a changed text rewrites a row: re-running on the same inputs changes nothing.
@@ -284,6 +290,7 @@ def commit_run(run: Run) -> dict[str, Any]:
         if staged is not None:
             warehouse.merge(run.root, table, staged, run.run_id, update_if=False)
     row = record_run(run, "success")
+    warehouse.end_commit(run.root)
     catalog.refresh(run.root, _snapshots(run.root), VIEWS)
     warehouse.drop_staging(run.root, run.run_id)
     return row
@@ -317,6 +324,7 @@ def fail_run(run: Run) -> None:
     """Record a failed run (its counts cover the batches it finished) and clean up.
     The catalog is left as it was, so readers keep seeing the last complete run."""
     try:
+        warehouse.roll_back(run.root)
         record_run(run, "failed")
     finally:
         warehouse.drop_staging(run.root, run.run_id)

@@ -9,6 +9,8 @@ inputs changes no row and a crash before the commit leaves the tables as they we
 from __future__ import annotations
 
 import fcntl
+import json
+import logging
 import os
 import shutil
 import time
@@ -24,8 +26,11 @@ from deltalake import CommitProperties, DeltaTable, write_deltalake
 
 from schemas import TABLES, arrow_schema
 
+log = logging.getLogger(__name__)
+
 STAGING = "_staging"
 LOCK_FILE = ".lock"
+JOURNAL = "_commit.json"
 
 
 class WarehouseBusy(RuntimeError):
@@ -143,6 +148,61 @@ def overwrite(root: Path, table: str, data: pa.Table, run_id: str) -> None:
 
 def to_arrow(table: str, frame: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(frame, schema=arrow_schema(TABLES[table].model), preserve_index=False)
+
+
+# --- all tables or none ------------------------------------------------------------------
+# A run commits several Delta tables one after the other. Before the first commit the
+# journal records every table's version; removing the journal is the run's commit point.
+# A run that dies in between (even by SIGKILL) leaves the journal behind, and the next
+# run, or the failing run itself, restores every table to the recorded versions.
+
+
+def journal_path(root: Path) -> Path:
+    return Path(root) / JOURNAL
+
+
+def begin_commit(root: Path, run_id: str) -> dict[str, int]:
+    versions = {name: table_version(root, name) for name in TABLES}
+    path = journal_path(root)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps({"run_id": run_id, "versions": versions}), encoding="utf-8")
+    with open(tmp, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    return versions
+
+
+def end_commit(root: Path) -> None:
+    """The commit point: from here on the run's rows are the warehouse's."""
+    path = journal_path(root)
+    path.unlink()
+    fd = os.open(Path(root), os.O_RDONLY)
+    try:
+        os.fsync(fd)  # the unlink itself must survive a power cut
+    finally:
+        os.close(fd)
+
+
+def roll_back(root: Path) -> str | None:
+    """Undo the commits of a run that did not reach its commit point; returns its run_id.
+    Safe to repeat: a restore interrupted half-way is finished by the next call."""
+    path = journal_path(root)
+    if not path.is_file():
+        return None
+    try:
+        journal = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:  # torn write of the journal itself: no table was touched yet
+        path.unlink()
+        return None
+    for name, version in journal["versions"].items():
+        if not DeltaTable.is_deltatable(str(table_path(root, name))):
+            continue
+        delta = DeltaTable(str(table_path(root, name)))
+        if delta.version() != version:
+            delta.restore(version, commit_properties=_props(f"rollback:{journal['run_id']}"))
+    path.unlink()
+    log.warning("rolled back the unfinished commit of run %s", journal["run_id"])
+    return journal["run_id"]
 
 
 # --- one run at a time -----------------------------------------------------------------

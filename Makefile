@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run test bench clean
+.PHONY: install chromium run test bench clean
 
 install: $(STAMP)
 
@@ -31,11 +31,21 @@ run: install
 	@$(BIN)/newsetl sql --warehouse warehouse \
 	  "SELECT speaker, kind, claims, articles FROM claims_by_speaker WHERE speaker IS NOT NULL LIMIT 8"
 
-test: install
+# The report test renders the report in Debian's chromium, headless; installed where missing.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+chromium:
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+test: install chromium
 	$(BIN)/pytest -q
 
+# Extraction quality, DuckDB at 1M mentions, then throughput/re-run/memory (about 15 min
+# on 2 cores; BENCH_PAGES=500 by default). The last line printed is throughput's summary.
 bench: install
 	$(BIN)/python bench/extraction.py
+	$(BIN)/python bench/duckdb_queries.py
+	$(BIN)/python bench/throughput.py
 
 clean:
 	rm -rf $(VENV) warehouse .pytest_cache

@@ -2,13 +2,17 @@
 
 The flow only orchestrates: every step is a plain function of ``newsetl``. Tasks work
 on batches of documents (``batch_size``), never one task per document: see README,
-"Batch size". Extraction of the next batch overlaps staging of the current one.
+"Batch size". Extraction and the NLP pass run on local worker processes (one per core)
+or on a Dask cluster, a few batches ahead of staging, which stays in the flow's process.
 """
 
 from __future__ import annotations
 
 import os
 from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +32,14 @@ for _key, _value in {
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.artifacts import create_markdown_artifact, create_table_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.context import FlowRunContext  # noqa: E402
 from prefect.utilities.annotations import quote  # noqa: E402
+import pandas as pd  # noqa: E402
 from rich.progress import Progress  # noqa: E402
 
-from newsetl import pipeline, warehouse  # noqa: E402
+from newsetl import dq, parallel, pipeline, report, warehouse  # noqa: E402
 from newsetl.extract import BatchOutput, extract_batch  # noqa: E402
+from newsetl.incremental import Split  # noqa: E402
 from newsetl.inputs import RawInput  # noqa: E402
 from newsetl.settings import Settings  # noqa: E402
 
@@ -52,44 +59,127 @@ def fetch_web(run: pipeline.Run, raw_dir: Path, sources: pipeline.WebSources, se
 
 
 @task(name="plan-batches", **_task)
-def plan_batches(raw_dir: Path, settings: Settings) -> list[list[RawInput]]:
-    return pipeline.plan_batches(raw_dir, settings)
+def plan_batches(raw_dir: Path, settings: Settings, only_sources: list[str] | None) -> list[list[RawInput]]:
+    return pipeline.plan_batches(raw_dir, settings, only_sources)
 
 
+# The two CPU-bound tasks run where the task runner puts them: in a thread of the flow
+# that hands the work to a local worker process (``pool``), or on a Dask worker (no pool).
 @task(name="extract-batch", **_task)
-def extract(batch: list[RawInput], settings: Settings, run_id: str) -> BatchOutput:
-    return extract_batch(batch, settings, run_id)
+def extract(batch: list[RawInput], settings: Settings, run_id: str, pool: Executor | None = None) -> BatchOutput:
+    return parallel.run_on(pool, extract_batch, batch, settings, run_id)
+
+
+@task(name="analyse-batch", **_task)
+def analyse(articles: pd.DataFrame, settings: Settings, run_id: str, pool: Executor | None = None) -> pipeline.Analysis:
+    return parallel.run_on(pool, parallel.analyse, articles, settings, run_id)
 
 
 @task(name="stage-batch", **_task)
-def stage(run: pipeline.Run, batch: list[RawInput], output: BatchOutput) -> pipeline.Staged:
-    return pipeline.stage_batch(run, batch, output)
+def stage(run: pipeline.Run, batch: list[RawInput], output: BatchOutput, split: Split, settings: Settings) -> pipeline.Staged:
+    return pipeline.stage_batch(run, batch, output, split, settings)
 
 
-@task(name="load-models", **_task)
-def load_models(settings: Settings) -> pipeline.Models:
-    return pipeline.load_models(settings)
+@task(name="stage-analysis", **_task)
+def stage_analysis(run: pipeline.Run, part: int, analysis: pipeline.Analysis) -> dict[str, int]:
+    return pipeline.land_analysis(run, part, analysis)
 
 
-@task(name="enrich-batch", **_task)
-def enrich(run: pipeline.Run, staged: pipeline.Staged, models: pipeline.Models, settings: Settings) -> dict[str, int]:
-    return pipeline.enrich_batch(run, staged, models, settings)
+def _retry_unless_data_quality(task, task_run, state) -> bool:
+    # A data-quality stop is a verdict on the data, not a transient failure.
+    try:
+        state.result()
+    except dq.DataQualityError:
+        return False
+    except Exception:
+        return True
+    return True
 
 
-@task(name="commit-run", **_task)
-def commit(run: pipeline.Run) -> dict[str, Any]:
-    return pipeline.commit_run(run)
+@task(name="commit-run", retry_condition_fn=_retry_unless_data_quality, **_task)
+def commit(run: pipeline.Run, settings: Settings) -> dict[str, Any]:
+    return pipeline.commit_run(run, settings)
 
 
-def _publish(row: dict[str, Any]) -> None:
-    counts = {k: row[k] for k in ("inputs_seen", "articles", "articles_new", "articles_updated",
-                                  "articles_unchanged", "duplicates", "quarantined", "articles_enriched",
-                                  "enrich_skipped_non_english", "mentions", "claims", "urls_seen",
-                                  "urls_fetched", "urls_unchanged", "urls_duplicate",
-                                  "urls_robots_excluded", "urls_failed")}
-    create_table_artifact(key="ingest-counts", table=[counts], description=f"Run {row['run_id']}")
-    lines = [f"# Ingest run {row['run_id']}: {row['status']}", ""] + [f"- **{k}**: {v}" for k, v in counts.items()]
-    create_markdown_artifact(key="ingest-summary", markdown="\n".join(lines))
+Submit = Callable[..., Any]
+
+
+@contextmanager
+def _task_runner(settings: Settings, inputs: int) -> Iterator[tuple[Submit, int]]:
+    """``submit(task, **parameters) -> future`` for the batch tasks, and how many can run
+    at once. Local worker processes by default; a Dask cluster when settings name one.
+    Dask workers report their task runs to this flow's Prefect API: without
+    PREFECT_API_URL each worker process would start its own temporary server (see README,
+    "Speed and scale"), so a local cluster's workers get the URL of the one this flow uses."""
+    if not (settings.dask_address or settings.dask_local):
+        workers = parallel.worker_count(settings, inputs)
+        with parallel.local_pool(workers) as pool:
+            yield (lambda t, **params: t.submit(**{k: quote(v) for k, v in params.items()}, pool=quote(pool))), workers
+        return
+    from prefect_dask import DaskTaskRunner
+
+    if settings.dask_address:
+        runner = DaskTaskRunner(address=settings.dask_address)
+    else:
+        api_url = str(FlowRunContext.get().client.api_url)
+        runner = DaskTaskRunner(cluster_kwargs={
+            "n_workers": settings.dask_local, "threads_per_worker": 1, "processes": True,
+            "dashboard_address": None, "env": {"PREFECT_API_URL": api_url},
+        })
+    with runner:
+        slots = sum(runner.client.nthreads().values()) or 1
+        # No quote() here: the Dask runner rebuilds the parameters it walks, and a quoted
+        # list of dataclasses comes out as a list of tuples.
+        yield (lambda t, **params: runner.submit(t, parameters=params)), slots
+
+
+def _load(run: pipeline.Run, batches: list[list[RawInput]], splits: list[Split], settings: Settings, submit: Submit,
+          slots: int, retry: dict[str, Any], advance: Callable[[int], None]) -> None:
+    """Extract, stage, analyse and stage the analysis of every batch. Futures are handled
+    in the order they were submitted (workers take them in that order), batches are
+    staged in input order (dedup depends on it), and at most ``slots + 1`` batch tasks
+    are in flight: every worker busy, one queued, and never the corpus in memory."""
+    logger = get_run_logger()
+    extract_r = extract.with_options(**retry)
+    pending: deque = deque()  # (batch, split, extract future or None) | (part, analyse future)
+
+    def handle_oldest() -> None:
+        item = pending.popleft()
+        if len(item) == 2:
+            part, future = item
+            logger.info("batch analysed: %s", stage_analysis(quote(run), part, quote(future.result())))
+            return
+        batch, split, future = item
+        output = future.result() if future is not None else BatchOutput()
+        staged = stage(quote(run), quote(batch), quote(output), quote(split), settings)
+        logger.info("batch staged: %s", staged.outcomes)
+        if settings.enrich and not staged.articles.empty:
+            pending.append((staged.part, submit(analyse, articles=staged.articles, settings=settings, run_id=run.run_id)))
+        advance(len(batch))
+
+    for batch, split in zip(batches, splits, strict=True):
+        future = submit(extract_r, batch=split.todo, settings=settings, run_id=run.run_id) if split.todo else None
+        pending.append((batch, split, future))
+        while len(pending) > slots:
+            handle_oldest()
+    while pending:
+        handle_oldest()
+
+
+def _publish(root: warehouse.Root, run_id: str) -> None:
+    """The run's summary as Prefect artifacts: counts and checks as tables, and a markdown
+    summary with the top quarantine reasons and the report's path."""
+    # Artifacts only describe the run: failing to publish them must not fail it, nor hide
+    # the exception a failed run is raising.
+    try:
+        data = report.gather(root, run_id)
+        create_table_artifact(key="ingest-counts", table=[report.counts(data)], description=f"Run {run_id}")
+        create_table_artifact(key="ingest-checks", table=report.checks_table(data),
+                              description=f"Data-quality checks of run {run_id}")
+        create_markdown_artifact(key="ingest-summary",
+                                 markdown=report.summary_markdown(data, report.report_path(root, run_id)))
+    except Exception:
+        get_run_logger().exception("run %s: publishing the artifacts failed", run_id)
 
 
 @flow(name="ingest")
@@ -102,13 +192,19 @@ def ingest(
     warcs: list[str] | None = None,
     sources_file: str | None = None,
     show_progress: bool = False,
+    only_sources: list[str] | None = None,
+    dask_address: str | None = None,
+    dask_local: int | None = None,
 ) -> dict[str, Any]:
     """Fetch the web sources given (URL list, feeds/sitemaps, WARC files, a sources file)
     into ``raw_dir``, then load every page under ``raw_dir`` into the warehouse.
+    ``dask_address`` runs the batch tasks on that Dask cluster, ``dask_local`` on a local
+    Dask cluster of that many workers; by default they run on local worker processes.
     Returns the run's row of the ``runs`` table."""
-    overrides = {"raw_dir": raw_dir, "warehouse_dir": warehouse_dir}
-    if batch_size is not None:
-        overrides["batch_size"] = batch_size
+    overrides: dict[str, Any] = {"raw_dir": raw_dir, "warehouse_dir": warehouse_dir}
+    for name, value in (("batch_size", batch_size), ("dask_address", dask_address), ("dask_local", dask_local)):
+        if value is not None:
+            overrides[name] = value
     settings = Settings(**overrides)
     web = pipeline.WebSources(
         urls_file=Path(urls_file) if urls_file else None,
@@ -126,35 +222,25 @@ def ingest(
             if web:
                 fetched = fetch_web(quote(run), settings.raw_dir, web, settings)
                 logger.info("fetched: %s", fetched)
-            models = load_models(settings) if settings.enrich else None
-            batches = plan_batches(settings.raw_dir, settings)
+            batches = plan_batches(settings.raw_dir, settings, only_sources)
             total = sum(len(b) for b in batches)
             logger.info("%d inputs in %d batches of up to %d", total, len(batches), settings.batch_size)
-            extract_r = extract.with_options(**retry)
-            pending: deque = deque()
-            with Progress(disable=not show_progress, transient=True) as progress:
+            # A replay of chosen inputs (only_sources) reads them again, changed or not.
+            skip = settings.incremental and only_sources is None
+            splits = [pipeline.split_inputs(run, b, settings) if skip else Split(todo=list(b)) for b in batches]
+            to_read = sum(len(s.todo) for s in splits)
+            logger.info("%d inputs unchanged since they were last processed, %d to read", total - to_read, to_read)
+            with _task_runner(settings, to_read) as (submit, slots), \
+                    Progress(disable=not show_progress, transient=True) as progress:
                 bar = progress.add_task("pages", total=total)
-
-                def stage_oldest() -> None:
-                    batch, future = pending.popleft()
-                    staged = stage(quote(run), quote(batch), quote(future.result()))
-                    logger.info("batch staged: %s", staged.outcomes)
-                    if models is not None and not staged.articles.empty:
-                        logger.info("batch enriched: %s", enrich(quote(run), quote(staged), quote(models), settings))
-                    progress.advance(bar, len(batch))
-
-                for batch in batches:
-                    pending.append((batch, extract_r.submit(quote(batch), settings, run.run_id)))
-                    if len(pending) > 1:  # one batch extracts ahead while the last is staged
-                        stage_oldest()
-                while pending:
-                    stage_oldest()
-            row = commit.with_options(**retry)(quote(run))
+                _load(run, batches, splits, settings, submit, slots, retry, lambda n: progress.advance(bar, n))
+            row = commit.with_options(**retry)(quote(run), settings)
         except BaseException:
             pipeline.fail_run(run)
+            _publish(run.root, run.run_id)
             raise
     logger.info("run %s done: %s", run.run_id, run.counts.as_dict())
-    _publish(row)
+    _publish(run.root, run.run_id)
     return row
 
 

@@ -2,6 +2,9 @@
 
     newsetl run [--raw DIR] [--warehouse DIR] [--batch-size N]
     newsetl sql [--warehouse DIR] [--format table|csv|json] QUERY
+    newsetl quarantine list [--warehouse DIR] [--run R] [--check C] [--all] [--format table|csv|json]
+    newsetl quarantine replay [--raw DIR] [--warehouse DIR] [--run R] [--check C]
+    newsetl report [--warehouse DIR] [--run RUN_ID]
     newsetl docs [--output docs/tables.md]
 
 Prefect is imported only by ``run``, so ``sql`` answers in well under a second.
@@ -32,8 +35,12 @@ def _parser() -> argparse.ArgumentParser:
         "article, a quarantine row with its reason, or a counted duplicate. Prints the run's counts; "
         "exits 1 if the run failed, 3 if another run holds the warehouse."))
     run.add_argument("--raw", type=Path, default=defaults.raw_dir, help="directory of raw pages (default: %(default)s)")
-    run.add_argument("--warehouse", type=Path, default=defaults.warehouse_dir, help="warehouse directory (default: %(default)s)")
+    run.add_argument("--warehouse", default=defaults.warehouse_dir, help="warehouse directory or s3://bucket/prefix (default: %(default)s)")
     run.add_argument("--batch-size", type=int, default=None, help=f"documents per task (default: {defaults.batch_size})")
+    where = run.add_argument_group("where the batch tasks run", "default: local worker processes, one per core (NEWSETL_WORKERS)")
+    where.add_argument("--dask-address", metavar="tcp://HOST:PORT", default=None,
+                       help="run them on this existing Dask cluster (its workers need PREFECT_API_URL set)")
+    where.add_argument("--dask-local", type=int, metavar="N", default=None, help="run them on a local Dask cluster of N workers")
     web = run.add_argument_group("web sources", "fetched into --raw (under web/) before the run reads it")
     web.add_argument("--urls", type=Path, metavar="FILE", help="file of article URLs, one per line, # comments")
     web.add_argument("--feed", action="append", default=[], metavar="URL", help="RSS/Atom feed or sitemap URL (repeatable)")
@@ -45,11 +52,34 @@ def _parser() -> argparse.ArgumentParser:
         "Read-only: statements other than SELECT, EXPLAIN and PRAGMA are refused, and files outside "
         "the warehouse cannot be read."))
     sql.add_argument("query", help="the SQL query")
-    sql.add_argument("--warehouse", type=Path, default=defaults.warehouse_dir, help="warehouse directory (default: %(default)s)")
+    sql.add_argument("--warehouse", default=defaults.warehouse_dir, help="warehouse directory or s3://bucket/prefix (default: %(default)s)")
     sql.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: %(default)s)")
+    _quarantine_parser(sub, defaults)
     docs = sub.add_parser("docs", help="write the data dictionary (docs/tables.md) from the pandera models")
     docs.add_argument("--output", type=Path, default=Path("docs/tables.md"), help="where to write it (default: %(default)s)")
+    rep = sub.add_parser("report", help="print the path of the latest run's HTML report", description=(
+        "Each run writes a self-contained HTML report (counts, checks, quarantine reasons, charts) to "
+        "WAREHOUSE/reports/<run_id>.html and latest.html. Prints its path; exits 2 if there is none."))
+    rep.add_argument("--warehouse", default=defaults.warehouse_dir, help="warehouse directory or s3://bucket/prefix (default: %(default)s)")
+    rep.add_argument("--run", metavar="RUN_ID", help="that run's report instead of the latest")
     return p
+
+
+def _quarantine_parser(sub: argparse._SubParsersAction, defaults: Settings) -> None:
+    q = sub.add_parser("quarantine", help="show quarantined inputs, or reprocess them after a fix", description=(
+        "Every input or record that failed a check is a row of the quarantine table, with its source file "
+        "or URL. `list` shows the open ones; `replay` runs their raw inputs again (only those), and rows "
+        "whose input now lands are marked resolved."))
+    actions = q.add_subparsers(dest="action", required=True, metavar="ACTION")
+    show = actions.add_parser("list", help="show open quarantine rows (all rows with --all)")
+    replay = actions.add_parser("replay", help="reprocess the raw inputs behind the open quarantine rows")
+    replay.add_argument("--raw", type=Path, default=defaults.raw_dir, help="directory of raw pages (default: %(default)s)")
+    for action in (show, replay):
+        action.add_argument("--warehouse", type=Path, default=defaults.warehouse_dir, help="warehouse directory (default: %(default)s)")
+        action.add_argument("--run", metavar="RUN_ID", help="only rows first seen by this run")
+        action.add_argument("--check", help="only rows that failed this check (e.g. empty_file)")
+    show.add_argument("--all", action="store_true", help="include resolved rows (with when and by which run)")
+    show.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: %(default)s)")
 
 
 def _jsonable(value: Any) -> Any:
@@ -86,39 +116,57 @@ def cmd_sql(args: argparse.Namespace) -> int:
     except duckdb.Error as exc:
         print(f"newsetl sql: {exc}", file=sys.stderr)
         return 1
-    if args.format == "json":
+    _emit(columns, rows, args.format)
+    return 0
+
+
+def _emit(columns: list[str], rows: list[tuple], fmt: str) -> None:
+    if fmt == "json":
         json.dump([{c: _jsonable(v) for c, v in zip(columns, row, strict=True)} for row in rows],
                   sys.stdout, ensure_ascii=False, indent=1)
         print()
-    elif args.format == "csv":
+    elif fmt == "csv":
         writer = csv.writer(sys.stdout)
         writer.writerow(columns)
         writer.writerows([[_jsonable(v) for v in row] for row in rows])
     else:
         _print_table(columns, rows, sys.stdout)
-    return 0
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def _ingest(prog: str, **params: Any) -> dict[str, Any] | int:
+    """Run the ingest flow: its runs row, or the exit code of a run that did not finish."""
     from flows.ingest import ingest
+    from newsetl.dq import DataQualityError
     from newsetl.warehouse import WarehouseBusy
 
     try:
-        row = ingest(
-            raw_dir=str(args.raw), warehouse_dir=str(args.warehouse), batch_size=args.batch_size,
-            urls_file=str(args.urls) if args.urls else None, feeds=args.feed,
-            warcs=[str(w) for w in args.warc], sources_file=str(args.sources) if args.sources else None,
-            show_progress=sys.stderr.isatty(),
-        )
+        return ingest(show_progress=sys.stderr.isatty(), **params)
     except WarehouseBusy as exc:
-        print(f"newsetl run: {exc}", file=sys.stderr)
+        print(f"{prog}: {exc}", file=sys.stderr)
         return 3
-    except Exception as exc:  # the flow already logged the traceback
-        print(f"newsetl run: failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+    except DataQualityError as exc:  # says which check stopped the run; see the dq_results table
+        print(f"{prog}: {exc} (see the dq_results and quarantine tables)", file=sys.stderr)
         return 1
+    except Exception as exc:  # the flow already logged the traceback
+        print(f"{prog}: failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from newsetl.catalog import catalog_path
+
+    row = _ingest(
+        "newsetl run", raw_dir=str(args.raw), warehouse_dir=str(args.warehouse), batch_size=args.batch_size,
+        urls_file=str(args.urls) if args.urls else None, feeds=args.feed,
+        warcs=[str(w) for w in args.warc], sources_file=str(args.sources) if args.sources else None,
+        dask_address=args.dask_address, dask_local=args.dask_local,
+    )
+    if isinstance(row, int):
+        return row
     lines = [
         f"run {row['run_id']}: {row['status']}",
-        f"  inputs seen   {row['inputs_seen']:>6}",
+        f"  inputs seen   {row['inputs_seen']:>6}  (unchanged since last processed, not read again: "
+        f"{row['inputs_skipped_unchanged']})",
         f"  articles      {row['articles']:>6}  (new {row['articles_new']}, updated {row['articles_updated']}, "
         f"unchanged {row['articles_unchanged']})",
         f"  duplicates    {row['duplicates']:>6}",
@@ -132,9 +180,76 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"duplicate {row['urls_duplicate']}, robots-excluded {row['urls_robots_excluded']}, "
             f"failed {row['urls_failed']}: see the fetches table)"
         )
-    lines.append(f"  warehouse     {args.warehouse}  (DuckDB catalog: {Path(args.warehouse) / 'catalog.duckdb'})")
+    lines.append(f"  warehouse     {args.warehouse}  (DuckDB catalog: {catalog_path(args.warehouse)})")
     print("\n".join(lines))
     return 0 if row["status"] == "success" else 1
+
+
+_QUARANTINE_COLUMNS = ["source_uri", "table", "check", "reason", "run_id", "quarantined_at"]
+
+
+def _quarantine_rows(args: argparse.Namespace, include_resolved: bool = False) -> list[dict[str, Any]] | None:
+    from newsetl.catalog import catalog_path
+    from newsetl.dq import open_quarantine
+
+    if not catalog_path(args.warehouse).is_file():  # every run, even a failed one, writes it
+        print(f"newsetl quarantine: no warehouse at {args.warehouse}: run `newsetl run` first", file=sys.stderr)
+        return None
+    return open_quarantine(args.warehouse, args.run, args.check, include_resolved).to_pylist()
+
+
+def cmd_quarantine_list(args: argparse.Namespace) -> int:
+    rows = _quarantine_rows(args, include_resolved=args.all)
+    if rows is None:
+        return 2
+    columns = _QUARANTINE_COLUMNS + (["resolved_at", "resolved_run_id"] if args.all else [])
+    _emit(columns, [tuple(r[c] for c in columns) for r in rows], args.format)
+    return 0
+
+
+def cmd_quarantine_replay(args: argparse.Namespace) -> int:
+    from newsetl.dq import open_quarantine
+
+    rows = _quarantine_rows(args)
+    if rows is None:
+        return 2
+    sources = sorted({r["source_uri"] for r in rows})
+    missing = [s for s in sources if not (Path(args.raw) / s).is_file()]
+    if missing:
+        print(f"newsetl quarantine replay: {len(missing)} inputs are no longer under {args.raw} "
+              f"(first: {missing[0]}); replaying the others", file=sys.stderr)
+    sources = [s for s in sources if s not in missing]
+    if not sources:
+        print("nothing to replay: no open quarantine row names an input under " + str(args.raw))
+        return 0
+    row = _ingest("newsetl quarantine replay", raw_dir=str(args.raw), warehouse_dir=str(args.warehouse),
+                  only_sources=sources)
+    if isinstance(row, int):
+        return row
+    history = open_quarantine(args.warehouse, include_resolved=True).to_pylist()
+    resolved = sum(1 for r in history if r["resolved_run_id"] == row["run_id"])
+    still = sum(1 for r in history if r["resolved_at"] is None and r["source_uri"] in set(sources))
+    print(f"run {row['run_id']}: {row['status']}: replayed {len(sources)} inputs "
+          f"({row['articles']} articles, {row['duplicates']} duplicates, {row['quarantined']} quarantined); "
+          f"{resolved} quarantine rows resolved, {still} still open")
+    return 0 if row["status"] == "success" else 1
+
+
+def cmd_quarantine(args: argparse.Namespace) -> int:
+    return {"list": cmd_quarantine_list, "replay": cmd_quarantine_replay}[args.action](args)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from newsetl.report import report_path
+
+    path = report_path(args.warehouse, args.run)
+    if not path.is_file():
+        which = f"run {args.run}" if args.run else "any run"
+        print(f"newsetl report: no report for {which} in {args.warehouse} (reports are written by `newsetl run`)",
+              file=sys.stderr)
+        return 2
+    print(path)
+    return 0
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
@@ -148,7 +263,8 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    return {"run": cmd_run, "sql": cmd_sql, "docs": cmd_docs}[args.command](args)
+    return {"run": cmd_run, "sql": cmd_sql, "quarantine": cmd_quarantine, "report": cmd_report,
+            "docs": cmd_docs}[args.command](args)
 
 
 if __name__ == "__main__":

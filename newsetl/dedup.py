@@ -21,6 +21,11 @@ class Ledger:
     kept_ids: dict[str, str] = field(default_factory=dict)  # article_id -> source_uri, this run
     kept_shas: dict[str, str] = field(default_factory=dict)  # sha -> source_uri, this run
 
+    def keep(self, article_id: str, sha: str, source_uri: str) -> None:
+        """Record an article this run keeps (classified here, or skipped as unchanged)."""
+        self.kept_ids[article_id] = source_uri
+        self.kept_shas[sha] = source_uri
+
     @classmethod
     def from_warehouse(cls, ids_and_shas: pa.Table) -> Ledger:
         ids = ids_and_shas.column("article_id").to_pylist()
@@ -34,6 +39,7 @@ class Classified:
     outcomes: dict[str, int]  # NEW/UPDATED/UNCHANGED/DUPLICATE -> count
     duplicates: list[tuple[str, str]]  # (source_uri, why)
     updated_ids: list[str]  # articles whose text changed: their old enrichments must go
+    kept: dict[str, tuple[str, str]]  # source_uri -> (article_id, content_sha256) of every article kept
 
 
 def classify(articles: pd.DataFrame, ledger: Ledger) -> Classified:
@@ -42,6 +48,7 @@ def classify(articles: pd.DataFrame, ledger: Ledger) -> Classified:
     duplicates: list[tuple[str, str]] = []
     keep: list[int] = []
     updated: list[str] = []
+    kept: dict[str, tuple[str, str]] = {}
     for i, (aid, sha, src) in enumerate(
         zip(articles["article_id"], articles["content_sha256"], articles["source_uri"], strict=True)
     ):
@@ -57,8 +64,8 @@ def classify(articles: pd.DataFrame, ledger: Ledger) -> Classified:
             outcomes[DUPLICATE] += 1
             duplicates.append((src, why))
             continue
-        ledger.kept_ids[aid] = src
-        ledger.kept_shas[sha] = src
+        ledger.keep(aid, sha, src)
+        kept[src] = (aid, sha)
         previous = ledger.landed.get(aid)
         if previous == sha:
             outcomes[UNCHANGED] += 1
@@ -67,4 +74,4 @@ def classify(articles: pd.DataFrame, ledger: Ledger) -> Classified:
             keep.append(i)
             if previous is not None:
                 updated.append(aid)
-    return Classified(articles.iloc[keep].reset_index(drop=True), outcomes, duplicates, updated)
+    return Classified(articles.iloc[keep].reset_index(drop=True), outcomes, duplicates, updated, kept)

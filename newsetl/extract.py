@@ -13,6 +13,7 @@ from typing import Any
 
 from newsetl.document import Extracted
 from newsetl.htmlextract import extract_html
+from newsetl.incremental import FileState, file_state
 from newsetl.identity import article_id_for, content_sha256, domain_of
 from newsetl.quarantine import quarantine_row
 from newsetl.inputs import HTML, InputError, RawInput, read_page
@@ -23,10 +24,13 @@ from schemas import count_words
 
 log = logging.getLogger(__name__)
 
+
 @dataclass
 class BatchOutput:
     articles: list[dict[str, Any]] = field(default_factory=list)
     quarantine: list[dict[str, Any]] = field(default_factory=list)
+    # Size, time and hash of each input read, by source_uri: the next run's skip record.
+    files: dict[str, FileState] = field(default_factory=dict)
 
 
 def build_article(inp: RawInput, doc: Extracted, run_id: str, now: datetime) -> dict[str, Any]:
@@ -60,6 +64,9 @@ def extract_batch(inputs: list[RawInput], settings: Settings, run_id: str) -> Ba
     out = BatchOutput()
     now = datetime.now(UTC)
     for inp in inputs:
+        state = file_state(inp.path)
+        if state is not None:
+            out.files[inp.source_uri] = state
         try:
             doc = extract_one(inp, settings)
         except InputError as exc:

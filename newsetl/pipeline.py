@@ -19,20 +19,24 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+from deltalake import DeltaTable, Field
 
-from newsetl import __version__, catalog, warehouse
+from newsetl import __version__, catalog, dq, report, storage, warehouse
 from newsetl.claims import Lexicon, claims_consumer, default_lexicon
-from newsetl.dedup import DUPLICATE, NEW, UNCHANGED, UPDATED, Ledger, classify
+from newsetl.dedup import DUPLICATE, NEW, UNCHANGED, UPDATED, Classified, Ledger, classify
 from newsetl.enrich import enrich_articles
 from newsetl.entities import build_entities
 from newsetl.entity_reference import EntityReference, default_reference
 from newsetl.extract import BatchOutput
 from newsetl.fetch import FetchOutcome, fetch_all, load_sources, load_warc, read_url_list
+from newsetl.incremental import ARTICLE, QUARANTINED, InputLog, Split, input_key, record_row, split_batch
 from newsetl.inputs import RawInput, discover
 from newsetl.nlp import CLAIM_COMPONENTS, load_nlp
 from newsetl.quarantine import quarantine_row
 from newsetl.settings import Settings
 from newsetl.spans import check_spans
+from newsetl.storage import Location
 from newsetl.validate import validate_records
 from schemas import TABLES, arrow_schema
 
@@ -47,6 +51,8 @@ class RunCounts:
     articles_unchanged: int = 0
     duplicates: int = 0
     quarantined: int = 0
+    # Inputs not read again (see newsetl.incremental), also counted under their last outcome.
+    inputs_skipped_unchanged: int = 0
 
     @property
     def articles(self) -> int:
@@ -59,15 +65,21 @@ class RunCounts:
 @dataclass
 class Run:
     run_id: str
-    root: Path
+    root: Location
     source: str
     started_at: datetime
     ledger: Ledger
+    inputs_log: InputLog = field(default_factory=InputLog)
     counts: RunCounts = field(default_factory=RunCounts)
     parts: int = 0
     url_counts: dict[str, int] = field(default_factory=dict)
     enrich_counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ENRICH_COUNTS, 0))
     updated_ids: list[str] = field(default_factory=list)
+    duplicate_sources: list[str] = field(default_factory=list)
+    # Data-quality results so far; fail_run lands them when the run fails.
+    dq_results: list[dq.Result] = field(default_factory=list)
+    # Set when a data-quality check stopped the run: a retried commit raises it again.
+    stopped: dq.DataQualityError | None = None
 
 
 # Run counts of the enrich stage, as columns of the runs table.
@@ -85,6 +97,7 @@ class Models:
 
 
 def load_models(settings: Settings) -> Models:
+    """Loads the spaCy pipeline (about 1 s): call only when there is something to analyse."""
     # One pass of one pipeline serves mentions and claims; claims need the parser.
     return Models(load_nlp(CLAIM_COMPONENTS, max_chars=settings.nlp_max_chars), default_reference(), default_lexicon())
 
@@ -107,9 +120,10 @@ def new_run_id(now: datetime) -> str:
     return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
 
 
-def start_run(raw_dir: Path, warehouse_dir: Path) -> Run:
-    """Prepare the warehouse for a run. Call while holding ``warehouse.exclusive``."""
-    root = Path(warehouse_dir).resolve()
+def start_run(raw_dir: Path, warehouse_dir: Path | str | Location) -> Run:
+    """Prepare the warehouse (a directory or an s3:// URI) for a run. Call while holding
+    ``warehouse.exclusive``."""
+    root = storage.locate(warehouse_dir)
     warehouse.ensure_tables(root)
     # A run that died mid-commit is undone, and its staged rows are never committed.
     warehouse.roll_back(root)
@@ -118,7 +132,9 @@ def start_run(raw_dir: Path, warehouse_dir: Path) -> Run:
     catalog.refresh(root, _snapshots(root), VIEWS)
     now = datetime.now(UTC)
     ledger = Ledger.from_warehouse(warehouse.read_table(root, "articles", ["article_id", "content_sha256"]))
-    return Run(run_id=new_run_id(now), root=root, source=str(raw_dir), started_at=now, ledger=ledger)
+    inputs_log = InputLog.from_warehouse(warehouse.read_table(root, "inputs"))
+    return Run(run_id=new_run_id(now), root=root, source=str(raw_dir), started_at=now, ledger=ledger,
+               inputs_log=inputs_log)
 
 
 def fetch_web(run: Run, raw_dir: Path, sources: WebSources, settings: Settings) -> dict[str, int]:
@@ -146,11 +162,17 @@ def _chunks(items: Iterator[RawInput], size: int) -> Iterator[list[RawInput]]:
         yield chunk
 
 
-def plan_batches(raw_dir: Path, settings: Settings) -> list[list[RawInput]]:
+def plan_batches(raw_dir: Path, settings: Settings, only_sources: list[str] | None = None) -> list[list[RawInput]]:
+    """Every input under ``raw_dir`` in batches; ``only_sources`` (source_uri values)
+    restricts the run to those inputs, as ``newsetl quarantine replay`` does."""
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
         raise FileNotFoundError(f"raw directory not found: {raw_dir}")
-    return list(_chunks(discover(raw_dir, settings.ignore_globs), settings.batch_size))
+    inputs = discover(raw_dir, settings.ignore_globs)
+    if only_sources is not None:
+        wanted = set(only_sources)
+        inputs = (inp for inp in inputs if inp.source_uri in wanted)
+    return list(_chunks(inputs, settings.batch_size))
 
 
 @dataclass
@@ -160,13 +182,31 @@ class Staged:
     part: int
 
 
-def stage_batch(run: Run, batch: list[RawInput], output: BatchOutput) -> Staged:
-    """Validate, dedup and stage one extracted batch."""
+def split_inputs(run: Run, batch: list[RawInput], settings: Settings) -> Split:
+    """The batch's inputs to read, and those unchanged since they were last processed."""
+    return split_batch(batch, run.inputs_log, settings, run.ledger.landed)
+
+
+def stage_batch(run: Run, batch: list[RawInput], output: BatchOutput, split: Split | None = None,
+                settings: Settings | None = None) -> Staged:
+    """Validate, dedup and stage one extracted batch. ``split``: how ``split_inputs`` cut
+    the batch (``output`` is then the extraction of ``split.todo``); its skipped inputs
+    are counted under their last outcome. With ``settings``, the inputs read are recorded
+    in the ``inputs`` table so that the next run can skip them."""
+    skipped = split.skipped if split else []
+    skipped_outcomes = dict.fromkeys((ARTICLE, DUPLICATE, QUARANTINED), 0)
+    # Unchanged articles are kept first: a changed input of the batch with the same text or
+    # id is the duplicate (in a full re-read, input order decides; both are consistent).
+    for inp, seen in skipped:
+        skipped_outcomes[seen.outcome] += 1
+        if seen.outcome == ARTICLE:
+            run.ledger.keep(seen.article_id, seen.content_sha256, inp.source_uri)
     checked = validate_records("articles", output.articles, run.run_id)
     quarantine = output.quarantine + checked.quarantine
     classified = classify(checked.valid, run.ledger)
     for source_uri, why in classified.duplicates:
         log.info("duplicate skipped: %s (%s)", source_uri, why)
+        run.duplicate_sources.append(source_uri)
     run.updated_ids.extend(classified.updated_ids)
     part = run.parts
     run.parts += 1
@@ -175,59 +215,108 @@ def stage_batch(run: Run, batch: list[RawInput], output: BatchOutput) -> Staged:
     if q_checked.quarantine:  # a quarantine row that breaks its own contract is a bug
         raise ValueError(f"invalid quarantine rows: {q_checked.quarantine[:1]}")
     warehouse.stage(run.root, run.run_id, "quarantine", q_checked.valid, part)
+    if settings is not None:
+        warehouse.stage(run.root, run.run_id, "inputs", _input_records(run, batch, output, classified, split, settings),
+                        part)
 
     outcomes = classified.outcomes
     c = run.counts
     c.inputs_seen += len(batch)
     c.articles_new += outcomes[NEW]
     c.articles_updated += outcomes[UPDATED]
-    c.articles_unchanged += outcomes[UNCHANGED]
-    c.duplicates += outcomes[DUPLICATE]
-    c.quarantined += len(quarantine)
+    c.articles_unchanged += outcomes[UNCHANGED] + skipped_outcomes[ARTICLE]
+    c.duplicates += outcomes[DUPLICATE] + skipped_outcomes[DUPLICATE]
+    c.quarantined += len(quarantine) + skipped_outcomes[QUARANTINED]
+    c.inputs_skipped_unchanged += len(skipped)
     if c.articles + c.duplicates + c.quarantined != c.inputs_seen:
         raise AssertionError(f"run counts do not add up: {c.as_dict()}")
-    return Staged({**outcomes, "quarantined": len(quarantine), "inputs": len(batch)}, classified.to_write, part)
+    return Staged({**outcomes, "quarantined": len(quarantine), "inputs": len(batch), "skipped": len(skipped)},
+                  classified.to_write, part)
 
 
-def enrich_batch(run: Run, staged: Staged, models: Models, settings: Settings) -> dict[str, int]:
-    """Mentions and claims of the batch's new and changed articles, from one NLP pass.
-    Rows that break their contract or do not slice their article's text are quarantined."""
-    articles = staged.articles
-    if articles.empty:
-        return {}
+def _input_records(run: Run, batch: list[RawInput], output: BatchOutput, classified: Classified,
+                   split: Split | None, settings: Settings) -> pd.DataFrame:
+    """Rows of the ``inputs`` table for the inputs read (and for skipped ones whose time moved)."""
+    now = datetime.now(UTC)
+    duplicates = {src for src, _ in classified.duplicates}
+    rows = []
+    for inp in split.todo if split else batch:
+        state = output.files.get(inp.source_uri)
+        if state is None:  # not a regular file: nothing to compare next time
+            continue
+        kept = classified.kept.get(inp.source_uri)
+        outcome = ARTICLE if kept else DUPLICATE if inp.source_uri in duplicates else QUARANTINED
+        aid, sha = kept or (None, None)
+        rows.append(record_row(inp, state, input_key(inp, settings), outcome, aid, sha, run.run_id, now))
+    for inp, seen, state in split.touched if split else []:
+        rows.append(record_row(inp, state, seen.input_key, seen.outcome, seen.article_id, seen.content_sha256,
+                               run.run_id, now))
+    checked = validate_records("inputs", rows, run.run_id)
+    if checked.quarantine:  # built from checked outcomes: a failure here is a bug
+        raise ValueError(f"inputs rows break their contract: {checked.quarantine[0]['reason']}")
+    return checked.valid
+
+
+@dataclass
+class Analysis:
+    """What the NLP stage made of a batch's articles, checked against the contracts.
+    Plain data: it comes back from a worker process or a Dask worker."""
+
+    mentions: pd.DataFrame
+    claims: pd.DataFrame
+    quarantine: pd.DataFrame
+    counts: dict[str, int]
+
+
+def analyse_articles(articles: pd.DataFrame, models: Models, settings: Settings, run_id: str) -> Analysis:
+    """Mentions and claims of new and changed articles, from one NLP pass. Rows that break
+    their contract or do not slice their article's text become quarantine rows."""
     ids, texts = list(articles["article_id"]), list(articles["text"])
     result = enrich_articles(
-        zip(ids, texts, articles["language"], strict=True), models.nlp, models.reference, run.run_id,
+        zip(ids, texts, articles["language"], strict=True), models.nlp, models.reference, run_id,
         batch_size=settings.nlp_batch_size, n_process=settings.nlp_n_process, max_chars=settings.nlp_max_chars,
-        consumers={"claims": claims_consumer(run.run_id, models.lexicon)},
+        consumers={"claims": claims_consumer(run_id, models.lexicon)},
     )
     by_id, sources = dict(zip(ids, texts, strict=True)), dict(zip(ids, articles["source_uri"], strict=True))
     now = datetime.now(UTC)
     quarantine = [
-        quarantine_row(run_id=run.run_id, table="mentions", source_uri=sources[aid], check="enrich_error",
+        quarantine_row(run_id=run_id, table="mentions", source_uri=sources[aid], check="enrich_error",
                        reason=message, record_key=aid, now=now)
         for aid, message in result.errors
     ]
-    landed = {}
+    valid = {}
     for table, rows in (("mentions", result.mentions.to_dict("records")), ("claims", result.outputs["claims"])):
-        rows, bad_spans = check_spans(table, rows, by_id, sources, run.run_id)
-        checked = validate_records(table, rows, run.run_id)
+        rows, bad_spans = check_spans(table, rows, by_id, sources, run_id)
+        checked = validate_records(table, rows, run_id)
         quarantine += bad_spans + checked.quarantine
-        landed[table] = warehouse.stage(run.root, run.run_id, table, checked.valid, staged.part)
-    warehouse.stage(run.root, run.run_id, "quarantine", validate_records("quarantine", quarantine, run.run_id).valid,
-                    staged.part, step="enrich")
+        valid[table] = checked.valid
     counts = {
         "articles_enriched": result.counts["articles_enriched"],
         "enrich_skipped_non_english": result.counts["skipped_non_english"],
         "enrich_skipped_empty": result.counts["skipped_empty"],
         "enrich_failed": result.counts["failed"],
-        "mentions": landed["mentions"],
-        "claims": landed["claims"],
+        "mentions": len(valid["mentions"]),
+        "claims": len(valid["claims"]),
         "enrich_quarantined": len(quarantine) - len(result.errors),
     }
-    for key, value in counts.items():
+    return Analysis(valid["mentions"], valid["claims"], validate_records("quarantine", quarantine, run_id).valid, counts)
+
+
+def land_analysis(run: Run, part: int, analysis: Analysis) -> dict[str, int]:
+    """Stage one batch's analysis and add its counts to the run's."""
+    warehouse.stage(run.root, run.run_id, "mentions", analysis.mentions, part)
+    warehouse.stage(run.root, run.run_id, "claims", analysis.claims, part)
+    warehouse.stage(run.root, run.run_id, "quarantine", analysis.quarantine, part, step="enrich")
+    for key, value in analysis.counts.items():
         run.enrich_counts[key] += value
-    return counts
+    return analysis.counts
+
+
+def enrich_batch(run: Run, staged: Staged, models: Models, settings: Settings) -> dict[str, int]:
+    """``analyse_articles`` then ``land_analysis``, in this process."""
+    if staged.articles.empty:
+        return {}
+    return land_analysis(run, staged.part, analyse_articles(staged.articles, models, settings, run.run_id))
 
 
 # Views over the tables, for analysts to start from.
@@ -266,11 +355,49 @@ def run_row(run: Run, status: str, finished_at: datetime) -> dict[str, Any]:
     }
 
 
-def commit_run(run: Run) -> dict[str, Any]:
+def commit_run(run: Run, settings: Settings | None = None) -> dict[str, Any]:
     """Land the staged rows (one Delta commit per table), record the run, then swap in
     a catalog that shows it. Until the swap, catalog readers see the previous run; a
-    crash before the commit point is rolled back by the next run (or by ``fail_run``)."""
+    crash before the commit point is rolled back by the next run (or by ``fail_run``).
+
+    Run-level data-quality checks come first. When one fails (the circuit breaker),
+    articles, mentions, claims and entities are left alone; quarantine, fetches,
+    dq_results and the failed run land, and ``dq.CircuitBreakerTripped`` is raised.
+    Cross-table checks run after the merges: a failure raises before the commit point,
+    so the run is rolled back and ``fail_run`` records why."""
+    if run.stopped is not None:  # a retry of a commit a check stopped must not land anything
+        raise run.stopped
+    # Only paths and batch size differ between the flow's settings and the environment's.
+    settings = settings or Settings()
+    now = datetime.now(UTC)
+    run.dq_results = dq.run_checks(run.root, _run_facts(run), settings, now)
+    tripped = dq.failures(run.dq_results)
     warehouse.begin_commit(run.root, run.run_id)
+    if not tripped:
+        _merge_articles(run)
+    _merge_quarantine(run, resolve=not tripped, now=now)
+    staged = warehouse.staged(run.root, run.run_id, "fetches")
+    if staged is not None:  # fetch rows are per run
+        warehouse.merge(run.root, "fetches", staged, run.run_id, update_if=False)
+    if not tripped:
+        checks = dq.cross_table_checks(run.root)
+        run.dq_results += checks
+        if failed := dq.failures(checks):
+            run.stopped = dq.CrossTableCheckFailed(dq.summary(run.run_id, failed))
+            raise run.stopped
+    land_dq_results(run, update_if=True)
+    row = record_run(run, "failed" if tripped else "success")
+    warehouse.end_commit(run.root)
+    catalog.refresh(run.root, _snapshots(run.root), VIEWS)
+    warehouse.drop_staging(run.root, run.run_id)
+    if tripped:
+        run.stopped = dq.CircuitBreakerTripped(dq.summary(run.run_id, tripped))
+        raise run.stopped  # fail_run writes its report
+    _write_report(run)
+    return row
+
+
+def _merge_articles(run: Run) -> None:
     staged = warehouse.staged(run.root, run.run_id, "articles")
     if staged is not None:
         # Only a changed text rewrites a row: re-running on the same inputs changes nothing.
@@ -284,22 +411,79 @@ def commit_run(run: Run) -> dict[str, Any]:
             enriched = True
     if enriched:
         rebuild_entities(run)
-    # The same problem seen again keeps its first row; fetch rows are per run.
-    for table in ("quarantine", "fetches"):
-        staged = warehouse.staged(run.root, run.run_id, table)
-        if staged is not None:
-            warehouse.merge(run.root, table, staged, run.run_id, update_if=False)
-    row = record_run(run, "success")
-    warehouse.end_commit(run.root)
-    catalog.refresh(run.root, _snapshots(run.root), VIEWS)
-    warehouse.drop_staging(run.root, run.run_id)
-    return row
+    staged = warehouse.staged(run.root, run.run_id, "inputs")
+    if staged is not None:  # committed with the articles it describes (see newsetl.incremental)
+        warehouse.merge(run.root, "inputs", staged, run.run_id, update_if=True)
+
+
+def _run_facts(run: Run) -> dq.RunFacts:
+    quarantine = warehouse.staged(run.root, run.run_id, "quarantine")
+    articles = warehouse.staged(run.root, run.run_id, "articles")
+    staged = articles.to_table(columns=["word_count", "published_at"]).to_pydict() if articles is not None else {}
+    c = run.counts
+    return dq.RunFacts(
+        inputs_seen=c.inputs_seen, quarantined=c.quarantined, articles=c.articles,
+        inputs_skipped=c.inputs_skipped_unchanged,
+        quarantine=quarantine.to_table(columns=["table", "check", "reason", "source_uri"]).to_pylist()
+        if quarantine is not None else [],
+        word_counts=staged.get("word_count", []),
+        newest_staged=max((d for d in staged.get("published_at", []) if d is not None), default=None),
+    )
+
+
+# Enrich counts that mean an article went through the NLP stage in this run.
+_ANALYSED = ("articles_enriched", "enrich_skipped_non_english", "enrich_skipped_empty", "enrich_failed")
+
+
+def _merge_quarantine(run: Run, resolve: bool, now: datetime) -> None:
+    """New problems are inserted and the same problem seen again keeps its first row.
+    With ``resolve``, open rows this run fixed are closed: an input that now landed (as
+    an article or a duplicate), or an article re-analysed without the problem; a closed
+    problem that comes back is reopened."""
+    _add_resolution_columns(run)
+    staged = warehouse.staged(run.root, run.run_id, "quarantine")
+    new = staged.to_table() if staged is not None else arrow_schema(TABLES["quarantine"].model).empty_table()
+    parts = [new]
+    if resolve:
+        landed = set(run.ledger.kept_ids.values()) | set(run.duplicate_sources)
+        analysed: set[str] = set()
+        articles = warehouse.staged(run.root, run.run_id, "articles")
+        if articles is not None and any(run.enrich_counts[k] for k in _ANALYSED):
+            analysed = set(articles.to_table(columns=["source_uri"]).column("source_uri").to_pylist())
+        parts.append(dq.resolved_quarantine(run.root, landed, analysed, new.column("quarantine_id").to_pylist(),
+                                            run.run_id, now))
+    source = pa.concat_tables(parts)
+    if source.num_rows:
+        warehouse.merge(run.root, "quarantine", source, run.run_id,
+                        update_if="(t.resolved_at IS NULL) != (s.resolved_at IS NULL)")
+
+
+def _add_resolution_columns(run: Run) -> None:
+    # A quarantine table written before rows could be resolved lacks the columns the merge
+    # predicate names (merge_schema would add them only after the predicate is planned).
+    delta = DeltaTable(str(warehouse.table_path(run.root, "quarantine")),
+                       storage_options=storage.delta_options(storage.locate(run.root)))
+    have = {f.name for f in delta.schema().fields}
+    missing = [f for f in arrow_schema(TABLES["quarantine"].model) if f.name not in have]
+    if missing:
+        delta.alter.add_columns([Field.from_arrow(f) for f in missing])
+
+
+def land_dq_results(run: Run, update_if: bool) -> None:
+    records = dq.rows(run.run_id, run.dq_results, datetime.now(UTC))
+    checked = validate_records("dq_results", records, run.run_id)
+    if checked.quarantine:  # built by dq from numbers it measured: a failure here is a bug
+        raise ValueError(f"dq_results rows break their contract: {checked.quarantine[0]['reason']}")
+    if not checked.valid.empty:
+        warehouse.merge(run.root, "dq_results", warehouse.to_arrow("dq_results", checked.valid), run.run_id,
+                        update_if=update_if)
 
 
 def rebuild_entities(run: Run) -> None:
-    """The entities table, rebuilt from all mentions (not only this run's)."""
-    mentions = warehouse.read_table(run.root, "mentions").to_pandas()
-    articles = warehouse.read_table(run.root, "articles", ["article_id", "published_at"]).to_pandas()
+    """The entities table, rebuilt from all mentions (not only this run's): DuckDB counts
+    over the five columns it needs, so the cost stays seconds at a million mentions."""
+    mentions = warehouse.read_table(run.root, "mentions", ["article_id", "entity_id", "canonical_name", "label", "surface"])
+    articles = warehouse.read_table(run.root, "articles", ["article_id", "published_at"])
     entities = build_entities(mentions, articles, default_reference())
     checked = validate_records("entities", entities.to_dict("records"), run.run_id)
     if checked.quarantine:  # built from validated mentions: a failure here is a bug
@@ -321,10 +505,23 @@ def record_run(run: Run, status: str) -> dict[str, Any]:
 
 
 def fail_run(run: Run) -> None:
-    """Record a failed run (its counts cover the batches it finished) and clean up.
-    The catalog is left as it was, so readers keep seeing the last complete run."""
+    """Record a failed run (its counts cover the batches it finished) with the
+    data-quality results it got to, and clean up. After the roll-back every table holds
+    the last complete run's rows, so the refreshed catalog shows them plus why this run
+    failed. Results a stopped commit already landed are kept as they are."""
     try:
         warehouse.roll_back(run.root)
+        land_dq_results(run, update_if=False)
         record_run(run, "failed")
+        catalog.refresh(run.root, _snapshots(run.root), VIEWS)
     finally:
         warehouse.drop_staging(run.root, run.run_id)
+    _write_report(run)
+
+
+def _write_report(run: Run) -> None:
+    # The report only shows the run: failing to write it must not fail (or un-commit) it.
+    try:
+        report.write_report(run.root, run.run_id)
+    except Exception:
+        log.exception("run %s: writing the report failed", run.run_id)

@@ -6,9 +6,11 @@ Every field can be set from the environment as ``NEWSETL_<FIELD>`` (for example
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -16,7 +18,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NEWSETL_", extra="ignore")
 
     raw_dir: Path = Path("raw")
-    warehouse_dir: Path = Path("warehouse")
+    # A directory, or an object-store URI (s3://bucket/prefix): see "object store" below.
+    # A string, since Path("s3://b/p") would be "s3:/b/p"; paths are accepted as well.
+    warehouse_dir: Annotated[str, BeforeValidator(lambda v: os.fspath(v) if isinstance(v, os.PathLike) else v)] = (
+        "warehouse"
+    )
     # Files under raw_dir that are documentation, not pages: not counted as inputs.
     ignore_globs: tuple[str, ...] = ("LICENSE*", "README*", "SOURCE*", "*.md", "*.yaml", "*.yml", ".*")
 
@@ -80,3 +86,45 @@ class Settings(BaseSettings):
     # Longest piece of text given to the model at once (also nlp.max_length); longer
     # articles are analysed in chunks cut at paragraph breaks, with exact offsets.
     nlp_max_chars: int = Field(20_000, ge=1_000, le=2_000_000)
+
+    # --- data quality ---
+    # Share of a run's inputs quarantined: above warn the run is flagged in dq_results;
+    # above fail the circuit breaker stops it before any article, mention or claim changes
+    # (its raw pages stay in raw/ and a replay lands them after the fix).
+    dq_quarantined_warn: float = Field(0.10, ge=0, le=1)
+    dq_quarantined_fail: float = Field(0.50, ge=0, le=1)
+    # Share of non-empty inputs whose extraction gave no usable text (or raised): a broken
+    # extractor or a site redesign, not bad pages.
+    dq_no_text_warn: float = Field(0.10, ge=0, le=1)
+    dq_no_text_fail: float = Field(0.30, ge=0, le=1)
+    # Runs with fewer inputs only warn: two junk files out of three say nothing about a source.
+    dq_min_inputs: int = Field(20, ge=1)
+    # Article count and average word count are compared with the median of the last
+    # successful runs (when there are at least dq_history_min_runs of them); a value above
+    # dq_history_max_ratio times that median, or below it divided by the ratio, warns.
+    dq_history_runs: int = Field(7, ge=1)
+    dq_history_min_runs: int = Field(3, ge=1)
+    dq_history_max_ratio: float = Field(2.0, gt=1)
+    # Newest published_at older than this warns (a daily feed that stopped updating).
+    dq_freshness_warn_hours: float = Field(72.0, gt=0)
+
+    # --- speed and scale ---
+    # Skip inputs unchanged since they were last processed (see newsetl/incremental.py);
+    # false re-reads every input (a replay of chosen inputs always re-reads them).
+    incremental: bool = True
+    # Worker processes for extraction and the NLP pass when tasks run locally; 0 = one per
+    # core, 1 = everything in the flow's process. See README "Speed and scale".
+    workers: int = Field(0, ge=0, le=256)
+    # Run the batch tasks on an existing Dask cluster (tcp://host:port) instead of local
+    # worker processes, or (dask_local > 0) on a local Dask cluster of that many workers.
+    dask_address: str | None = None
+    dask_local: int = Field(0, ge=0, le=256)
+
+    # --- object store ---
+    # With an s3:// warehouse_dir, the Delta tables and the commit journal live there, and
+    # the run lock, staging, catalog file and reports in local_dir (default
+    # .newsetl/s3/<bucket>/<prefix>). Credentials come from the usual AWS_* environment;
+    # storage_options (JSON, deltalake's AWS_* keys, e.g. {"AWS_ENDPOINT_URL": "http://..",
+    # "AWS_ALLOW_HTTP": "true"}) overrides it for both deltalake and DuckDB's reader.
+    storage_options: dict[str, SecretStr] = {}
+    local_dir: Path | None = None

@@ -4,6 +4,10 @@ Each table is a Delta table (ACID commits, time travel) whose data files are pla
 Parquet. A run stages its rows as Parquet under ``warehouse/_staging/<run_id>/`` and
 commits each table once at the end, merging on the primary key, so a re-run on the same
 inputs changes no row and a crash before the commit leaves the tables as they were.
+
+The warehouse may also be an object-store URI (``s3://bucket/prefix``, see
+``newsetl.storage``): the tables and the commit journal then live there, and the lock and
+the staging area in the local directory.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from deltalake import CommitProperties, DeltaTable, write_deltalake
 
+from newsetl import storage
+from newsetl.storage import Location
 from schemas import TABLES, arrow_schema
 
 log = logging.getLogger(__name__)
@@ -37,40 +43,53 @@ class WarehouseBusy(RuntimeError):
     """Another run holds the warehouse lock."""
 
 
-def table_path(root: Path, table: str) -> Path:
-    return Path(root) / table
+Root = Location | Path | str  # a warehouse, as storage.locate takes it
 
 
-def ensure_tables(root: Path, tables: tuple[str, ...] = tuple(TABLES)) -> None:
+def table_path(root: Root, table: str) -> Path | str:
+    """The table's directory, or its URI on an object store."""
+    loc = storage.locate(root)
+    return loc.at(table) if loc.remote else Path(loc.at(table))
+
+
+def _open(root: Root, table: str) -> DeltaTable:
+    loc = storage.locate(root)
+    return DeltaTable(loc.at(table), storage_options=storage.delta_options(loc))
+
+
+def ensure_tables(root: Root, tables: tuple[str, ...] = tuple(TABLES)) -> None:
     """Create every missing table, empty, with the schema its contract implies."""
-    Path(root).mkdir(parents=True, exist_ok=True)
+    loc = storage.locate(root)
+    loc.local.mkdir(parents=True, exist_ok=True)
+    options = storage.delta_options(loc)
     for name in tables:
-        path = table_path(root, name)
-        if not DeltaTable.is_deltatable(str(path)):
-            DeltaTable.create(str(path), arrow_schema(TABLES[name].model), mode="ignore", name=name)
+        if not DeltaTable.is_deltatable(loc.at(name), storage_options=options):
+            DeltaTable.create(loc.at(name), arrow_schema(TABLES[name].model), mode="ignore", name=name,
+                              storage_options=options)
 
 
-def read_table(root: Path, table: str, columns: list[str] | None = None) -> pa.Table:
-    return DeltaTable(str(table_path(root, table))).to_pyarrow_dataset().to_table(columns=columns)
+def read_table(root: Root, table: str, columns: list[str] | None = None) -> pa.Table:
+    return _open(root, table).to_pyarrow_dataset().to_table(columns=columns)
 
 
-def live_files(root: Path, table: str) -> list[str]:
-    """Absolute paths of the Parquet files that make up the table's current version."""
-    return [uri.removeprefix("file://") for uri in DeltaTable(str(table_path(root, table))).file_uris()]
+def live_files(root: Root, table: str) -> list[str]:
+    """Absolute paths (``s3://`` URIs on an object store) of the Parquet files that make up
+    the table's current version."""
+    return [uri.removeprefix("file://") for uri in _open(root, table).file_uris()]
 
 
-def table_version(root: Path, table: str) -> int:
-    return DeltaTable(str(table_path(root, table))).version()
+def table_version(root: Root, table: str) -> int:
+    return _open(root, table).version()
 
 
 # --- staging -------------------------------------------------------------------------
 
 
-def staging_dir(root: Path, run_id: str) -> Path:
-    return Path(root) / STAGING / run_id
+def staging_dir(root: Root, run_id: str) -> Path:
+    return storage.locate(root).local / STAGING / run_id
 
 
-def stage(root: Path, run_id: str, table: str, frame: pd.DataFrame, part: int, step: str = "") -> int:
+def stage(root: Root, run_id: str, table: str, frame: pd.DataFrame, part: int, step: str = "") -> int:
     """Write one batch of validated rows for ``table``; returns the rows written.
     ``step`` tells apart two stages that write the same table for the same batch."""
     if frame.empty:
@@ -85,7 +104,7 @@ def stage(root: Path, run_id: str, table: str, frame: pd.DataFrame, part: int, s
     return data.num_rows
 
 
-def staged(root: Path, run_id: str, table: str) -> ds.Dataset | None:
+def staged(root: Root, run_id: str, table: str) -> ds.Dataset | None:
     path = staging_dir(root, run_id) / table
     files = sorted(str(p) for p in path.glob("part-*.parquet")) if path.is_dir() else []
     if not files:
@@ -93,9 +112,9 @@ def staged(root: Path, run_id: str, table: str) -> ds.Dataset | None:
     return ds.dataset(files, schema=arrow_schema(TABLES[table].model), format="parquet")
 
 
-def drop_staging(root: Path, run_id: str | None = None) -> None:
+def drop_staging(root: Root, run_id: str | None = None) -> None:
     """Remove one run's staging area, or (run_id None) every leftover of crashed runs."""
-    target = staging_dir(root, run_id) if run_id else Path(root) / STAGING
+    target = staging_dir(root, run_id) if run_id else storage.locate(root).local / STAGING
     shutil.rmtree(target, ignore_errors=True)
 
 
@@ -107,7 +126,7 @@ def _props(run_id: str) -> CommitProperties:
 
 
 def merge(
-    root: Path,
+    root: Root,
     table: str,
     source: ds.Dataset | pa.Table | None,
     run_id: str,
@@ -119,7 +138,7 @@ def merge(
     unchanged rows are not rewritten. ``replace_articles``: rows of these articles that
     the source does not bring again are deleted (their article's text changed)."""
     key = TABLES[table].primary_key
-    delta = DeltaTable(str(table_path(root, table)))
+    delta = _open(root, table)
     ids = ", ".join("'" + a.replace("'", "''") + "'" for a in replace_articles or ())
     if source is None:
         return delta.delete(f"article_id IN ({ids})", commit_properties=_props(run_id)) if ids else {}
@@ -142,8 +161,10 @@ def merge(
     return merger.execute()
 
 
-def overwrite(root: Path, table: str, data: pa.Table, run_id: str) -> None:
-    write_deltalake(str(table_path(root, table)), data, mode="overwrite", commit_properties=_props(run_id))
+def overwrite(root: Root, table: str, data: pa.Table, run_id: str) -> None:
+    loc = storage.locate(root)
+    write_deltalake(loc.at(table), data, mode="overwrite", commit_properties=_props(run_id),
+                    storage_options=storage.delta_options(loc))
 
 
 def to_arrow(table: str, frame: pd.DataFrame) -> pa.Table:
@@ -155,52 +176,47 @@ def to_arrow(table: str, frame: pd.DataFrame) -> pa.Table:
 # journal records every table's version; removing the journal is the run's commit point.
 # A run that dies in between (even by SIGKILL) leaves the journal behind, and the next
 # run, or the failing run itself, restores every table to the recorded versions.
+# On an object store the journal lives with the tables, not in the local directory: the
+# next run may start on another machine (or after the local directory was lost), and a
+# journal left on one machine would later "restore" tables that other runs committed to.
 
 
-def journal_path(root: Path) -> Path:
-    return Path(root) / JOURNAL
+def journal_path(root: Root) -> Path | str:
+    loc = storage.locate(root)
+    return loc.at(JOURNAL) if loc.remote else Path(loc.at(JOURNAL))
 
 
-def begin_commit(root: Path, run_id: str) -> dict[str, int]:
+def begin_commit(root: Root, run_id: str) -> dict[str, int]:
     versions = {name: table_version(root, name) for name in TABLES}
-    path = journal_path(root)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps({"run_id": run_id, "versions": versions}), encoding="utf-8")
-    with open(tmp, "rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    journal = json.dumps({"run_id": run_id, "versions": versions}).encode("utf-8")
+    storage.write_file(storage.locate(root), JOURNAL, journal)
     return versions
 
 
-def end_commit(root: Path) -> None:
+def end_commit(root: Root) -> None:
     """The commit point: from here on the run's rows are the warehouse's."""
-    path = journal_path(root)
-    path.unlink()
-    fd = os.open(Path(root), os.O_RDONLY)
-    try:
-        os.fsync(fd)  # the unlink itself must survive a power cut
-    finally:
-        os.close(fd)
+    storage.remove_file(storage.locate(root), JOURNAL)
 
 
-def roll_back(root: Path) -> str | None:
+def roll_back(root: Root) -> str | None:
     """Undo the commits of a run that did not reach its commit point; returns its run_id.
     Safe to repeat: a restore interrupted half-way is finished by the next call."""
-    path = journal_path(root)
-    if not path.is_file():
+    loc = storage.locate(root)
+    data = storage.read_file(loc, JOURNAL)
+    if data is None:
         return None
     try:
-        journal = json.loads(path.read_text(encoding="utf-8"))
+        journal = json.loads(data)
     except ValueError:  # torn write of the journal itself: no table was touched yet
-        path.unlink()
+        storage.remove_file(loc, JOURNAL)
         return None
     for name, version in journal["versions"].items():
-        if not DeltaTable.is_deltatable(str(table_path(root, name))):
+        if not DeltaTable.is_deltatable(loc.at(name), storage_options=storage.delta_options(loc)):
             continue
-        delta = DeltaTable(str(table_path(root, name)))
+        delta = _open(loc, name)
         if delta.version() != version:
             delta.restore(version, commit_properties=_props(f"rollback:{journal['run_id']}"))
-    path.unlink()
+    storage.remove_file(loc, JOURNAL)
     log.warning("rolled back the unfinished commit of run %s", journal["run_id"])
     return journal["run_id"]
 
@@ -209,11 +225,14 @@ def roll_back(root: Path) -> str | None:
 
 
 @contextmanager
-def exclusive(root: Path, wait_seconds: float = 0.0) -> Iterator[None]:
+def exclusive(root: Root, wait_seconds: float = 0.0) -> Iterator[None]:
     """Hold the warehouse's run lock. A second run waits up to ``wait_seconds``, then
-    raises WarehouseBusy. The OS frees the lock if the holder dies, even by SIGKILL."""
-    Path(root).mkdir(parents=True, exist_ok=True)
-    with open(Path(root) / LOCK_FILE, "a+") as handle:
+    raises WarehouseBusy. The OS frees the lock if the holder dies, even by SIGKILL.
+    The lock is a file of the local directory: for an object-store warehouse it keeps out
+    runs on this machine only (Delta's conditional-put commits still keep each table whole)."""
+    local = storage.locate(root).local
+    local.mkdir(parents=True, exist_ok=True)
+    with open(local / LOCK_FILE, "a+") as handle:
         deadline = time.monotonic() + wait_seconds
         while True:
             try:

@@ -14,8 +14,10 @@ import pyarrow as pa_arrow
 
 from schemas.articles import MIN_WORDS, ArticleModel, count_words
 from schemas.claims import ClaimModel
+from schemas.dq_results import DqResultModel
 from schemas.entities import EntityModel
 from schemas.fetches import FetchModel
+from schemas.inputs import InputModel
 from schemas.mentions import MentionModel
 from schemas.quarantine import QuarantineModel
 from schemas.runs import RunModel
@@ -40,6 +42,8 @@ TABLES: dict[str, Table] = {
         Table("quarantine", QuarantineModel, "quarantine_id"),
         Table("runs", RunModel, "run_id"),
         Table("fetches", FetchModel, "fetch_id"),
+        Table("inputs", InputModel, "source_uri"),
+        Table("dq_results", DqResultModel, "dq_result_id"),
     )
 }
 
@@ -70,8 +74,10 @@ __all__ = [
     "TABLES",
     "ArticleModel",
     "ClaimModel",
+    "DqResultModel",
     "EntityModel",
     "FetchModel",
+    "InputModel",
     "MentionModel",
     "QuarantineModel",
     "RunModel",

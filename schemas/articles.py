@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pandas as pd
 import pandera.pandas as pa
@@ -16,8 +17,14 @@ MIN_WORDS = 50
 MAX_TEXT_CHARS = 2_000_000
 
 
+# Scripts written without spaces between words (Chinese, Japanese): about two
+# characters a word, so such a page is held to a comparable minimum length.
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
 def count_words(text: str) -> int:
-    return len(text.split())
+    unspaced = sum((len(run) + 1) // 2 for run in _UNSPACED.findall(text))
+    return len(_UNSPACED.sub(" ", text).split()) + unspaced
 
 
 class ArticleModel(pa.DataFrameModel):

@@ -22,9 +22,16 @@ class QuarantineModel(pa.DataFrameModel):
     reason: Series[str] = pa.Field(str_length={"min_value": 1}, description="What was wrong, for people.")
     record_json: Series[str] = pa.Field(nullable=True, description="The failed record as JSON (text cut at 10k chars).")
     quarantined_at: Series[UTC_TS] = utc_timestamp("When the problem was first seen.")
+    resolved_at: Series[UTC_TS] = utc_timestamp(
+        "When a later run landed the input (as an article or duplicate) or re-analysed the article "
+        "without the problem; null while the problem is open.", nullable=True
+    )
+    resolved_run_id: Series[str] = pa.Field(nullable=True, description="The run that resolved the problem.")
 
     class Config:
         strict = True
         coerce = True
         unique = ["quarantine_id"]
+        # Rows are built open: the resolution columns are only ever set by a later run.
+        add_missing_columns = True
         description = "Inputs and records that failed a check (primary key quarantine_id)."

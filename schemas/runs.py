@@ -24,6 +24,7 @@ class RunModel(pa.DataFrameModel):
     articles_unchanged: Series["int64"] = pa.Field(ge=0, description="Articles already landed as they are.")
     duplicates: Series["int64"] = pa.Field(ge=0, description="Inputs whose article was already seen (same text or id).")
     quarantined: Series["int64"] = pa.Field(ge=0, description="Inputs quarantined with a reason.")
+    inputs_skipped_unchanged: Series["int64"] = pa.Field(ge=0, description="Inputs not read again: unchanged since they were last processed, counted under that outcome (see the inputs table).")
     articles_enriched: Series["int64"] = pa.Field(ge=0, description="New or changed articles run through the NLP stage.")
     enrich_skipped_non_english: Series["int64"] = pa.Field(ge=0, description="New or changed articles not analysed: language known and not English.")
     enrich_skipped_empty: Series["int64"] = pa.Field(ge=0, description="New or changed articles not analysed: no text.")
@@ -53,6 +54,10 @@ class RunModel(pa.DataFrameModel):
     def urls_add_up(cls, df: pd.DataFrame) -> Series[bool]:
         parts = ["urls_fetched", "urls_unchanged", "urls_duplicate", "urls_robots_excluded", "urls_failed"]
         return df["urls_seen"] == df[parts].sum(axis=1)
+
+    @pa.dataframe_check(description="inputs_skipped_unchanged <= inputs_seen")
+    def skipped_within_seen(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["inputs_skipped_unchanged"] <= df["inputs_seen"]
 
     @pa.dataframe_check(description="articles = new + updated + unchanged")
     def articles_add_up(cls, df: pd.DataFrame) -> Series[bool]:

@@ -1,0 +1,164 @@
+"""Incremental runs: an input unchanged since it was last processed is not read again.
+
+Extraction is a function of the file's bytes, its path, its fetch sidecar (URL, charset),
+the extraction settings and the code; ``input_key`` hashes all but the bytes, and the
+``inputs`` table keeps, per input, the file's size, modification time and SHA-256 with the
+outcome it had (article, duplicate, quarantined). An input whose size and time match (or
+whose bytes match, when only the time moved, as after a copy) under the same key is
+skipped and counted under that outcome, as ``make`` and ``rsync`` trust mtimes. An edit
+to the extraction code or a changed extraction setting changes the key, so everything is
+processed again.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib
+import importlib.metadata
+import json
+import os
+import stat
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from newsetl import __version__
+from newsetl.inputs import RawInput
+from newsetl.settings import Settings
+
+# An input ends as an article, a duplicate (dedup.DUPLICATE) or quarantined.
+ARTICLE, QUARANTINED = "article", "quarantined"
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class FileState:
+    size_bytes: int
+    mtime_ns: int
+    raw_sha256: str
+
+
+@dataclass(frozen=True)
+class Seen:
+    """An input as it was last processed."""
+
+    file: FileState
+    input_key: str
+    outcome: str
+    article_id: str | None
+    content_sha256: str | None
+
+
+# The code an input's outcome depends on (reading, extraction, identity, the articles
+# contract): an edit to any of them re-processes every input, even without a new version.
+_EXTRACTION_CODE = ("newsetl.inputs", "newsetl.extract", "newsetl.htmlextract", "newsetl.textclean",
+                    "newsetl.language", "newsetl.identity", "newsetl.document", "newsetl.validate",
+                    "newsetl.quarantine", "schemas.articles")
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    # trafilatura's version too: an upgrade can change what it extracts.
+    digest = hashlib.sha256(f"{__version__} {importlib.metadata.version('trafilatura')}".encode())
+    for name in _EXTRACTION_CODE:
+        digest.update(Path(importlib.import_module(name).__file__).read_bytes())
+    return digest.hexdigest()
+
+
+def input_key(inp: RawInput, settings: Settings) -> str:
+    """What decides an input's outcome besides its bytes (16 hex digits)."""
+    parts = [code_fingerprint(), inp.kind, inp.url, inp.encoding, settings.max_file_bytes,
+             settings.max_decompressed_bytes, settings.html_fallback_below_words]
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def file_state(path: Path) -> FileState | None:
+    """Size, time and hash of a regular file (stat first: a write after it moves the time,
+    so the next run reads the file again); None for anything else."""
+    try:
+        st = os.stat(path, follow_symlinks=False)
+        return FileState(st.st_size, st.st_mtime_ns, file_sha256(path)) if stat.S_ISREG(st.st_mode) else None
+    except OSError:
+        return None
+
+
+@dataclass
+class InputLog:
+    """The ``inputs`` table of the warehouse, by source_uri."""
+
+    seen: dict[str, Seen] = field(default_factory=dict)
+
+    @classmethod
+    def from_warehouse(cls, table: pa.Table) -> InputLog:
+        cols = [table.column(c).to_pylist() for c in (
+            "source_uri", "size_bytes", "mtime_ns", "raw_sha256", "input_key", "outcome", "article_id", "content_sha256")]
+        return cls({uri: Seen(FileState(size, mtime, sha), key, outcome, aid, csha)
+                    for uri, size, mtime, sha, key, outcome, aid, csha in zip(*cols, strict=True)})
+
+
+@dataclass
+class Split:
+    """A batch cut in two: inputs to process, and inputs skipped with their last outcome.
+    ``touched``: skipped inputs whose time moved but not their bytes (their row is updated)."""
+
+    todo: list[RawInput] = field(default_factory=list)
+    skipped: list[tuple[RawInput, Seen]] = field(default_factory=list)
+    touched: list[tuple[RawInput, Seen, FileState]] = field(default_factory=list)
+
+
+def split_batch(batch: list[RawInput], log: InputLog, settings: Settings, landed: dict[str, str]) -> Split:
+    """Which inputs of the batch must be processed. ``landed`` (article_id -> content
+    hash in the warehouse) guards the skip: an article no longer landed as it was (a
+    table restored by hand, say) is processed again."""
+    out = Split()
+    for inp in batch:
+        seen = log.seen.get(inp.source_uri)
+        state = _unchanged(inp, seen, settings)
+        if seen is None or state is None or (seen.outcome == ARTICLE and landed.get(seen.article_id) != seen.content_sha256):
+            out.todo.append(inp)
+            continue
+        out.skipped.append((inp, seen))
+        if state != seen.file:
+            out.touched.append((inp, seen, state))
+    return out
+
+
+def _unchanged(inp: RawInput, seen: Seen | None, settings: Settings) -> FileState | None:
+    """The file's state if it is unchanged since ``seen``, else None."""
+    if seen is None or seen.input_key != input_key(inp, settings):
+        return None
+    try:
+        st = os.stat(inp.path, follow_symlinks=False)
+    except OSError:
+        return None
+    if st.st_size != seen.file.size_bytes:
+        return None
+    if st.st_mtime_ns == seen.file.mtime_ns:
+        return seen.file
+    state = file_state(inp.path)
+    return state if state is not None and state.raw_sha256 == seen.file.raw_sha256 else None
+
+
+def record_row(inp: RawInput, state: FileState, key: str, outcome: str, article_id: str | None,
+               content_sha256: str | None, run_id: str, now: datetime) -> dict[str, Any]:
+    return {
+        "source_uri": inp.source_uri, "size_bytes": state.size_bytes, "mtime_ns": state.mtime_ns,
+        "raw_sha256": state.raw_sha256, "input_key": key, "outcome": outcome, "article_id": article_id,
+        "content_sha256": content_sha256, "run_id": run_id, "processed_at": now,
+    }
+
+
+__all__ = ["ARTICLE", "QUARANTINED", "FileState", "InputLog", "Seen", "Split", "file_state",
+           "input_key", "record_row", "split_batch"]

@@ -1,0 +1,97 @@
+"""Incremental runs: inputs unchanged since they were last processed are not read again,
+still counted under their outcome; a changed file, a changed setting or a missing article
+makes them processed again."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from deltalake import DeltaTable
+
+from newsetl.incremental import ARTICLE, InputLog, split_batch
+from newsetl.inputs import discover
+from newsetl.settings import Settings
+
+SEEDS = ("000_8f60cbc1a07930e3.txt", "004_6d7372103e3a1b89.txt")
+
+
+@pytest.fixture()
+def raw(tmp_path, samples_dir):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name in SEEDS:
+        shutil.copy(samples_dir / "seeds" / name, raw / name)
+    shutil.copy(samples_dir / "seeds" / SEEDS[1], raw / "copy.txt")  # a duplicate
+    (raw / "junk.html").write_bytes(b"<html><body><nav>Home</nav></body></html>")  # quarantined
+    return raw
+
+
+def _inputs(warehouse) -> dict[str, dict]:
+    return {r["source_uri"]: r for r in DeltaTable(str(warehouse / "inputs")).to_pyarrow_table().to_pylist()}
+
+
+def test_unchanged_inputs_are_skipped_and_still_counted(raw, tmp_path, prefect_server):
+    from flows.ingest import ingest
+
+    warehouse = tmp_path / "warehouse"
+    first = ingest(raw_dir=str(raw), warehouse_dir=str(warehouse))
+    assert (first["articles_new"], first["duplicates"], first["quarantined"]) == (2, 1, 1)
+    assert first["inputs_skipped_unchanged"] == 0
+    recorded = _inputs(warehouse)
+    assert {uri: r["outcome"] for uri, r in recorded.items()} == {
+        SEEDS[0]: "article", SEEDS[1]: "article", "copy.txt": "duplicate", "junk.html": "quarantined"}
+    version = DeltaTable(str(warehouse / "articles")).version()
+
+    again = ingest(raw_dir=str(raw), warehouse_dir=str(warehouse))
+    assert again["inputs_skipped_unchanged"] == again["inputs_seen"] == 4
+    assert (again["articles_unchanged"], again["duplicates"], again["quarantined"]) == (2, 1, 1)
+    assert again["articles_enriched"] == 0
+    assert DeltaTable(str(warehouse / "articles")).version() == version
+
+    # Same bytes, new time (a copy, a checkout): still skipped, and the new time is recorded.
+    st = os.stat(raw / SEEDS[0])
+    os.utime(raw / SEEDS[0], ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    # A changed text is read again and updates its article.
+    edited = raw / SEEDS[1]
+    edited.write_text(edited.read_text(encoding="utf-8").replace("on a tour of South Asia", "on a tour of Asia"),
+                      encoding="utf-8")
+    third = ingest(raw_dir=str(raw), warehouse_dir=str(warehouse))
+    assert third["inputs_skipped_unchanged"] == 3  # the touched seed, the copy, the junk page
+    assert third["articles_updated"] == 1 and third["articles_enriched"] == 1
+    assert (third["articles_unchanged"], third["duplicates"], third["quarantined"]) == (1, 1, 1)
+    after = _inputs(warehouse)
+    assert after[SEEDS[0]]["mtime_ns"] == st.st_mtime_ns + 10**9
+    assert after[SEEDS[1]]["content_sha256"] != recorded[SEEDS[1]]["content_sha256"]
+
+
+def test_a_changed_extraction_setting_reads_everything_again(raw, tmp_path, prefect_server, monkeypatch):
+    from flows.ingest import ingest
+
+    warehouse = tmp_path / "warehouse"
+    monkeypatch.setenv("NEWSETL_ENRICH", "false")
+    ingest(raw_dir=str(raw), warehouse_dir=str(warehouse))
+    monkeypatch.setenv("NEWSETL_HTML_FALLBACK_BELOW_WORDS", "150")
+    row = ingest(raw_dir=str(raw), warehouse_dir=str(warehouse))
+    assert row["inputs_skipped_unchanged"] == 0 and row["articles_unchanged"] == 2
+    monkeypatch.setenv("NEWSETL_INCREMENTAL", "false")
+    row = ingest(raw_dir=str(raw), warehouse_dir=str(warehouse))
+    assert row["inputs_skipped_unchanged"] == 0 and row["articles_unchanged"] == 2
+
+
+def test_an_article_no_longer_landed_is_read_again(raw, tmp_path):
+    from newsetl.extract import extract_batch
+    from newsetl.incremental import Seen, input_key
+
+    settings = Settings()
+    batch = list(discover(raw))
+    output = extract_batch(batch, settings, "run")
+    article = next(a for a in output.articles if a["source_uri"] == SEEDS[0])
+    inp = next(i for i in batch if i.source_uri == SEEDS[0])
+    log = InputLog({SEEDS[0]: Seen(output.files[SEEDS[0]], input_key(inp, settings), ARTICLE,
+                                   article["article_id"], article["content_sha256"])})
+    landed = {article["article_id"]: article["content_sha256"]}
+    assert [i.source_uri for i, _ in split_batch([inp], log, settings, landed).skipped] == [SEEDS[0]]
+    assert [i.source_uri for i in split_batch([inp], log, settings, {}).todo] == [SEEDS[0]]
+    assert [i.source_uri for i in split_batch([inp], InputLog(), settings, landed).todo] == [SEEDS[0]]

@@ -30,6 +30,8 @@ run: install
 	@echo 'Who said what: newsetl sql "SELECT * FROM claims_by_speaker ..."'
 	@$(BIN)/newsetl sql --warehouse warehouse \
 	  "SELECT speaker, kind, claims, articles FROM claims_by_speaker WHERE speaker IS NOT NULL LIMIT 8"
+	@echo 'Run report (counts, checks, charts):'
+	@$(BIN)/newsetl report --warehouse warehouse
 
 # The report test renders the report in Debian's chromium, headless; installed where missing.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)

@@ -223,6 +223,8 @@ def ingest(
                 fetched = fetch_web(quote(run), settings.raw_dir, web, settings)
                 logger.info("fetched: %s", fetched)
             batches = plan_batches(settings.raw_dir, settings, only_sources)
+            if only_sources is not None:
+                logger.info("replay: %d landed articles analysed again", pipeline.reanalyse(run, only_sources))
             total = sum(len(b) for b in batches)
             logger.info("%d inputs in %d batches of up to %d", total, len(batches), settings.batch_size)
             # A replay of chosen inputs (only_sources) reads them again, changed or not.

@@ -75,7 +75,7 @@ def _quarantine_parser(sub: argparse._SubParsersAction, defaults: Settings) -> N
     replay = actions.add_parser("replay", help="reprocess the raw inputs behind the open quarantine rows")
     replay.add_argument("--raw", type=Path, default=defaults.raw_dir, help="directory of raw pages (default: %(default)s)")
     for action in (show, replay):
-        action.add_argument("--warehouse", type=Path, default=defaults.warehouse_dir, help="warehouse directory (default: %(default)s)")
+        action.add_argument("--warehouse", default=defaults.warehouse_dir, help="warehouse directory or s3://bucket/prefix (default: %(default)s)")
         action.add_argument("--run", metavar="RUN_ID", help="only rows first seen by this run")
         action.add_argument("--check", help="only rows that failed this check (e.g. empty_file)")
     show.add_argument("--all", action="store_true", help="include resolved rows (with when and by which run)")
@@ -135,9 +135,18 @@ def _emit(columns: list[str], rows: list[tuple], fmt: str) -> None:
 
 def _ingest(prog: str, **params: Any) -> dict[str, Any] | int:
     """Run the ingest flow: its runs row, or the exit code of a run that did not finish."""
+    from newsetl.warehouse import WarehouseBusy, exclusive
+
+    try:
+        # Fail fast and quietly when another run holds the warehouse, before Prefect starts
+        # (the flow takes the lock itself; this only spares a traceback in its log).
+        with exclusive(params["warehouse_dir"], wait_seconds=Settings().lock_wait_seconds):
+            pass
+    except WarehouseBusy as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 3
     from flows.ingest import ingest
     from newsetl.dq import DataQualityError
-    from newsetl.warehouse import WarehouseBusy
 
     try:
         return ingest(show_progress=sys.stderr.isatty(), **params)

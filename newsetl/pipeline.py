@@ -162,6 +162,18 @@ def _chunks(items: Iterator[RawInput], size: int) -> Iterator[list[RawInput]]:
         yield chunk
 
 
+def reanalyse(run: Run, sources: list[str]) -> int:
+    """Treat the articles of these inputs as changed, so a replay analyses them again
+    (their mentions and claims are replaced, and problems quarantined by the NLP stage
+    are resolved when they do not come back). Returns how many articles."""
+    wanted = set(sources)
+    landed = warehouse.read_table(run.root, "articles", ["article_id", "source_uri"]).to_pylist()
+    ids = [r["article_id"] for r in landed if r["source_uri"] in wanted]
+    for aid in ids:
+        run.ledger.landed[aid] = ""  # no text hashes to "": the next sight of it is an update
+    return len(ids)
+
+
 def plan_batches(raw_dir: Path, settings: Settings, only_sources: list[str] | None = None) -> list[list[RawInput]]:
     """Every input under ``raw_dir`` in batches; ``only_sources`` (source_uri values)
     restricts the run to those inputs, as ``newsetl quarantine replay`` does."""

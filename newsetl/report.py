@@ -30,10 +30,10 @@ TOP = 10  # rows of the "top" charts
 DAYS = 30  # days with articles shown in the per-day chart
 
 # Counts of the runs table shown in the report and the Prefect artifacts, in this order.
-COUNTS = ("inputs_seen", "articles", "articles_new", "articles_updated", "articles_unchanged", "duplicates",
-          "quarantined", "articles_enriched", "enrich_skipped_non_english", "enrich_failed", "mentions", "claims",
-          "enrich_quarantined", "urls_seen", "urls_fetched", "urls_unchanged", "urls_duplicate",
-          "urls_robots_excluded", "urls_failed")
+COUNTS = ("inputs_seen", "inputs_skipped_unchanged", "articles", "articles_new", "articles_updated",
+          "articles_unchanged", "duplicates", "quarantined", "articles_enriched", "enrich_skipped_non_english",
+          "enrich_failed", "mentions", "claims", "enrich_quarantined", "urls_seen", "urls_fetched",
+          "urls_unchanged", "urls_duplicate", "urls_robots_excluded", "urls_failed")
 _SEVERITY = {"fail": 0, "warn": 1, "pass": 2}
 
 

@@ -37,8 +37,13 @@ def run_pipeline(raw: Path, root: Path, settings: Settings | None = None, only_s
     settings = settings or Settings(enrich=False)
     run = pipeline.start_run(raw, root)
     try:
+        if only_sources is not None:  # as the flow does for a replay
+            pipeline.reanalyse(run, only_sources)
+        models = pipeline.load_models(settings) if settings.enrich else None
         for batch in pipeline.plan_batches(raw, settings, only_sources):
-            pipeline.stage_batch(run, batch, extract_batch(batch, settings, run.run_id))
+            staged = pipeline.stage_batch(run, batch, extract_batch(batch, settings, run.run_id))
+            if models is not None and not staged.articles.empty:
+                pipeline.enrich_batch(run, staged, models, settings)
         return pipeline.commit_run(run, settings)
     except BaseException:
         pipeline.fail_run(run)
@@ -316,3 +321,19 @@ def test_quarantine_row_is_resolved_when_its_input_lands_and_reopened_when_it_br
     version = warehouse.table_version(root, "quarantine")
     run_pipeline(raw, root, only_sources=["junk/menu.html", "junk/empty.html"])
     assert warehouse.table_version(root, "quarantine") == version
+
+
+def test_a_replay_analyses_the_articles_of_its_inputs_again(tmp_path, samples_dir):
+    """Problems of the NLP stage are quarantined against a landed article: replaying its
+    input must analyse it again (an update), not skip it as unchanged."""
+    raw, root = tmp_path / "raw", tmp_path / "wh"
+    write_seeds(raw, samples_dir, SEEDS[:2])
+    settings = Settings(enrich=True)
+    first = run_pipeline(raw, root, settings)
+    assert first["articles_new"] == 2 and first["mentions"] > 0
+    source = sorted(r["source_uri"] for r in table(root, "articles"))[0]
+    replay = run_pipeline(raw, root, settings, only_sources=[source])
+    assert (replay["inputs_seen"], replay["articles_updated"], replay["articles_unchanged"]) == (1, 1, 0)
+    assert replay["articles_enriched"] == 1 and replay["mentions"] > 0
+    # Analysed again, not added twice: the mentions are the same rows as before.
+    assert len(table(root, "mentions")) == first["mentions"]

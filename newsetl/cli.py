@@ -35,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
         "article, a quarantine row with its reason, or a counted duplicate. Prints the run's counts; "
         "exits 1 if the run failed, 3 if another run holds the warehouse."))
     run.add_argument("--raw", type=Path, default=defaults.raw_dir, help="directory of raw pages (default: %(default)s)")
-    run.add_argument("--warehouse", default=defaults.warehouse_dir, help="warehouse directory or s3://bucket/prefix (default: %(default)s)")
+    _add_warehouse(run, defaults)
     run.add_argument("--batch-size", type=int, default=None, help=f"documents per task (default: {defaults.batch_size})")
     where = run.add_argument_group("where the batch tasks run", "default: local worker processes, one per core (NEWSETL_WORKERS)")
     where.add_argument("--dask-address", metavar="tcp://HOST:PORT", default=None,
@@ -52,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
         "Read-only: statements other than SELECT, EXPLAIN and PRAGMA are refused, and files outside "
         "the warehouse cannot be read."))
     sql.add_argument("query", help="the SQL query")
-    sql.add_argument("--warehouse", default=defaults.warehouse_dir, help="warehouse directory or s3://bucket/prefix (default: %(default)s)")
+    _add_warehouse(sql, defaults)
     sql.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: %(default)s)")
     _quarantine_parser(sub, defaults)
     docs = sub.add_parser("docs", help="write the data dictionary (docs/tables.md) from the pandera models")
@@ -60,9 +60,14 @@ def _parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("report", help="print the path of the latest run's HTML report", description=(
         "Each run writes a self-contained HTML report (counts, checks, quarantine reasons, charts) to "
         "WAREHOUSE/reports/<run_id>.html and latest.html. Prints its path; exits 2 if there is none."))
-    rep.add_argument("--warehouse", default=defaults.warehouse_dir, help="warehouse directory or s3://bucket/prefix (default: %(default)s)")
+    _add_warehouse(rep, defaults)
     rep.add_argument("--run", metavar="RUN_ID", help="that run's report instead of the latest")
     return p
+
+
+def _add_warehouse(parser: argparse.ArgumentParser, defaults: Settings) -> None:
+    parser.add_argument("--warehouse", default=defaults.warehouse_dir,
+                        help="warehouse directory or s3://bucket/prefix (default: %(default)s)")
 
 
 def _quarantine_parser(sub: argparse._SubParsersAction, defaults: Settings) -> None:
@@ -75,7 +80,7 @@ def _quarantine_parser(sub: argparse._SubParsersAction, defaults: Settings) -> N
     replay = actions.add_parser("replay", help="reprocess the raw inputs behind the open quarantine rows")
     replay.add_argument("--raw", type=Path, default=defaults.raw_dir, help="directory of raw pages (default: %(default)s)")
     for action in (show, replay):
-        action.add_argument("--warehouse", default=defaults.warehouse_dir, help="warehouse directory or s3://bucket/prefix (default: %(default)s)")
+        _add_warehouse(action, defaults)
         action.add_argument("--run", metavar="RUN_ID", help="only rows first seen by this run")
         action.add_argument("--check", help="only rows that failed this check (e.g. empty_file)")
     show.add_argument("--all", action="store_true", help="include resolved rows (with when and by which run)")

@@ -20,7 +20,6 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-from deltalake import DeltaTable, Field
 
 from newsetl import __version__, catalog, dq, report, storage, warehouse
 from newsetl.claims import Lexicon, claims_consumer, default_lexicon
@@ -37,7 +36,7 @@ from newsetl.quarantine import quarantine_row
 from newsetl.settings import Settings
 from newsetl.spans import check_spans
 from newsetl.storage import Location
-from newsetl.validate import validate_records
+from newsetl.validate import require_valid, validate_records
 from schemas import TABLES, arrow_schema
 
 log = logging.getLogger(__name__)
@@ -223,10 +222,7 @@ def stage_batch(run: Run, batch: list[RawInput], output: BatchOutput, split: Spl
     part = run.parts
     run.parts += 1
     warehouse.stage(run.root, run.run_id, "articles", classified.to_write, part)
-    q_checked = validate_records("quarantine", quarantine, run.run_id)
-    if q_checked.quarantine:  # a quarantine row that breaks its own contract is a bug
-        raise ValueError(f"invalid quarantine rows: {q_checked.quarantine[:1]}")
-    warehouse.stage(run.root, run.run_id, "quarantine", q_checked.valid, part)
+    warehouse.stage(run.root, run.run_id, "quarantine", require_valid("quarantine", quarantine, run.run_id), part)
     if settings is not None:
         warehouse.stage(run.root, run.run_id, "inputs", _input_records(run, batch, output, classified, split, settings),
                         part)
@@ -263,10 +259,7 @@ def _input_records(run: Run, batch: list[RawInput], output: BatchOutput, classif
     for inp, seen, state in split.touched if split else []:
         rows.append(record_row(inp, state, seen.input_key, seen.outcome, seen.article_id, seen.content_sha256,
                                run.run_id, now))
-    checked = validate_records("inputs", rows, run.run_id)
-    if checked.quarantine:  # built from checked outcomes: a failure here is a bug
-        raise ValueError(f"inputs rows break their contract: {checked.quarantine[0]['reason']}")
-    return checked.valid
+    return require_valid("inputs", rows, run.run_id)
 
 
 @dataclass
@@ -311,7 +304,7 @@ def analyse_articles(articles: pd.DataFrame, models: Models, settings: Settings,
         "claims": len(valid["claims"]),
         "enrich_quarantined": len(quarantine) - len(result.errors),
     }
-    return Analysis(valid["mentions"], valid["claims"], validate_records("quarantine", quarantine, run_id).valid, counts)
+    return Analysis(valid["mentions"], valid["claims"], require_valid("quarantine", quarantine, run_id), counts)
 
 
 def land_analysis(run: Run, part: int, analysis: Analysis) -> dict[str, int]:
@@ -452,7 +445,6 @@ def _merge_quarantine(run: Run, resolve: bool, now: datetime) -> None:
     With ``resolve``, open rows this run fixed are closed: an input that now landed (as
     an article or a duplicate), or an article re-analysed without the problem; a closed
     problem that comes back is reopened."""
-    _add_resolution_columns(run)
     staged = warehouse.staged(run.root, run.run_id, "quarantine")
     new = staged.to_table() if staged is not None else arrow_schema(TABLES["quarantine"].model).empty_table()
     parts = [new]
@@ -470,24 +462,11 @@ def _merge_quarantine(run: Run, resolve: bool, now: datetime) -> None:
                         update_if="(t.resolved_at IS NULL) != (s.resolved_at IS NULL)")
 
 
-def _add_resolution_columns(run: Run) -> None:
-    # A quarantine table written before rows could be resolved lacks the columns the merge
-    # predicate names (merge_schema would add them only after the predicate is planned).
-    delta = DeltaTable(str(warehouse.table_path(run.root, "quarantine")),
-                       storage_options=storage.delta_options(storage.locate(run.root)))
-    have = {f.name for f in delta.schema().fields}
-    missing = [f for f in arrow_schema(TABLES["quarantine"].model) if f.name not in have]
-    if missing:
-        delta.alter.add_columns([Field.from_arrow(f) for f in missing])
-
-
 def land_dq_results(run: Run, update_if: bool) -> None:
     records = dq.rows(run.run_id, run.dq_results, datetime.now(UTC))
-    checked = validate_records("dq_results", records, run.run_id)
-    if checked.quarantine:  # built by dq from numbers it measured: a failure here is a bug
-        raise ValueError(f"dq_results rows break their contract: {checked.quarantine[0]['reason']}")
-    if not checked.valid.empty:
-        warehouse.merge(run.root, "dq_results", warehouse.to_arrow("dq_results", checked.valid), run.run_id,
+    valid = require_valid("dq_results", records, run.run_id)
+    if not valid.empty:
+        warehouse.merge(run.root, "dq_results", warehouse.to_arrow("dq_results", valid), run.run_id,
                         update_if=update_if)
 
 
@@ -497,21 +476,17 @@ def rebuild_entities(run: Run) -> None:
     mentions = warehouse.read_table(run.root, "mentions", ["article_id", "entity_id", "canonical_name", "label", "surface"])
     articles = warehouse.read_table(run.root, "articles", ["article_id", "published_at"])
     entities = build_entities(mentions, articles, default_reference())
-    checked = validate_records("entities", entities.to_dict("records"), run.run_id)
-    if checked.quarantine:  # built from validated mentions: a failure here is a bug
-        raise ValueError(f"entities break their contract: {checked.quarantine[0]['reason']}")
-    warehouse.overwrite(run.root, "entities", warehouse.to_arrow("entities", checked.valid), run.run_id)
+    valid = require_valid("entities", entities.to_dict("records"), run.run_id)
+    warehouse.overwrite(run.root, "entities", warehouse.to_arrow("entities", valid), run.run_id)
 
 
 def record_run(run: Run, status: str) -> dict[str, Any]:
     row = run_row(run, status, datetime.now(UTC))
-    checked = validate_records("runs", [row], run.run_id)
-    if checked.quarantine:
-        raise ValueError(f"run row breaks its contract: {checked.quarantine[0]['reason']}")
+    valid = require_valid("runs", [row], run.run_id)
     # A merge, not an append: a retried commit records the run once, and a run whose
     # commit fails after this point is marked failed rather than left as a success.
     warehouse.merge(
-        run.root, "runs", warehouse.to_arrow("runs", checked.valid), run.run_id, update_if="t.status != s.status"
+        run.root, "runs", warehouse.to_arrow("runs", valid), run.run_id, update_if="t.status != s.status"
     )
     return row
 

@@ -20,8 +20,8 @@ from typing import Any
 import duckdb
 from deltalake import DeltaTable
 
-from newsetl import charts, storage, warehouse
-from schemas import TABLES, arrow_schema
+from newsetl import charts, dq, storage, warehouse
+from schemas import TABLES
 
 REPORTS = "reports"
 LATEST = "latest.html"
@@ -61,23 +61,13 @@ def report_path(root: warehouse.Root, run_id: str | None = None) -> Path:
 
 
 def _connect(root: warehouse.Root) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with one view per existing table over its live Parquet files
-    (the tables as committed, whatever state the catalog is in)."""
+    """Views over every existing table's live Parquet files (the tables as committed,
+    whatever state the catalog is in); a warehouse older than a table lacks its view."""
     loc = storage.locate(root)
-    con = duckdb.connect()
+    options = storage.delta_options(loc)
+    con = dq.connect(loc, [name for name in TABLES if DeltaTable.is_deltatable(loc.at(name), storage_options=options)])
     # Times and days in UTC, as the page says, whatever this machine's time zone.
     con.execute("SET TimeZone = 'UTC'")
-    storage.register_filesystem(con, loc)
-    for name, table in TABLES.items():
-        if not DeltaTable.is_deltatable(loc.at(name), storage_options=storage.delta_options(loc)):
-            continue
-        files = warehouse.live_files(loc, name)
-        if files:
-            # union_by_name: files written before a column was added to the contract lack it.
-            listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-            con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM read_parquet([{listed}], union_by_name = true)')
-        else:
-            con.register(name, arrow_schema(table.model).empty_table())
     return con
 
 

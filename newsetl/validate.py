@@ -90,3 +90,13 @@ def validate_records(table: str, records: list[dict[str, Any]], run_id: str) -> 
     good = df.drop(index=sorted(bad))
     valid = schema.validate(good.reset_index(drop=True), lazy=True) if len(good) else empty_frame(table)
     return Validated(valid, quarantine)
+
+
+def require_valid(table: str, records: list[dict[str, Any]], run_id: str) -> pd.DataFrame:
+    """Validate rows the pipeline builds itself (runs, entities, dq_results, inputs,
+    quarantine rows): one that breaks its contract is a bug, not bad data, so it raises
+    instead of being quarantined."""
+    checked = validate_records(table, records, run_id)
+    if checked.quarantine:
+        raise ValueError(f"{table} rows break their contract: {checked.quarantine[0]['reason']}")
+    return checked.valid

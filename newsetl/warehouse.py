@@ -26,7 +26,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
-from deltalake import CommitProperties, DeltaTable, write_deltalake
+from deltalake import CommitProperties, DeltaTable, Field, write_deltalake
 
 from newsetl import storage
 from newsetl.storage import Location
@@ -139,6 +139,7 @@ def merge(
     the source does not bring again are deleted (their article's text changed)."""
     key = TABLES[table].primary_key
     delta = _open(root, table)
+    _add_contract_columns(delta, table)
     ids = ", ".join("'" + a.replace("'", "''") + "'" for a in replace_articles or ())
     if source is None:
         return delta.delete(f"article_id IN ({ids})", commit_properties=_props(run_id)) if ids else {}
@@ -159,6 +160,15 @@ def merge(
     if gone:
         merger = merger.when_not_matched_by_source_delete(predicate=gone)
     return merger.execute()
+
+
+def _add_contract_columns(delta: DeltaTable, table: str) -> None:
+    # A table written before its contract gained a column lacks it, and a merge predicate
+    # that names the column fails to plan (merge_schema adds columns only after planning).
+    have = {f.name for f in delta.schema().fields}
+    missing = [f for f in arrow_schema(TABLES[table].model) if f.name not in have]
+    if missing:
+        delta.alter.add_columns([Field.from_arrow(f) for f in missing])
 
 
 def overwrite(root: Root, table: str, data: pa.Table, run_id: str) -> None:

@@ -156,3 +156,20 @@ def test_a_second_run_on_the_same_warehouse_is_refused_then_admitted(tmp_path):
     started = time.monotonic()
     with warehouse.exclusive(tmp_path, wait_seconds=5):
         assert time.monotonic() - started < 5
+
+
+def test_merge_adds_columns_a_contract_gained_before_planning_its_predicate(tmp_path):
+    """A quarantine table written before rows could be resolved still takes a merge whose
+    predicate names the new columns."""
+    from deltalake import DeltaTable
+
+    schema = arrow_schema(TABLES["quarantine"].model)
+    old = pa.schema([f for f in schema if not f.name.startswith("resolved_")])
+    DeltaTable.create(str(warehouse.table_path(tmp_path, "quarantine")), old, name="quarantine")
+    row = {"quarantine_id": "0" * 16, "run_id": "r1", "table": "input", "record_key": None, "source_uri": "a.html",
+           "check": "empty_file", "reason": "the file is empty", "record_json": None,
+           "quarantined_at": datetime.now(UTC), "resolved_at": None, "resolved_run_id": None}
+    warehouse.merge(tmp_path, "quarantine", pa.Table.from_pylist([row], schema=schema), "r1",
+                    update_if="(t.resolved_at IS NULL) != (s.resolved_at IS NULL)")
+    landed = warehouse.read_table(tmp_path, "quarantine")
+    assert landed.schema.names == schema.names and landed.num_rows == 1

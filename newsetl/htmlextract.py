@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Callable
 from copy import copy
 from datetime import datetime, timezone
@@ -56,6 +57,12 @@ MAX_HTML_CHARS = 20_000_000
 #: over a minute on such trees (a 5 MB page of ~500k nested inline tags: ~80 s), while the
 #: 181 benchmark news pages have at most ~1,600 elements.
 MAX_ELEMENTS = 100_000
+
+# trafilatura (lxml underneath) can crash the whole process with SIGSEGV when two threads
+# of it run at once (adbar/trafilatura#840, #925; CI saw it when two extract tasks ran
+# in threads of the flow). Extraction is CPU-bound Python, so threads gained nothing: the
+# parallelism is in worker processes, each extracting one page at a time.
+_ONE_AT_A_TIME = threading.Lock()
 
 # htmldate keeps time of day and zone when the output format asks for them.
 _DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
@@ -266,7 +273,13 @@ def extract_html(html: str, url: str | None = None, fallback_below_words: int = 
     could be extracted (empty or non-HTML input, unparsable or text-less pages).
     ``extractor`` names the strategy that produced the text, e.g.
     "trafilatura/2.3.1", or "trafilatura-recall/2.3.1" when the fallback produced it.
+    Safe to call from several threads: they take turns.
     """
+    with _ONE_AT_A_TIME:
+        return _extract_html(html, url, fallback_below_words)
+
+
+def _extract_html(html: str, url: str | None, fallback_below_words: int) -> Extracted:
     primary_name = f"{PRIMARY}/{TRAFILATURA_VERSION}"
     try:
         tree = _parse(html)

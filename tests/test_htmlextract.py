@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -288,3 +291,31 @@ def test_parse_published(value, expected):
     assert result == expected
     if result is not None:
         assert result.tzinfo is timezone.utc
+
+
+def test_threads_take_turns_inside_trafilatura(monkeypatch):
+    # Two threads inside trafilatura at once can SIGSEGV the process (seen in CI): the
+    # real extraction runs, and a spy around it records how many threads were inside.
+    inside, most = 0, 0
+    guard = threading.Lock()
+    real = htmlextract._extract_html
+
+    def spy(*args):
+        nonlocal inside, most
+        with guard:
+            inside += 1
+            most = max(most, inside)
+        try:
+            time.sleep(0.01)  # widen the window two unguarded threads would share
+            return real(*args)
+        finally:
+            with guard:
+                inside -= 1
+
+    monkeypatch.setattr(htmlextract, "_extract_html", spy)
+    pages = [gzip.open(p, "rt", encoding="utf-8").read() for p in sorted(SAMPLES.glob("*.html.gz"))[:4]]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda page: extract_html(page), pages * 2))
+    assert most == 1
+    assert all(r.text for r in results)
+    assert [r.text for r in results[:4]] == [r.text for r in results[4:]]

@@ -33,6 +33,7 @@ from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.artifacts import create_markdown_artifact, create_table_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.context import FlowRunContext  # noqa: E402
+from prefect.futures import as_completed  # noqa: E402
 from prefect.utilities.annotations import quote  # noqa: E402
 import pandas as pd  # noqa: E402
 from rich.progress import Progress  # noqa: E402
@@ -72,7 +73,7 @@ def extract(batch: list[RawInput], settings: Settings, run_id: str, pool: Execut
 
 @task(name="analyse-batch", **_task)
 def analyse(articles: pd.DataFrame, settings: Settings, run_id: str, pool: Executor | None = None) -> pipeline.Analysis:
-    return parallel.run_on(pool, parallel.analyse, articles, settings, run_id)
+    return parallel.analyse_on(pool, articles, settings, run_id)
 
 
 @task(name="stage-batch", **_task)
@@ -135,35 +136,44 @@ def _task_runner(settings: Settings, inputs: int) -> Iterator[tuple[Submit, int]
 
 def _load(run: pipeline.Run, batches: list[list[RawInput]], splits: list[Split], settings: Settings, submit: Submit,
           slots: int, retry: dict[str, Any], advance: Callable[[int], None]) -> None:
-    """Extract, stage, analyse and stage the analysis of every batch. Futures are handled
-    in the order they were submitted (workers take them in that order), batches are
-    staged in input order (dedup depends on it), and at most ``slots + 1`` batch tasks
-    are in flight: every worker busy, one queued, and never the corpus in memory."""
+    """Extract, stage, analyse and stage the analysis of every batch, with at most
+    ``2 * slots`` batch tasks in flight (every worker busy and one more task queued for
+    each, never the corpus in memory). Batches are staged in input order (dedup depends
+    on it); analyses are landed as they finish, in any order, so a slow analysis never
+    holds back staging and the next submissions."""
     logger = get_run_logger()
     extract_r = extract.with_options(**retry)
-    pending: deque = deque()  # (batch, split, extract future or None) | (part, analyse future)
+    reading: deque = deque()  # (batch, split, extract future or None), in input order
+    analysing: dict = {}  # analyse future -> part
 
-    def handle_oldest() -> None:
-        item = pending.popleft()
-        if len(item) == 2:
-            part, future = item
-            logger.info("batch analysed: %s", stage_analysis(quote(run), part, quote(future.result())))
-            return
-        batch, split, future = item
+    def stage_oldest() -> None:
+        batch, split, future = reading.popleft()
         output = future.result() if future is not None else BatchOutput()
         staged = stage(quote(run), quote(batch), quote(output), quote(split), settings)
         logger.info("batch staged: %s", staged.outcomes)
         if settings.enrich and not staged.articles.empty:
-            pending.append((staged.part, submit(analyse, articles=staged.articles, settings=settings, run_id=run.run_id)))
+            analysing[submit(analyse, articles=staged.articles, settings=settings, run_id=run.run_id)] = staged.part
         advance(len(batch))
+
+    def step() -> None:
+        """Stage the oldest batch or land an analysis, whichever finishes first."""
+        if reading and reading[0][2] is None:
+            stage_oldest()
+            return
+        first = next(as_completed([*([reading[0][2]] if reading else []), *analysing]))
+        if first in analysing:
+            part = analysing.pop(first)
+            logger.info("batch analysed: %s", stage_analysis(quote(run), part, quote(first.result())))
+        else:
+            stage_oldest()
 
     for batch, split in zip(batches, splits, strict=True):
         future = submit(extract_r, batch=split.todo, settings=settings, run_id=run.run_id) if split.todo else None
-        pending.append((batch, split, future))
-        while len(pending) > slots:
-            handle_oldest()
-    while pending:
-        handle_oldest()
+        reading.append((batch, split, future))
+        while len(reading) + len(analysing) > 2 * slots:
+            step()
+    while reading or analysing:
+        step()
 
 
 def _publish(root: warehouse.Root, run_id: str) -> None:

@@ -21,22 +21,22 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from newsetl.pipeline import Analysis, Models, analyse_articles, load_models
+from newsetl.analysis import Analysis, Models, analyse_articles, combine, load_models
 from newsetl.settings import Settings
 
 T = TypeVar("T")
 
 
-# Below this many inputs to read, worker processes cost more than they save: each one
-# imports the pipeline and loads the spaCy model (several seconds) to take over part of
-# about 0.3 s of work per page (2-core machine).
-MIN_INPUTS_FOR_WORKERS = 64
-
+# A batch's articles go to the pool's workers in chunks of this many. At about 0.3 s of
+# NLP per article, a chunk is a few seconds of work: small enough that the last chunks of
+# a run keep every worker busy to the end (whole batches of 50 left one worker idle for
+# up to 15 s), large enough that shipping it costs nothing in comparison.
+ANALYSIS_CHUNK = 10
 
 def worker_count(settings: Settings, inputs: int) -> int:
     """Worker processes for ``inputs`` inputs to read: ``settings.workers`` (0 = one per
     core), no more than there are batches, and none (1: this process) for small runs."""
-    if inputs < MIN_INPUTS_FOR_WORKERS:
+    if inputs < settings.workers_min_inputs:
         return 1
     batches = -(-inputs // settings.batch_size)
     return max(1, min(settings.workers or os.cpu_count() or 1, batches))
@@ -61,20 +61,33 @@ def run_on(pool: Executor | None, fn: Callable[..., T], *args: Any) -> T:
     return pool.submit(fn, *args).result() if pool is not None else fn(*args)
 
 
+# spaCy does not promise that one pipeline can serve two threads at once, and tasks run
+# in threads when there is no pool (or on a Dask worker with several threads). The lock
+# also makes the first two threads load the model once, not once each.
+_ONE_AT_A_TIME = threading.Lock()
+
+
 @functools.cache
-def _models(max_chars: int) -> tuple[Models, threading.Lock]:
-    # spaCy does not promise that one pipeline can serve two threads at once, and tasks
-    # run in threads when there is no pool (or on a Dask worker with several threads).
-    return load_models(Settings(nlp_max_chars=max_chars)), threading.Lock()
+def _models(max_chars: int) -> Models:
+    return load_models(Settings(nlp_max_chars=max_chars))
 
 
 def analyse(articles: pd.DataFrame, settings: Settings, run_id: str) -> Analysis:
     """The NLP pass over a batch's new and changed articles, with this process's models
     (loaded on first use and kept for the life of the process: a worker analyses many
     batches, and a Dask worker many runs)."""
-    models, lock = _models(settings.nlp_max_chars)
-    with lock:
-        return analyse_articles(articles, models, settings, run_id)
+    with _ONE_AT_A_TIME:
+        return analyse_articles(articles, _models(settings.nlp_max_chars), settings, run_id)
 
 
-__all__ = ["MIN_INPUTS_FOR_WORKERS", "analyse", "local_pool", "run_on", "worker_count"]
+def analyse_on(pool: Executor | None, articles: pd.DataFrame, settings: Settings, run_id: str) -> Analysis:
+    """``analyse`` over a batch's articles: here when there is no pool, else in chunks of
+    ``ANALYSIS_CHUNK`` articles spread over the pool's workers."""
+    if pool is None:
+        return analyse(articles, settings, run_id)
+    chunks = [articles.iloc[i:i + ANALYSIS_CHUNK] for i in range(0, len(articles), ANALYSIS_CHUNK)]
+    futures = [pool.submit(analyse, chunk, settings, run_id) for chunk in chunks]
+    return combine([f.result() for f in futures])
+
+
+__all__ = ["ANALYSIS_CHUNK", "analyse", "analyse_on", "local_pool", "run_on", "worker_count"]

@@ -22,19 +22,15 @@ import pandas as pd
 import pyarrow as pa
 
 from newsetl import __version__, catalog, dq, report, storage, warehouse
-from newsetl.claims import Lexicon, claims_consumer, default_lexicon
+from newsetl.analysis import Analysis, Models, analyse_articles
 from newsetl.dedup import DUPLICATE, NEW, UNCHANGED, UPDATED, Classified, Ledger, classify
-from newsetl.enrich import enrich_articles
 from newsetl.entities import build_entities
-from newsetl.entity_reference import EntityReference, default_reference
+from newsetl.entity_reference import default_reference
 from newsetl.extract import BatchOutput
 from newsetl.fetch import FetchOutcome, fetch_all, load_sources, load_warc, read_url_list
 from newsetl.incremental import ARTICLE, QUARANTINED, InputLog, Split, input_key, record_row, split_batch
 from newsetl.inputs import RawInput, discover
-from newsetl.nlp import CLAIM_COMPONENTS, load_nlp
-from newsetl.quarantine import quarantine_row
 from newsetl.settings import Settings
-from newsetl.spans import check_spans
 from newsetl.storage import Location
 from newsetl.validate import require_valid, validate_records
 from schemas import TABLES, arrow_schema
@@ -84,21 +80,6 @@ class Run:
 # Run counts of the enrich stage, as columns of the runs table.
 ENRICH_COUNTS = ("articles_enriched", "enrich_skipped_non_english", "enrich_skipped_empty", "enrich_failed",
                  "mentions", "claims", "enrich_quarantined")
-
-
-@dataclass(frozen=True)
-class Models:
-    """What the enrich stage loads once per run."""
-
-    nlp: Any
-    reference: EntityReference
-    lexicon: Lexicon
-
-
-def load_models(settings: Settings) -> Models:
-    """Loads the spaCy pipeline (about 1 s): call only when there is something to analyse."""
-    # One pass of one pipeline serves mentions and claims; claims need the parser.
-    return Models(load_nlp(CLAIM_COMPONENTS, max_chars=settings.nlp_max_chars), default_reference(), default_lexicon())
 
 
 @dataclass(frozen=True)
@@ -260,51 +241,6 @@ def _input_records(run: Run, batch: list[RawInput], output: BatchOutput, classif
         rows.append(record_row(inp, state, seen.input_key, seen.outcome, seen.article_id, seen.content_sha256,
                                run.run_id, now))
     return require_valid("inputs", rows, run.run_id)
-
-
-@dataclass
-class Analysis:
-    """What the NLP stage made of a batch's articles, checked against the contracts.
-    Plain data: it comes back from a worker process or a Dask worker."""
-
-    mentions: pd.DataFrame
-    claims: pd.DataFrame
-    quarantine: pd.DataFrame
-    counts: dict[str, int]
-
-
-def analyse_articles(articles: pd.DataFrame, models: Models, settings: Settings, run_id: str) -> Analysis:
-    """Mentions and claims of new and changed articles, from one NLP pass. Rows that break
-    their contract or do not slice their article's text become quarantine rows."""
-    ids, texts = list(articles["article_id"]), list(articles["text"])
-    result = enrich_articles(
-        zip(ids, texts, articles["language"], strict=True), models.nlp, models.reference, run_id,
-        batch_size=settings.nlp_batch_size, n_process=settings.nlp_n_process, max_chars=settings.nlp_max_chars,
-        consumers={"claims": claims_consumer(run_id, models.lexicon)},
-    )
-    by_id, sources = dict(zip(ids, texts, strict=True)), dict(zip(ids, articles["source_uri"], strict=True))
-    now = datetime.now(UTC)
-    quarantine = [
-        quarantine_row(run_id=run_id, table="mentions", source_uri=sources[aid], check="enrich_error",
-                       reason=message, record_key=aid, now=now)
-        for aid, message in result.errors
-    ]
-    valid = {}
-    for table, rows in (("mentions", result.mentions.to_dict("records")), ("claims", result.outputs["claims"])):
-        rows, bad_spans = check_spans(table, rows, by_id, sources, run_id)
-        checked = validate_records(table, rows, run_id)
-        quarantine += bad_spans + checked.quarantine
-        valid[table] = checked.valid
-    counts = {
-        "articles_enriched": result.counts["articles_enriched"],
-        "enrich_skipped_non_english": result.counts["skipped_non_english"],
-        "enrich_skipped_empty": result.counts["skipped_empty"],
-        "enrich_failed": result.counts["failed"],
-        "mentions": len(valid["mentions"]),
-        "claims": len(valid["claims"]),
-        "enrich_quarantined": len(quarantine) - len(result.errors),
-    }
-    return Analysis(valid["mentions"], valid["claims"], require_valid("quarantine", quarantine, run_id), counts)
 
 
 def land_analysis(run: Run, part: int, analysis: Analysis) -> dict[str, int]:

@@ -77,12 +77,6 @@ class Settings(BaseSettings):
     enrich: bool = True
     # Texts per nlp.pipe batch; at most one batch of Docs is held in memory.
     nlp_batch_size: int = Field(32, ge=1, le=10_000)
-    # Worker processes for nlp.pipe: 1 by default, because the flow's extraction threads
-    # are alive while the NLP stage runs and forking a threaded process can deadlock the
-    # child; 0 = auto (2 when a task's texts total at least ~300k characters and the
-    # other core is idle; see bench/mentions.py), -1 = every core. For scripts without
-    # threads, auto gains about 1.3x on two idle cores.
-    nlp_n_process: int = Field(1, ge=-1, le=64)
     # Longest piece of text given to the model at once (also nlp.max_length); longer
     # articles are analysed in chunks cut at paragraph breaks, with exact offsets.
     nlp_max_chars: int = Field(20_000, ge=1_000, le=2_000_000)
@@ -115,6 +109,9 @@ class Settings(BaseSettings):
     # Worker processes for extraction and the NLP pass when tasks run locally; 0 = one per
     # core, 1 = everything in the flow's process. See README "Speed and scale".
     workers: int = Field(0, ge=0, le=256)
+    # Runs with fewer inputs to read stay in the flow's process: each worker imports the
+    # pipeline and loads the spaCy model (about 4 s) to take over about 0.3 s per page.
+    workers_min_inputs: int = Field(64, ge=1)
     # Run the batch tasks on an existing Dask cluster (tcp://host:port) instead of local
     # worker processes, or (dask_local > 0) on a local Dask cluster of that many workers.
     dask_address: str | None = None

@@ -25,7 +25,7 @@ from deltalake.table import TableMerger
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from newsetl import catalog, pipeline, warehouse  # noqa: E402
+from newsetl import analysis, catalog, pipeline, warehouse  # noqa: E402
 from newsetl.extract import extract_batch  # noqa: E402
 from newsetl.settings import Settings  # noqa: E402
 from schemas import TABLES  # noqa: E402
@@ -82,13 +82,13 @@ def instrument(points: Points) -> None:
     wrap(catalog, "refresh", lambda *a, **k: "catalog.refresh")
 
 
-def run(raw: Path, root: Path, settings: Settings, models: pipeline.Models | None = None) -> dict:
+def run(raw: Path, root: Path, settings: Settings, models: analysis.Models | None = None) -> dict:
     """start_run -> plan_batches -> (extract -> stage -> enrich)* -> commit_run, as the flow
     does it (tests/test_malformed.py runs it in its own process)."""
     with warehouse.exclusive(root):
         r = pipeline.start_run(raw, root)
         try:
-            models = models or pipeline.load_models(settings)
+            models = models or analysis.load_models(settings)
             for batch in pipeline.plan_batches(raw, settings):
                 staged = pipeline.stage_batch(r, batch, extract_batch(batch, settings, r.run_id))
                 if not staged.articles.empty:
@@ -108,7 +108,7 @@ def serve() -> int:
     stdin (a JSON line: raw, warehouse, kill_at, side, batch_size) and answer on stdout
     with the child's wait status. Saves the ~3 s of start-up of a fresh process per run;
     no thread has started when the children fork."""
-    models = pipeline.load_models(Settings())
+    models = analysis.load_models(Settings())
     for line in sys.stdin:
         job = json.loads(line)
         pid = os.fork()

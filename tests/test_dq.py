@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from deltalake import DeltaTable, write_deltalake
 
-from newsetl import catalog, dq, pipeline, warehouse
+from newsetl import analysis, catalog, dq, pipeline, warehouse
 from newsetl.extract import extract_batch
 from newsetl.identity import short_hash
 from newsetl.settings import Settings
@@ -39,7 +39,7 @@ def run_pipeline(raw: Path, root: Path, settings: Settings | None = None, only_s
     try:
         if only_sources is not None:  # as the flow does for a replay
             pipeline.reanalyse(run, only_sources)
-        models = pipeline.load_models(settings) if settings.enrich else None
+        models = analysis.load_models(settings) if settings.enrich else None
         for batch in pipeline.plan_batches(raw, settings, only_sources):
             staged = pipeline.stage_batch(run, batch, extract_batch(batch, settings, run.run_id))
             if models is not None and not staged.articles.empty:

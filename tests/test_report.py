@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 import pytest
 from deltalake import DeltaTable
 
-from newsetl import pipeline, report, warehouse
+from newsetl import analysis, pipeline, report, warehouse
 from newsetl.cli import main
 from newsetl.extract import extract_batch
 from newsetl.settings import Settings
@@ -38,7 +38,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-def _land(raw: Path, root: Path, models: pipeline.Models | None) -> dict:
+def _land(raw: Path, root: Path, models: analysis.Models | None) -> dict:
     """One run through the pipeline's own functions, as the flow calls them."""
     settings = Settings(raw_dir=raw, warehouse_dir=root)
     with warehouse.exclusive(root):
@@ -59,7 +59,7 @@ def sample(tmp_path_factory, samples_dir):
     (raw / "hostile" / HOSTILE_FILE).write_bytes(b"%PDF-1.4\n")
     (raw / "hostile" / "empty.html").write_bytes(b"")
     root = tmp_path_factory.mktemp("warehouse")
-    row = _land(raw, root, pipeline.load_models(Settings()))
+    row = _land(raw, root, analysis.load_models(Settings()))
     return root, row
 
 

@@ -26,7 +26,7 @@ from newsetl.validate import require_valid, validate_records
 
 @dataclass(frozen=True)
 class Models:
-    """What the enrich stage loads once per run."""
+    """What the NLP stage loads once per process."""
 
     nlp: Any
     reference: EntityReference

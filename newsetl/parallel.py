@@ -33,6 +33,7 @@ T = TypeVar("T")
 # up to 15 s), large enough that shipping it costs nothing in comparison.
 ANALYSIS_CHUNK = 10
 
+
 def worker_count(settings: Settings, inputs: int) -> int:
     """Worker processes for ``inputs`` inputs to read: ``settings.workers`` (0 = one per
     core), no more than there are batches, and none (1: this process) for small runs."""

@@ -1,7 +1,8 @@
 """Where the run's URLs and pages come from: URL list files, feeds and sitemaps, WARCs.
 
-* ``read_url_list``: one URL per line, ``#`` starts a comment line.
-* ``load_sources``: ``raw/sources.yaml`` (feeds, sitemaps, url_lists, warcs).
+* ``read_url_list``, ``load_sources``: URL list files and ``raw/sources.yaml``, from
+  ``newsetl.sourcefile`` (which imports nothing heavy, so ``newsetl run`` checks them
+  before Prefect starts).
 * ``links_from_document``: page links (and child sitemaps) of an RSS/Atom/JSON feed or
   an XML/TXT sitemap, parsed with trafilatura's own feed and sitemap code. Only the
   parsing is trafilatura's: the documents are fetched by our ``Fetcher`` (robots,
@@ -20,7 +21,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-import yaml
 from trafilatura.feeds import FeedParameters, find_links, is_potential_feed
 from trafilatura.sitemaps import SITEMAP_FORMAT, SitemapObject, is_plausible_sitemap
 from warcio.archiveiterator import ArchiveIterator
@@ -29,63 +29,7 @@ from warcio.recordloader import ArcWarcRecord
 
 from newsetl.fetch.bounded import BadEncoding, BodyTooLarge, StreamDecoder, gunzip_bounded
 from newsetl.fetch.charset import decode_html
-
-# --- URL lists and the sources file ---
-
-
-def read_url_list(path: Path | str) -> list[str]:
-    """URLs of a list file, in order, without blanks, comments and repeats."""
-    urls: list[str] = []
-    for line in Path(path).read_text(encoding="utf-8", errors="replace").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        if " #" in line:  # trailing comment
-            line = line.split(" #", 1)[0].strip()
-        if line and line not in urls:
-            urls.append(line)
-    return urls
-
-
-@dataclass
-class Sources:
-    urls: list[str] = field(default_factory=list)
-    feeds: list[str] = field(default_factory=list)  # RSS/Atom feeds and sitemaps alike
-    warcs: list[Path] = field(default_factory=list)
-
-
-def _entries(value: object) -> list[str]:
-    out: list[str] = []
-    for item in value or []:  # type: ignore[union-attr]
-        if isinstance(item, str):
-            out.append(item.strip())
-        elif isinstance(item, dict) and isinstance(item.get("url") or item.get("path"), str):
-            out.append(str(item.get("url") or item.get("path")).strip())
-    return [x for x in out if x]
-
-
-def load_sources(path: Path | str) -> Sources:
-    """Read a sources file. Relative ``url_lists`` and ``warcs`` paths are relative to
-    the file's directory; URLs of the url lists come first, then ``urls``."""
-    path = Path(path)
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: expected a mapping at the top level")
-    base = path.parent
-    src = Sources()
-    for rel in _entries(data.get("url_lists")):
-        for url in read_url_list(base / rel):
-            if url not in src.urls:
-                src.urls.append(url)
-    for url in _entries(data.get("urls")):
-        if url not in src.urls:
-            src.urls.append(url)
-    for url in _entries(data.get("feeds")) + _entries(data.get("sitemaps")):
-        if url not in src.feeds:
-            src.feeds.append(url)
-    src.warcs = [base / rel for rel in _entries(data.get("warcs"))]
-    return src
-
+from newsetl.sourcefile import Sources, load_sources, read_url_list  # noqa: F401 - also this module's API
 
 # --- feeds and sitemaps ---
 

@@ -247,8 +247,8 @@ def ingest(
                 bar = progress.add_task("pages", total=total)
                 _load(run, batches, splits, settings, submit, slots, retry, lambda n: progress.advance(bar, n))
             row = commit.with_options(**retry)(quote(run), settings)
-        except BaseException:
-            pipeline.fail_run(run)
+        except BaseException as exc:
+            pipeline.fail_run(run, exc)
             _publish(run.root, run.run_id)
             raise
     logger.info("run %s done: %s", run.run_id, run.counts.as_dict())

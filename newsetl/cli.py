@@ -2,12 +2,16 @@
 
     newsetl run [--raw DIR] [--warehouse DIR] [--batch-size N]
     newsetl sql [--warehouse DIR] [--format table|csv|json] QUERY
+    newsetl runs [--warehouse DIR] [--limit N] [--format table|csv|json]
     newsetl quarantine list [--warehouse DIR] [--run R] [--check C] [--all] [--format table|csv|json]
     newsetl quarantine replay [--raw DIR] [--warehouse DIR] [--run R] [--check C]
+    newsetl quarantine dismiss --reason TEXT (--source URI... | --missing) [--raw DIR] [--warehouse DIR]
     newsetl report [--warehouse DIR] [--run RUN_ID]
     newsetl docs [--output docs/tables.md]
 
-Prefect is imported only by ``run``, so ``sql`` answers in well under a second.
+Prefect is imported only by ``run`` and ``quarantine replay``, after their arguments and
+paths are checked (``newsetl.preflight``), so ``sql`` answers, and a bad argument is
+refused, in well under a second. Usage errors are one line and exit code 2.
 """
 
 from __future__ import annotations
@@ -19,21 +23,34 @@ import sys
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newsetl import __version__
+from newsetl.preflight import UsageError
 from newsetl.settings import Settings
+
+if TYPE_CHECKING:
+    from newsetl.review import Located
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line (``newsetl run: argument --batch-size: invalid int value``), exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
 
 def _parser() -> argparse.ArgumentParser:
     defaults = Settings()
-    p = argparse.ArgumentParser(prog="newsetl", description="Raw news pages -> clean, validated, queryable tables.")
+    p = _Parser(prog="newsetl", description="Raw news pages -> clean, validated, queryable tables.")
     p.add_argument("--version", action="version", version=f"newsetl {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="run the ingest flow on raw pages", description=(
         "Run the Prefect ingest flow: every .html, .htm, .html.gz and .txt file under --raw becomes an "
         "article, a quarantine row with its reason, or a counted duplicate. Prints the run's counts; "
-        "exits 1 if the run failed, 3 if another run holds the warehouse."))
+        "exits 1 if the run failed, 2 if an argument, path or setting is wrong (checked before the flow "
+        "starts), 3 if another run holds the warehouse."))
     run.add_argument("--raw", type=Path, default=defaults.raw_dir, help="directory of raw pages (default: %(default)s)")
     _add_warehouse(run, defaults)
     run.add_argument("--batch-size", type=int, default=None, help=f"documents per task (default: {defaults.batch_size})")
@@ -54,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     sql.add_argument("query", help="the SQL query")
     _add_warehouse(sql, defaults)
     sql.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: %(default)s)")
+    _runs_parser(sub, defaults)
     _quarantine_parser(sub, defaults)
     docs = sub.add_parser("docs", help="write the data dictionary (docs/tables.md) from the pandera models")
     docs.add_argument("--output", type=Path, default=Path("docs/tables.md"), help="where to write it (default: %(default)s)")
@@ -70,21 +88,49 @@ def _add_warehouse(parser: argparse.ArgumentParser, defaults: Settings) -> None:
                         help="warehouse directory or s3://bucket/prefix (default: %(default)s)")
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _runs_parser(sub: argparse._SubParsersAction, defaults: Settings) -> None:
+    runs = sub.add_parser("runs", help="list recent runs: status, counts, duration, why a run failed", description=(
+        "The most recent runs from the runs table, newest first: status, start, duration, input and URL "
+        "counts, and for a failed run its error class and message."))
+    _add_warehouse(runs, defaults)
+    runs.add_argument("--limit", type=_positive, default=20, help="how many runs (default: %(default)s)")
+    runs.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: %(default)s)")
+
+
 def _quarantine_parser(sub: argparse._SubParsersAction, defaults: Settings) -> None:
-    q = sub.add_parser("quarantine", help="show quarantined inputs, or reprocess them after a fix", description=(
+    q = sub.add_parser("quarantine", help="show quarantined inputs, reprocess them after a fix, or dismiss them",
+                       description=(
         "Every input or record that failed a check is a row of the quarantine table, with its source file "
-        "or URL. `list` shows the open ones; `replay` runs their raw inputs again (only those), and rows "
-        "whose input now lands are marked resolved."))
+        "or URL. `list` shows the open ones (neither resolved nor dismissed); `replay` runs their raw inputs "
+        "again (only those, from the raw directory of the run that quarantined them), and rows whose input "
+        "now lands are marked resolved; `dismiss` closes rows that need nothing more, with a reason."))
     actions = q.add_subparsers(dest="action", required=True, metavar="ACTION")
     show = actions.add_parser("list", help="show open quarantine rows (all rows with --all)")
     replay = actions.add_parser("replay", help="reprocess the raw inputs behind the open quarantine rows")
-    replay.add_argument("--raw", type=Path, default=defaults.raw_dir, help="directory of raw pages (default: %(default)s)")
-    for action in (show, replay):
+    dismiss = actions.add_parser("dismiss", help="close open quarantine rows that need nothing more, with a reason",
+                                 description="Mark open quarantine rows dismissed: they leave `quarantine list` "
+                                 "(`--all` still shows them, with the reason) and `replay`.")
+    raw_help = "look for the inputs here instead of in the raw directory of the run that quarantined them"
+    for action in (replay, dismiss):
+        action.add_argument("--raw", type=Path, default=None, metavar="DIR", help=raw_help)
+    for action in (show, replay, dismiss):
         _add_warehouse(action, defaults)
         action.add_argument("--run", metavar="RUN_ID", help="only rows first seen by this run")
         action.add_argument("--check", help="only rows that failed this check (e.g. empty_file)")
-    show.add_argument("--all", action="store_true", help="include resolved rows (with when and by which run)")
+    show.add_argument("--all", action="store_true", help="include resolved and dismissed rows (when, by which run, why)")
     show.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: %(default)s)")
+    dismiss.add_argument("--reason", required=True, help="why they need nothing more (kept with the rows)")
+    which = dismiss.add_mutually_exclusive_group(required=True)
+    which.add_argument("--source", action="append", metavar="URI",
+                       help="rows of this input (source_uri as `quarantine list` shows it; repeatable)")
+    which.add_argument("--missing", action="store_true", help="rows whose input is no longer in its raw directory")
 
 
 def _jsonable(value: Any) -> Any:
@@ -167,6 +213,13 @@ def _ingest(prog: str, **params: Any) -> dict[str, Any] | int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from newsetl import preflight
+
+    # Before Prefect starts: a wrong path or setting is one line and exit 2, at once.
+    preflight.settings_for({"raw_dir": args.raw, "warehouse_dir": args.warehouse, "batch_size": args.batch_size,
+                            "dask_address": args.dask_address, "dask_local": args.dask_local})
+    preflight.check_run(args.raw, str(args.warehouse), urls_file=args.urls, feeds=args.feed, warcs=args.warc,
+                        sources_file=args.sources)
     from newsetl.catalog import catalog_path
 
     row = _ingest(
@@ -200,6 +253,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 _QUARANTINE_COLUMNS = ["source_uri", "table", "check", "reason", "run_id", "quarantined_at"]
+_CLOSED_COLUMNS = ["resolved_at", "resolved_run_id", "dismissed_at", "dismissed_reason"]
 
 
 def _quarantine_rows(args: argparse.Namespace, include_resolved: bool = False) -> list[dict[str, Any]] | None:
@@ -216,41 +270,129 @@ def cmd_quarantine_list(args: argparse.Namespace) -> int:
     rows = _quarantine_rows(args, include_resolved=args.all)
     if rows is None:
         return 2
-    columns = _QUARANTINE_COLUMNS + (["resolved_at", "resolved_run_id"] if args.all else [])
+    columns = _QUARANTINE_COLUMNS + (_CLOSED_COLUMNS if args.all else [])
     _emit(columns, [tuple(r[c] for c in columns) for r in rows], args.format)
     return 0
 
 
+def _say_unreachable(prog: str, found: Located, missing_hint: bool) -> None:
+    """Tell on stderr which inputs a replay or dismissal cannot look at, and why."""
+    if found.missing and missing_hint:
+        first = found.missing[0]
+        print(f"{prog}: {len(found.missing_inputs)} inputs are no longer in their raw directory (first: "
+              f"{first['source_uri']} in {first.get('raw_dir') or '--raw'}); `newsetl quarantine dismiss --missing "
+              f"--reason TEXT` closes their rows", file=sys.stderr)
+    if found.unknown:
+        sources = sorted({r["source_uri"] for r in found.unknown})
+        print(f"{prog}: {len(sources)} inputs have no raw directory to look in (their run predates runs.raw_dir, "
+              f"or the directory is gone; first: {sources[0]}): pass --raw DIR", file=sys.stderr)
+
+
 def cmd_quarantine_replay(args: argparse.Namespace) -> int:
+    from newsetl import preflight, review
     from newsetl.dq import open_quarantine
 
+    prog = "newsetl quarantine replay"
     rows = _quarantine_rows(args)
     if rows is None:
         return 2
-    sources = sorted({r["source_uri"] for r in rows})
-    missing = [s for s in sources if not (Path(args.raw) / s).is_file()]
-    if missing:
-        print(f"newsetl quarantine replay: {len(missing)} inputs are no longer under {args.raw} "
-              f"(first: {missing[0]}); replaying the others", file=sys.stderr)
-    sources = [s for s in sources if s not in missing]
-    if not sources:
-        print("nothing to replay: no open quarantine row names an input under " + str(args.raw))
+    found = review.locate(rows, args.raw)
+    _say_unreachable(prog, found, missing_hint=True)
+    if not found.present:
+        print("nothing to replay: no open quarantine row names an input that is still in its raw directory")
         return 0
-    row = _ingest("newsetl quarantine replay", raw_dir=str(args.raw), warehouse_dir=str(args.warehouse),
-                  only_sources=sources)
-    if isinstance(row, int):
-        return row
-    history = open_quarantine(args.warehouse, include_resolved=True).to_pylist()
-    resolved = sum(1 for r in history if r["resolved_run_id"] == row["run_id"])
-    still = sum(1 for r in history if r["resolved_at"] is None and r["source_uri"] in set(sources))
-    print(f"run {row['run_id']}: {row['status']}: replayed {len(sources)} inputs "
-          f"({row['articles']} articles, {row['duplicates']} duplicates, {row['quarantined']} quarantined); "
-          f"{resolved} quarantine rows resolved, {still} still open")
-    return 0 if row["status"] == "success" else 1
+    preflight.check_warehouse(str(args.warehouse))
+    for folder in found.present:
+        preflight.check_raw_dir(folder)
+    code = 0
+    # One run per raw directory: a run reads one directory, and input paths are relative to it.
+    for folder, sources in found.present.items():
+        row = _ingest(prog, raw_dir=str(folder), warehouse_dir=str(args.warehouse), only_sources=sources)
+        if isinstance(row, int):
+            return row
+        history = open_quarantine(args.warehouse, include_resolved=True, sources=sources).to_pylist()
+        resolved = sum(1 for r in history if r["resolved_run_id"] == row["run_id"])
+        still = sum(1 for r in history if r["resolved_at"] is None and r["dismissed_at"] is None)
+        print(f"run {row['run_id']}: {row['status']}: replayed {len(sources)} inputs "
+              f"({row['articles']} articles, {row['duplicates']} duplicates, {row['quarantined']} quarantined) "
+              f"from {folder}; {resolved} quarantine rows resolved, {still} still open")
+        code = max(code, 0 if row["status"] == "success" else 1)
+    return code
+
+
+def cmd_quarantine_dismiss(args: argparse.Namespace) -> int:
+    from newsetl import preflight, review
+    from newsetl.warehouse import WarehouseBusy
+
+    prog = "newsetl quarantine dismiss"
+    reason = review.one_line(args.reason)
+    if not reason:
+        raise UsageError("--reason: say why these rows need nothing more")
+    settings = preflight.settings_for({"warehouse_dir": args.warehouse})
+    rows = _quarantine_rows(args)
+    if rows is None:
+        return 2
+    if args.missing:
+        found = review.locate(rows, args.raw)
+        _say_unreachable(prog, found, missing_hint=False)
+        chosen = found.missing
+    else:
+        chosen = [r for r in rows if r["source_uri"] in set(args.source)]
+        if unmatched := sorted(set(args.source) - {r["source_uri"] for r in chosen}):
+            more = f" (and {len(unmatched) - 1} more)" if len(unmatched) > 1 else ""
+            print(f"{prog}: no open quarantine row names {unmatched[0]}{more}", file=sys.stderr)
+            if not chosen:
+                return 1
+    if not chosen:
+        print("nothing to dismiss: every open quarantine row names an input that is still there")
+        return 0
+    try:
+        count = review.dismiss(args.warehouse, [r["quarantine_id"] for r in chosen], reason, settings)
+    except WarehouseBusy as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 3
+    print(f"dismissed {count} quarantine rows ({len({r['source_uri'] for r in chosen})} inputs): {reason}")
+    return 0
 
 
 def cmd_quarantine(args: argparse.Namespace) -> int:
-    return {"list": cmd_quarantine_list, "replay": cmd_quarantine_replay}[args.action](args)
+    return {"list": cmd_quarantine_list, "replay": cmd_quarantine_replay,
+            "dismiss": cmd_quarantine_dismiss}[args.action](args)
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    from newsetl.catalog import catalog_path
+    from newsetl.runlog import recent_runs
+
+    if not catalog_path(args.warehouse).is_file():  # every run, even a failed one, writes it
+        print(f"newsetl runs: no warehouse at {args.warehouse}: run `newsetl run` first", file=sys.stderr)
+        return 2
+    columns, rows = recent_runs(args.warehouse, args.limit)
+    if args.format == "table":
+        _print_runs([dict(zip(columns, row, strict=True)) for row in rows], sys.stdout)
+    else:
+        _emit(columns, rows, args.format)
+    return 0
+
+
+def _print_runs(runs: list[dict[str, Any]], out) -> None:
+    """Runs for a terminal: ids and times whole, counts narrow, the failure reason wrapped."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table()
+    for name in ("run_id", "status", "started (UTC)"):
+        table.add_column(name, no_wrap=True)
+    for name in ("seconds", "inputs", "articles", "new", "dup", "quar", "urls", "failed"):
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("why it failed", overflow="fold", min_width=30)
+    for r in runs:
+        why = f"{r['error_class']}: {r['error_message']}" if r["error_class"] else ""
+        counts = [r[k] for k in ("duration_s", "inputs_seen", "articles", "articles_new", "duplicates", "quarantined",
+                                 "urls_seen", "urls_failed")]
+        table.add_row(r["run_id"], r["status"], f"{r['started_at']:%Y-%m-%d %H:%M:%S}",
+                      *("" if v is None else str(v) for v in counts), why)
+    Console(file=out, width=None if out.isatty() else 200).print(table)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -276,9 +418,23 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    return {"run": cmd_run, "sql": cmd_sql, "quarantine": cmd_quarantine, "report": cmd_report,
-            "docs": cmd_docs}[args.command](args)
+    from pydantic import ValidationError
+
+    try:
+        parser = _parser()
+    except ValidationError as exc:  # a NEWSETL_* variable that is not a valid setting
+        from newsetl.preflight import describe_settings_error
+
+        print(f"newsetl: {describe_settings_error(exc)}", file=sys.stderr)
+        return 2
+    args = parser.parse_args(argv)
+    try:
+        return {"run": cmd_run, "sql": cmd_sql, "runs": cmd_runs, "quarantine": cmd_quarantine,
+                "report": cmd_report, "docs": cmd_docs}[args.command](args)
+    except UsageError as exc:
+        prog = " ".join(["newsetl", args.command] + ([args.action] if getattr(args, "action", None) else []))
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ outcome does not depend on how inputs were cut into batches.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import pandas as pd
 import pyarrow as pa
@@ -19,12 +20,12 @@ class Ledger:
     landed: dict[str, str] = field(default_factory=dict)  # article_id -> sha in the warehouse
     landed_shas: dict[str, str] = field(default_factory=dict)  # sha -> article_id in the warehouse
     kept_ids: dict[str, str] = field(default_factory=dict)  # article_id -> source_uri, this run
-    kept_shas: dict[str, str] = field(default_factory=dict)  # sha -> source_uri, this run
+    kept_shas: dict[str, tuple[str, str]] = field(default_factory=dict)  # sha -> (source_uri, article_id), this run
 
     def keep(self, article_id: str, sha: str, source_uri: str) -> None:
         """Record an article this run keeps (classified here, or skipped as unchanged)."""
         self.kept_ids[article_id] = source_uri
-        self.kept_shas[sha] = source_uri
+        self.kept_shas[sha] = (source_uri, article_id)
 
     @classmethod
     def from_warehouse(cls, ids_and_shas: pa.Table) -> Ledger:
@@ -33,36 +34,47 @@ class Ledger:
         return cls(landed=dict(zip(ids, shas, strict=True)), landed_shas=dict(zip(shas, ids, strict=True)))
 
 
+class Duplicate(NamedTuple):
+    source_uri: str
+    article_id: str  # the article it duplicates: kept earlier in the run, or already landed
+    why: str
+
+
 @dataclass
 class Classified:
     to_write: pd.DataFrame  # new and updated rows
     outcomes: dict[str, int]  # NEW/UPDATED/UNCHANGED/DUPLICATE -> count
-    duplicates: list[tuple[str, str]]  # (source_uri, why)
+    duplicates: list[Duplicate]
     updated_ids: list[str]  # articles whose text changed: their old enrichments must go
     kept: dict[str, tuple[str, str]]  # source_uri -> (article_id, content_sha256) of every article kept
+
+
+def _duplicate_of(aid: str, sha: str, src: str, ledger: Ledger) -> Duplicate | None:
+    if aid in ledger.kept_ids:
+        return Duplicate(src, aid, f"same article id as {ledger.kept_ids[aid]}")
+    if sha in ledger.kept_shas:
+        kept_src, kept_id = ledger.kept_shas[sha]
+        return Duplicate(src, kept_id, f"same text as {kept_src}")
+    if sha in ledger.landed_shas and ledger.landed_shas[sha] != aid:
+        landed = ledger.landed_shas[sha]
+        return Duplicate(src, landed, f"same text as article {landed} already in the warehouse")
+    return None
 
 
 def classify(articles: pd.DataFrame, ledger: Ledger) -> Classified:
     """Classify valid articles in input order; records what it keeps in ``ledger``."""
     outcomes = dict.fromkeys((NEW, UPDATED, UNCHANGED, DUPLICATE), 0)
-    duplicates: list[tuple[str, str]] = []
+    duplicates: list[Duplicate] = []
     keep: list[int] = []
     updated: list[str] = []
     kept: dict[str, tuple[str, str]] = {}
     for i, (aid, sha, src) in enumerate(
         zip(articles["article_id"], articles["content_sha256"], articles["source_uri"], strict=True)
     ):
-        if aid in ledger.kept_ids:
-            why = f"same article id as {ledger.kept_ids[aid]}"
-        elif sha in ledger.kept_shas:
-            why = f"same text as {ledger.kept_shas[sha]}"
-        elif sha in ledger.landed_shas and ledger.landed_shas[sha] != aid:
-            why = f"same text as article {ledger.landed_shas[sha]} already in the warehouse"
-        else:
-            why = None
-        if why is not None:
+        duplicate = _duplicate_of(aid, sha, src, ledger)
+        if duplicate is not None:
             outcomes[DUPLICATE] += 1
-            duplicates.append((src, why))
+            duplicates.append(duplicate)
             continue
         ledger.keep(aid, sha, src)
         kept[src] = (aid, sha)

@@ -2,7 +2,9 @@
 
 Run-level checks look at what a run staged, before anything lands: the share of inputs
 quarantined, inputs with bytes that gave no text, article count and average word count
-against the last successful runs, and freshness. A failing one is the circuit breaker.
+against the last successful runs, freshness, and for runs that fetch from the web the
+share of fetches that failed and the feeds that stopped giving new articles. A failing one
+is the circuit breaker.
 Cross-table checks look at the tables as they will be published, right after the merges:
 foreign keys, spans that slice their article's text, primary keys unique. They run in
 DuckDB over the Delta tables' Parquet files, so they stay cheap at millions of rows.
@@ -13,8 +15,9 @@ from __future__ import annotations
 import json
 import re
 import statistics
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,6 +29,7 @@ from newsetl.identity import short_hash
 from newsetl.settings import Settings
 from newsetl.spans import SPANS
 from schemas import TABLES, arrow_schema
+from schemas.fetches import NOT_OBTAINED, counts_as_url
 
 PASS, WARN, FAIL = "pass", "warn", "fail"
 RUN = "run"  # the ``table`` of run-level checks
@@ -128,6 +132,14 @@ class RunFacts:
     # Inputs skipped as unchanged are not read again: their quarantine rows are not
     # this run's, so shares of this run's rows are taken over the inputs it read.
     inputs_skipped: int = 0
+    fetches: list[dict[str, Any]] = field(default_factory=list)  # this run's fetches rows (FETCH_COLUMNS)
+    feeds: list[str] = field(default_factory=list)  # feed and sitemap entries the run followed
+    staged_sources: list[str] = field(default_factory=list)  # source_uri of the articles it staged
+
+
+FETCH_COLUMNS = ["source", "url", "via_feed", "outcome", "error_class", "raw_path", "fetched_at"]
+# Rows of requests this run made over HTTP; a WARC record's outcome is its archive's history.
+HTTP_SOURCES = ("page", "feed")
 
 
 def quarantined_share(facts: RunFacts, settings: Settings) -> Result:
@@ -210,11 +222,82 @@ def freshness(newest: datetime | None, now: datetime, settings: Settings) -> Res
                   observed=hours, threshold=threshold, sample=(newest.isoformat(),) if status == WARN else ())
 
 
+def fetch_failed_share(facts: RunFacts, settings: Settings) -> Result | None:
+    """Share of the run's HTTP fetches that got nothing: failed, or refused by robots.txt.
+    None when the run fetched nothing over HTTP."""
+    asked = [f for f in facts.fetches if f["source"] in HTTP_SOURCES and counts_as_url(f["source"], f["outcome"])]
+    if not asked:
+        return None
+    bad = [f for f in asked if f["outcome"] in NOT_OBTAINED]
+    share = len(bad) / len(asked)
+    warn, fail = settings.dq_fetch_failed_warn, settings.dq_fetch_failed_fail
+    status = _share_status(share, warn, fail, enough_inputs=True)
+    limit = {FAIL: f" (fail above {fail:.0%})", WARN: f" (warn above {warn:.0%})"}
+    classes = ", ".join(f"{n} {c}" for c, n in Counter(f["error_class"] for f in bad).most_common())
+    # Feeds first: one dead feed hides all the pages it would have listed.
+    bad.sort(key=lambda f: f["source"] != "feed")
+    return Result(
+        RUN, "fetch_failed_share", status, len(bad), len(asked),
+        f"{share:.0%} of fetched URLs failed or were refused by robots.txt{limit.get(status, '')}: "
+        f"{len(bad)} of {len(asked)}" + (f" ({classes})" if classes else ""),
+        observed=share, threshold=f"warn>{warn} fail>{fail}",
+        sample=tuple(f"{f['url']} ({f['error_class']})" for f in bad),
+    )
+
+
+def _feed_history(con: duckdb.DuckDBPyConnection, facts: RunFacts) -> list[tuple[str, datetime | None, datetime | None]]:
+    """(feed, first fetched, last page fetched that is an article's current text) for every
+    feed the run followed, over the warehouse's fetches and this run's staged rows."""
+    schema = arrow_schema(TABLES["fetches"].model)
+    rows = pa.Table.from_pylist(facts.fetches, schema=pa.schema([schema.field(c) for c in FETCH_COLUMNS]))
+    con.register("run_fetches", rows)
+    con.register("run_articles", pa.table({"source_uri": pa.array(facts.staged_sources, pa.string())}))
+    con.register("followed", pa.table({"feed": pa.array(facts.feeds, pa.string())}))
+    return con.execute(f"""
+        WITH f AS (SELECT {', '.join(FETCH_COLUMNS)} FROM fetches WHERE via_feed IS NOT NULL
+                   UNION ALL SELECT * FROM run_fetches WHERE via_feed IS NOT NULL),
+             articles_now AS (SELECT source_uri FROM articles UNION SELECT source_uri FROM run_articles),
+             new_pages AS (SELECT via_feed, fetched_at FROM f
+                           WHERE source = 'page' AND outcome = 'fetched'
+                             AND raw_path IN (SELECT source_uri FROM articles_now))
+        SELECT feed, (SELECT min(fetched_at) FROM f WHERE f.via_feed = feed),
+               (SELECT max(fetched_at) FROM new_pages n WHERE n.via_feed = feed)
+        FROM followed ORDER BY feed""").fetchall()
+
+
+def source_stale(feeds: list[tuple[str, datetime | None, datetime | None]], now: datetime,
+                 settings: Settings) -> Result | None:
+    """Feeds (and sitemaps) the run follows that gave no new or changed article for
+    ``dq_source_stale_days``: the last page fetched through them that is an article's
+    current text is older than that, or there was none since they were first followed
+    that long ago. A warning: the feed may be slow, moved, or list pages that fail."""
+    if not feeds:
+        return None
+    days = settings.dq_source_stale_days
+    stale: list[tuple[float, str, str]] = []
+    for feed, first, last in feeds:
+        since = last or first
+        if since is None:
+            continue
+        age = (now - since).total_seconds() / 86400
+        if age > days:
+            what = f"last new article {age:.0f} days ago" if last else f"none in the {age:.0f} days since first followed"
+            stale.append((age, feed, what))
+    stale.sort(reverse=True)
+    listed = "; ".join(f"{feed}: {what}" for _, feed, what in stale[:3]) + ("; …" if len(stale) > 3 else "")
+    message = (f"{len(stale)} of {len(feeds)} feeds gave no new article for {days:g} days: {listed}" if stale
+               else f"every one of {len(feeds)} feeds gave a new article in the last {days:g} days")
+    return Result(RUN, "source_stale", WARN if stale else PASS, len(stale), len(feeds), message,
+                  observed=stale[0][0] if stale else None, threshold=f"warn>{days:g}d",
+                  sample=tuple(f"{feed}: {what}" for _, feed, what in stale))
+
+
 def run_checks(root: warehouse.Root, facts: RunFacts, settings: Settings, now: datetime) -> list[Result]:
-    con = connect(root, ("runs", "dq_results", "articles"))
+    con = connect(root, ("runs", "dq_results", "articles", "fetches"))
     try:
         counts, words = history(con, settings)
-        (newest_landed,) = con.execute("SELECT max(published_at) FROM articles").fetchone()
+        [(newest_landed,)] = con.execute("SELECT max(published_at) FROM articles").fetchall()
+        feeds = _feed_history(con, facts) if facts.feeds else []
     finally:
         con.close()
     results = [
@@ -227,6 +310,7 @@ def run_checks(root: warehouse.Root, facts: RunFacts, settings: Settings, now: d
                                         "average word count"))
     newest = max((d for d in (newest_landed, facts.newest_staged) if d is not None), default=None)
     results.append(freshness(newest, now, settings))
+    results += [r for r in (fetch_failed_share(facts, settings), source_stale(feeds, now, settings)) if r]
     return results
 
 
@@ -301,23 +385,44 @@ INPUT_TABLES = ("input", "articles")  # quarantine rows about an input as a whol
 ENRICH_TABLES = ("mentions", "claims")  # rows about one article's analysis
 
 
+OPEN = "resolved_at IS NULL AND dismissed_at IS NULL"  # what still needs a person
+
+
 def open_quarantine(root: warehouse.Root, run_id: str | None = None, check: str | None = None,
-                    include_resolved: bool = False) -> pa.Table:
-    """Quarantine rows, open ones only unless ``include_resolved``, oldest first."""
-    where, params = ["(? OR resolved_at IS NULL)"], [include_resolved]
+                    include_resolved: bool = False, sources: Iterable[str] | None = None) -> pa.Table:
+    """Quarantine rows, oldest first: open ones (neither resolved nor dismissed) unless
+    ``include_resolved``, each with ``raw_dir``, the raw directory of the run that first
+    saw it (null for runs recorded before runs.raw_dir existed)."""
+    where, params = [f"(? OR ({OPEN}))"], [include_resolved]
     if run_id:
-        where.append("run_id = ?")
+        where.append("q.run_id = ?")
         params.append(run_id)
     if check:
         where.append('"check" = ?')
         params.append(check)
-    con = connect(root, ("quarantine",))
+    if sources is not None:
+        where.append("list_contains(?, source_uri)")
+        params.append(sorted(set(sources)))
+    con = connect(root, ("quarantine", "runs"))
     try:
         return con.sql(
-            f"SELECT * FROM quarantine WHERE {' AND '.join(where)} ORDER BY quarantined_at, source_uri", params=params
+            f"""SELECT q.*, r.raw_dir FROM quarantine q LEFT JOIN runs r USING (run_id)
+                WHERE {' AND '.join(where)} ORDER BY quarantined_at, source_uri""", params=params
         ).to_arrow_table()
     finally:
         con.close()
+
+
+def dismissed_quarantine(rows: pa.Table, reason: str, now: datetime) -> pa.Table:
+    """Quarantine rows (as ``open_quarantine`` gives them) marked dismissed with ``reason``,
+    ready to merge: the person's word that they need nothing more."""
+    schema = arrow_schema(TABLES["quarantine"].model)
+    n = rows.num_rows
+    rows = rows.select(schema.names).cast(schema)
+    rows = rows.set_column(schema.get_field_index("dismissed_at"), schema.field("dismissed_at"),
+                           pa.array([now] * n, schema.field("dismissed_at").type))
+    return rows.set_column(schema.get_field_index("dismissed_reason"), schema.field("dismissed_reason"),
+                           pa.array([reason] * n, pa.string()))
 
 
 def resolved_quarantine(root: warehouse.Root, landed: set[str], analysed: set[str], still_failing: list[str],

@@ -27,6 +27,7 @@ from typing import Any
 import pyarrow as pa
 
 from newsetl import __version__
+from newsetl.dedup import DUPLICATE
 from newsetl.inputs import RawInput
 from newsetl.settings import Settings
 
@@ -121,18 +122,27 @@ class Split:
 def split_batch(batch: list[RawInput], log: InputLog, settings: Settings, landed: dict[str, str]) -> Split:
     """Which inputs of the batch must be processed. ``landed`` (article_id -> content
     hash in the warehouse) guards the skip: an article no longer landed as it was (a
-    table restored by hand, say) is processed again."""
+    table restored by hand, say), or a duplicate whose article is gone (or was recorded
+    before inputs named it), is processed again."""
     out = Split()
     for inp in batch:
         seen = log.seen.get(inp.source_uri)
         state = _unchanged(inp, seen, settings)
-        if seen is None or state is None or (seen.outcome == ARTICLE and landed.get(seen.article_id) != seen.content_sha256):
+        if seen is None or state is None or not _still_landed(seen, landed):
             out.todo.append(inp)
             continue
         out.skipped.append((inp, seen))
         if state != seen.file:
             out.touched.append((inp, seen, state))
     return out
+
+
+def _still_landed(seen: Seen, landed: dict[str, str]) -> bool:
+    if seen.outcome == ARTICLE:
+        return landed.get(seen.article_id) == seen.content_sha256
+    if seen.outcome == DUPLICATE:
+        return seen.article_id in landed
+    return True
 
 
 def _unchanged(inp: RawInput, seen: Seen | None, settings: Settings) -> FileState | None:

@@ -34,6 +34,7 @@ from newsetl.settings import Settings
 from newsetl.storage import Location
 from newsetl.validate import require_valid, validate_records
 from schemas import TABLES, arrow_schema
+from schemas.runs import ERROR_MESSAGE_MAX
 
 log = logging.getLogger(__name__)
 
@@ -61,13 +62,15 @@ class RunCounts:
 class Run:
     run_id: str
     root: Location
-    source: str
+    source: str  # the raw directory as given
     started_at: datetime
     ledger: Ledger
+    raw_dir: str = ""  # the same, absolute: where a replay finds the run's inputs
     inputs_log: InputLog = field(default_factory=InputLog)
     counts: RunCounts = field(default_factory=RunCounts)
     parts: int = 0
     url_counts: dict[str, int] = field(default_factory=dict)
+    feeds: list[str] = field(default_factory=list)  # feed and sitemap entries the run followed
     enrich_counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ENRICH_COUNTS, 0))
     updated_ids: list[str] = field(default_factory=list)
     duplicate_sources: list[str] = field(default_factory=list)
@@ -75,6 +78,8 @@ class Run:
     dq_results: list[dq.Result] = field(default_factory=list)
     # Set when a data-quality check stopped the run: a retried commit raises it again.
     stopped: dq.DataQualityError | None = None
+    # Why the run failed, (error_class, error_message), once it has.
+    error: tuple[str, str] | None = None
 
 
 # Run counts of the enrich stage, as columns of the runs table.
@@ -109,12 +114,12 @@ def start_run(raw_dir: Path, warehouse_dir: Path | str | Location) -> Run:
     warehouse.roll_back(root)
     warehouse.drop_staging(root)
     # A run that died between its commit point and the catalog swap left a stale catalog.
-    catalog.refresh(root, _snapshots(root), VIEWS)
+    refresh_catalog(root)
     now = datetime.now(UTC)
     ledger = Ledger.from_warehouse(warehouse.read_table(root, "articles", ["article_id", "content_sha256"]))
     inputs_log = InputLog.from_warehouse(warehouse.read_table(root, "inputs"))
     return Run(run_id=new_run_id(now), root=root, source=str(raw_dir), started_at=now, ledger=ledger,
-               inputs_log=inputs_log)
+               raw_dir=str(Path(raw_dir).resolve()), inputs_log=inputs_log)
 
 
 def fetch_web(run: Run, raw_dir: Path, sources: WebSources, settings: Settings) -> dict[str, int]:
@@ -128,6 +133,7 @@ def fetch_web(run: Run, raw_dir: Path, sources: WebSources, settings: Settings) 
         feeds += listed.feeds
         warcs += listed.warcs
     outcome = FetchOutcome(run_id=run.run_id, raw_dir=Path(raw_dir))
+    run.feeds = list(dict.fromkeys(f.strip() for f in feeds if f.strip()))
     if urls or feeds:
         outcome.extend(fetch_all(urls, settings, raw_dir, run.run_id, feeds=feeds))
     for warc in warcs:
@@ -196,9 +202,9 @@ def stage_batch(run: Run, batch: list[RawInput], output: BatchOutput, split: Spl
     checked = validate_records("articles", output.articles, run.run_id)
     quarantine = output.quarantine + checked.quarantine
     classified = classify(checked.valid, run.ledger)
-    for source_uri, why in classified.duplicates:
-        log.info("duplicate skipped: %s (%s)", source_uri, why)
-        run.duplicate_sources.append(source_uri)
+    for dup in classified.duplicates:
+        log.info("duplicate skipped: %s (%s)", dup.source_uri, dup.why)
+        run.duplicate_sources.append(dup.source_uri)
     run.updated_ids.extend(classified.updated_ids)
     part = run.parts
     run.parts += 1
@@ -227,7 +233,7 @@ def _input_records(run: Run, batch: list[RawInput], output: BatchOutput, classif
                    split: Split | None, settings: Settings) -> pd.DataFrame:
     """Rows of the ``inputs`` table for the inputs read (and for skipped ones whose time moved)."""
     now = datetime.now(UTC)
-    duplicates = {src for src, _ in classified.duplicates}
+    duplicates = {d.source_uri: d.article_id for d in classified.duplicates}
     rows = []
     for inp in split.todo if split else batch:
         state = output.files.get(inp.source_uri)
@@ -235,7 +241,8 @@ def _input_records(run: Run, batch: list[RawInput], output: BatchOutput, classif
             continue
         kept = classified.kept.get(inp.source_uri)
         outcome = ARTICLE if kept else DUPLICATE if inp.source_uri in duplicates else QUARANTINED
-        aid, sha = kept or (None, None)
+        # A duplicate names the article it duplicates, so its input is never a dead end.
+        aid, sha = kept or (duplicates.get(inp.source_uri), None)
         rows.append(record_row(inp, state, input_key(inp, settings), outcome, aid, sha, run.run_id, now))
     for inp, seen, state in split.touched if split else []:
         rows.append(record_row(inp, state, seen.input_key, seen.outcome, seen.article_id, seen.content_sha256,
@@ -276,22 +283,42 @@ def _snapshots(root: Path) -> dict[str, catalog.TableSnapshot]:
     }
 
 
+def refresh_catalog(root: warehouse.Root) -> None:
+    """Swap in a catalog that shows every table's current version."""
+    catalog.refresh(root, _snapshots(root), VIEWS)
+
+
 def _url_columns(counts: dict[str, int]) -> dict[str, int]:
     columns = {f"urls_{outcome}": counts.get(outcome, 0)
                for outcome in ("fetched", "unchanged", "duplicate", "robots_excluded", "failed")}
     return {"urls_seen": sum(columns.values()), **columns}
 
 
+def describe_error(error: BaseException) -> tuple[str, str]:
+    """(error_class, error_message) of a failed run: the message on one line, bounded."""
+    message = " ".join(str(error).split())
+    if not message:  # KeyboardInterrupt and friends: the class says what happened
+        message = (type(error).__doc__ or type(error).__name__).strip().splitlines()[0]
+    if len(message) > ERROR_MESSAGE_MAX:
+        message = message[: ERROR_MESSAGE_MAX - 1] + "…"
+    return type(error).__name__, message
+
+
 def run_row(run: Run, status: str, finished_at: datetime) -> dict[str, Any]:
+    error_class, error_message = (run.error or ("Unknown", "the run stopped without saying why")) \
+        if status == "failed" else (None, None)
     return {
         "run_id": run.run_id,
         "started_at": run.started_at,
         "finished_at": finished_at,
         "status": status,
         "source": run.source,
+        "raw_dir": run.raw_dir or None,
         **run.counts.as_dict(),
         **run.enrich_counts,
         **_url_columns(run.url_counts),
+        "error_class": error_class,
+        "error_message": error_message,
         "newsetl_version": __version__,
     }
 
@@ -327,13 +354,16 @@ def commit_run(run: Run, settings: Settings | None = None) -> dict[str, Any]:
             run.stopped = dq.CrossTableCheckFailed(dq.summary(run.run_id, failed))
             raise run.stopped
     land_dq_results(run, update_if=True)
+    stop = dq.CircuitBreakerTripped(dq.summary(run.run_id, tripped)) if tripped else None
+    if stop is not None:
+        run.error = describe_error(stop)  # recorded with the failed run
     row = record_run(run, "failed" if tripped else "success")
     warehouse.end_commit(run.root)
-    catalog.refresh(run.root, _snapshots(run.root), VIEWS)
+    refresh_catalog(run.root)
     warehouse.drop_staging(run.root, run.run_id)
-    if tripped:
-        run.stopped = dq.CircuitBreakerTripped(dq.summary(run.run_id, tripped))
-        raise run.stopped  # fail_run writes its report
+    if stop is not None:
+        run.stopped = stop
+        raise stop  # fail_run writes its report
     _write_report(run)
     return row
 
@@ -360,7 +390,9 @@ def _merge_articles(run: Run) -> None:
 def _run_facts(run: Run) -> dq.RunFacts:
     quarantine = warehouse.staged(run.root, run.run_id, "quarantine")
     articles = warehouse.staged(run.root, run.run_id, "articles")
-    staged = articles.to_table(columns=["word_count", "published_at"]).to_pydict() if articles is not None else {}
+    fetches = warehouse.staged(run.root, run.run_id, "fetches")
+    staged = (articles.to_table(columns=["word_count", "published_at", "source_uri"]).to_pydict()
+              if articles is not None else {})
     c = run.counts
     return dq.RunFacts(
         inputs_seen=c.inputs_seen, quarantined=c.quarantined, articles=c.articles,
@@ -369,6 +401,9 @@ def _run_facts(run: Run) -> dq.RunFacts:
         if quarantine is not None else [],
         word_counts=staged.get("word_count", []),
         newest_staged=max((d for d in staged.get("published_at", []) if d is not None), default=None),
+        fetches=fetches.to_table(columns=dq.FETCH_COLUMNS).to_pylist() if fetches is not None else [],
+        feeds=run.feeds,
+        staged_sources=staged.get("source_uri", []),
     )
 
 
@@ -427,16 +462,21 @@ def record_run(run: Run, status: str) -> dict[str, Any]:
     return row
 
 
-def fail_run(run: Run) -> None:
-    """Record a failed run (its counts cover the batches it finished) with the
-    data-quality results it got to, and clean up. After the roll-back every table holds
-    the last complete run's rows, so the refreshed catalog shows them plus why this run
-    failed. Results a stopped commit already landed are kept as they are."""
+def fail_run(run: Run, error: BaseException | None = None) -> None:
+    """Record a failed run (its counts cover the batches it finished) with why it failed
+    (``error``, else what stopped it) and the data-quality results it got to, and clean
+    up. After the roll-back every table holds the last complete run's rows, so the
+    refreshed catalog shows them plus why this run failed. Results a stopped commit
+    already landed are kept as they are."""
+    if error is not None:
+        run.error = describe_error(error)
+    elif run.error is None and run.stopped is not None:
+        run.error = describe_error(run.stopped)
     try:
         warehouse.roll_back(run.root)
         land_dq_results(run, update_if=False)
         record_run(run, "failed")
-        catalog.refresh(run.root, _snapshots(run.root), VIEWS)
+        refresh_catalog(run.root)
     finally:
         warehouse.drop_staging(run.root, run.run_id)
     _write_report(run)

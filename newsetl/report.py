@@ -100,7 +100,7 @@ def gather(root: warehouse.Root, run_id: str) -> ReportData:
             checks.sort(key=lambda c: _SEVERITY.get(c["status"], -1))
         # A quarantine row belongs to the run that first saw the problem (D6), so the report
         # lists the open problems of the warehouse and how many this run found first.
-        open_only = "WHERE resolved_at IS NULL" if _has(con, "quarantine", "resolved_at") else ""
+        open_only = f"WHERE {dq.OPEN}" if _has(con, "quarantine", "dismissed_at") else ""
         quarantine = _rows(con, f"""
             SELECT "table", "check", count(*) AS rows, count(*) FILTER (run_id = ?) AS new_in_run,
                    min(source_uri) AS example, arg_min(reason, source_uri) AS reason
@@ -150,9 +150,19 @@ def _md(text: Any) -> str:
     return "".join("\\" + ch if ch in "\\`*_[]()<>#|!" else ch for ch in str(text).replace("\n", " "))
 
 
+def failure(data: ReportData) -> str | None:
+    """Why the run failed, in one line, if it did and says so."""
+    run = data.run or {}
+    if run.get("status") != "failed" or not run.get("error_class"):
+        return None
+    return f"{run['error_class']}: {run.get('error_message') or ''}".rstrip(": ")
+
+
 def summary_markdown(data: ReportData, report: Path | None = None) -> str:
     status = data.run["status"] if data.run else "not recorded"
     lines = [f"# Ingest run {_md(data.run_id)}: {status}", ""]
+    if why := failure(data):
+        lines += [f"**Failed:** {_md(why)}", ""]
     if report is not None:
         lines += [f"Report: `{report}`", ""]
     lines += ["## Counts", ""] + [f"- **{k}**: {v}" for k, v in counts(data).items() if v or k == "inputs_seen"]
@@ -182,6 +192,7 @@ vertical-align:top}td.n{text-align:right}.status{font-weight:bold;padding:.1rem 
 .counts{display:flex;flex-wrap:wrap;gap:.5rem}.counts div{border:1px solid #ddd;padding:.4rem .7rem;min-width:8rem}
 .counts b{display:block;font-size:1.3rem}.charts{display:flex;flex-wrap:wrap;gap:1.5rem}
 figure{margin:0}figcaption{font-weight:bold;margin-bottom:.3rem}.muted{color:#666}
+.failure{border-left:4px solid #c62828;background:#fdecea;padding:.5rem .8rem}
 """
 
 
@@ -222,6 +233,8 @@ def render(data: ReportData, generated_at: datetime) -> str:
         parts.append(f'<p class="muted">source {escape(run["source"])} · started {run["started_at"]:%Y-%m-%d %H:%M:%S} '
                      f'UTC · finished {run["finished_at"]:%Y-%m-%d %H:%M:%S} UTC · newsetl '
                      f'{escape(run["newsetl_version"])}</p>')
+        if why := failure(data):
+            parts.append(f'<p id="failure" class="failure"><b>Failed:</b> {escape(why)}</p>')
         tiles = "".join(f"<div><b>{'–' if v is None else f'{v:,}'}</b>{escape(k.replace('_', ' '))}</div>"
                         for k, v in counts(data).items())
         parts.append(_section("counts", "Counts", f'<div class="counts">{tiles}</div>'))

@@ -101,6 +101,16 @@ class Settings(BaseSettings):
     dq_history_max_ratio: float = Field(2.0, gt=1)
     # Newest published_at older than this warns (a daily feed that stopped updating).
     dq_freshness_warn_hours: float = Field(72.0, gt=0)
+    # Share of the run's HTTP fetches (page URLs, and feeds or sitemaps that gave no links)
+    # that failed or robots.txt refused. Some failures are daily life (removed pages,
+    # paywalls); most of them mean the network, a block or the sources are broken. The
+    # fail applies to runs of any size: a run asked to fetch that got nothing has failed.
+    # Runs that fetch nothing (disk inputs, WARCs) are not checked.
+    dq_fetch_failed_warn: float = Field(0.20, ge=0, le=1)
+    dq_fetch_failed_fail: float = Field(0.80, ge=0, le=1)
+    # A feed or sitemap entry the run follows that gave no new or changed article for this
+    # many days warns (a feed that stopped updating, moved, or lists pages that fail).
+    dq_source_stale_days: float = Field(3.0, gt=0)
 
     # --- speed and scale ---
     # Skip inputs unchanged since they were last processed (see newsetl/incremental.py);

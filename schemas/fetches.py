@@ -2,9 +2,14 @@
 
 Every page URL of a run ends as exactly one of ``fetched`` (a new page stored under
 raw/), ``unchanged`` (same content as this URL's last fetch, or a 304), ``duplicate``
-(content already stored for another URL), ``robots_excluded`` or ``failed``; so per run
-the page rows (source ``page`` or ``warc``) add up to the URLs asked for. Feed and
+(content already stored for another URL), ``robots_excluded`` or ``failed``. Feed and
 sitemap documents get rows too (source ``feed``); they are never stored as pages.
+
+What the run's ``urls_*`` counts count (``counts_as_url``): every page and WARC row, and
+every feed row that gave no links (``failed`` or ``robots_excluded``). A feed that gave
+its links is counted through the page rows of those links; a feed that did not is a URL
+the run asked for and did not get. So per run the counted rows add up to ``urls_seen``,
+and a run whose feeds are all down shows them as failed URLs.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ SOURCES = ["page", "feed", "warc"]
 OUTCOMES = ["fetched", "unchanged", "duplicate", "robots_excluded", "failed"]
 # Outcomes whose row points at a stored page (raw_path, content_sha256).
 STORED_OUTCOMES = ["fetched", "unchanged", "duplicate"]
+# Outcomes of a feed or sitemap document that gave no links.
+NOT_OBTAINED = ["robots_excluded", "failed"]
 ERROR_CLASSES = [
     # refused before any request
     "invalid_url",
@@ -61,6 +68,11 @@ class FetchModel(pa.DataFrameModel):
     url: Series[str] = pa.Field(
         str_length={"min_value": 1}, description="The URL asked for (WARC-Target-URI for warc)."
     )
+    via_feed: Series[str] = pa.Field(
+        nullable=True,
+        description="The feed or sitemap entry of the run's sources that listed this URL (for a feed row: the "
+        "entry it belongs to, itself or its sitemap index); null for URLs from a list and WARC records.",
+    )
     final_url: Series[str] = pa.Field(nullable=True, description="URL after redirects, when a response came.")
     outcome: Series[str] = pa.Field(isin=OUTCOMES, description="How the URL ended.")
     status: Series["Int64"] = pa.Field(
@@ -91,6 +103,10 @@ class FetchModel(pa.DataFrameModel):
         unique = ["fetch_id"]
         description = "One row per URL outcome of the fetch stage (primary key fetch_id)."
 
+    @pa.dataframe_check(description="feed rows belong to a feed entry")
+    def feed_has_entry(cls, df: pd.DataFrame) -> Series[bool]:
+        return (df["source"] != "feed") | df["via_feed"].notna()
+
     @pa.dataframe_check(description="error_class is set exactly for failed and robots_excluded rows")
     def error_iff_not_ok(cls, df: pd.DataFrame) -> Series[bool]:
         bad = df["outcome"].isin(["failed", "robots_excluded"])
@@ -100,3 +116,8 @@ class FetchModel(pa.DataFrameModel):
     def stored_has_path(cls, df: pd.DataFrame) -> Series[bool]:
         needs = df["outcome"].isin(STORED_OUTCOMES) & (df["source"] != "feed")
         return ~needs | (df["raw_path"].notna() & df["content_sha256"].notna())
+
+
+def counts_as_url(source: str, outcome: str) -> bool:
+    """Whether a row counts in the run's ``urls_*`` columns (see the module docstring)."""
+    return source != "feed" or outcome in NOT_OBTAINED

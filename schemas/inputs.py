@@ -27,7 +27,11 @@ class InputModel(pa.DataFrameModel):
         str_matches=HEX16, description="Hash of what else decides the outcome: newsetl version, extraction settings, sidecar URL and charset."
     )
     outcome: Series[str] = pa.Field(isin=OUTCOMES, description="article, duplicate or quarantined.")
-    article_id: Series[str] = pa.Field(nullable=True, str_matches=HEX16, description="The article it became (outcome article).")
+    article_id: Series[str] = pa.Field(
+        nullable=True, str_matches=HEX16,
+        description="The article it became (outcome article), or the article it duplicates (outcome duplicate: "
+        "kept earlier in the same run, or already landed); null when quarantined.",
+    )
     content_sha256: Series[str] = pa.Field(nullable=True, str_matches=HEX64, description="That article's content hash.")
     run_id: Series[str] = run_id()
     processed_at: Series[UTC_TS] = utc_timestamp("When the run processed it.")
@@ -38,7 +42,10 @@ class InputModel(pa.DataFrameModel):
         unique = ["source_uri"]
         description = "One row per raw input last processed (primary key source_uri)."
 
-    @pa.dataframe_check(description="article_id and content_sha256 are set exactly for outcome article")
+    @pa.dataframe_check(
+        description="article_id is set exactly for outcomes article and duplicate, content_sha256 for article"
+    )
     def article_iff_article(cls, df: pd.DataFrame) -> Series[bool]:
         is_article = df["outcome"] == "article"
-        return (is_article == df["article_id"].notna()) & (is_article == df["content_sha256"].notna())
+        has_article = df["outcome"].isin(["article", "duplicate"])
+        return (has_article == df["article_id"].notna()) & (is_article == df["content_sha256"].notna())

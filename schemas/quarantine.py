@@ -1,7 +1,13 @@
-"""Contract of the ``quarantine`` table: every input or record that could not land, with why."""
+"""Contract of the ``quarantine`` table: every input or record that could not land, with why.
+
+A row is open until a later run resolves it (the input lands, or its article is analysed
+again without the problem) or a person dismisses it (``newsetl quarantine dismiss``: the
+input is gone, or will never be fixed), with a reason. ``quarantine list`` shows open rows.
+"""
 
 from __future__ import annotations
 
+import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
@@ -27,11 +33,22 @@ class QuarantineModel(pa.DataFrameModel):
         "without the problem; null while the problem is open.", nullable=True
     )
     resolved_run_id: Series[str] = pa.Field(nullable=True, description="The run that resolved the problem.")
+    dismissed_at: Series[UTC_TS] = utc_timestamp(
+        "When a person dismissed the problem (`newsetl quarantine dismiss`); null unless dismissed.", nullable=True
+    )
+    dismissed_reason: Series[str] = pa.Field(
+        nullable=True, str_length={"min_value": 1}, description="Why it was dismissed, as the person gave it."
+    )
 
     class Config:
         strict = True
         coerce = True
         unique = ["quarantine_id"]
-        # Rows are built open: the resolution columns are only ever set by a later run.
+        # Rows are built open: the resolution columns are only ever set by a later run,
+        # the dismissal columns by a person.
         add_missing_columns = True
         description = "Inputs and records that failed a check (primary key quarantine_id)."
+
+    @pa.dataframe_check(description="dismissed_at and dismissed_reason are set together")
+    def dismissed_says_why(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["dismissed_at"].notna() == df["dismissed_reason"].notna()

@@ -34,6 +34,15 @@ def article_html(title: str, words: int = 120) -> bytes:
     ).encode("utf-8")
 
 
+def story_html(title: str) -> bytes:
+    """An article page whose text is its own (article_html pages share their body)."""
+    body = " ".join(f"word{i % 37}" for i in range(120))
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title></head><body><article>"
+        f"<h1>{title}</h1><p>This story is {title}, told in full below.</p><p>{body}</p></article></body></html>"
+    ).encode("utf-8")
+
+
 def cp1252_page() -> bytes:
     # No charset in the header and no <meta>: the bytes alone must tell.
     html = f"<html><head><title>{CP1252_TEXT}</title></head><body><p>Le {CP1252_TEXT} naïve.</p></body></html>"
@@ -349,6 +358,32 @@ def _sitemap_news(site: Site, h: BaseHTTPRequestHandler, n: int) -> None:
     send(h, 200, gzip.compress(xml.encode()), "application/x-gzip")
 
 
+def _rss(site: Site, links: list[str]) -> bytes:
+    items = "".join(f"<item><title>Story {i}</title><link>{link}</link></item>" for i, link in enumerate(links))
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Test feed</title>'
+        f"<link>{site.url('/')}</link><description>d</description>{items}</channel></rss>"
+    ).encode()
+
+
+def _news(site: Site, h: BaseHTTPRequestHandler, n: int) -> None:
+    # New stories whenever the site's version moves on; the same ones until then.
+    links = [site.url(f"/news/v{site.version}-{i}.html") for i in range(2)]
+    send(h, 200, _rss(site, links), "application/rss+xml; charset=utf-8")
+
+
+def _story(site: Site, h: BaseHTTPRequestHandler, n: int) -> None:
+    send(h, 200, story_html(site.url(h.path)))
+
+
+def _dead_links(site: Site, h: BaseHTTPRequestHandler, n: int) -> None:
+    send(h, 200, _rss(site, [site.url("/gone/story.html")]), "application/rss+xml; charset=utf-8")
+
+
+def _forbidden(site: Site, h: BaseHTTPRequestHandler, n: int) -> None:
+    send(h, 403, b"<html><body>forbidden</body></html>")
+
+
 ROUTES: dict[str, Callable[[Site, BaseHTTPRequestHandler, int], None]] = {
     "/robots.txt": _robots,
     "/etag.html": _etag,
@@ -376,6 +411,9 @@ ROUTES: dict[str, Callable[[Site, BaseHTTPRequestHandler, int], None]] = {
     "/feed.xml": _feed,
     "/sitemap_index.xml": _sitemap_index,
     "/sitemap-news.xml": _sitemap_news,
+    "/news.xml": _news,
+    "/dead-links.xml": _dead_links,
+    "/forbidden.xml": _forbidden,
 }
 PREFIX_ROUTES: list[tuple[str, Callable[[Site, BaseHTTPRequestHandler, int], None]]] = [
     ("/articles/", _article),
@@ -383,6 +421,7 @@ PREFIX_ROUTES: list[tuple[str, Callable[[Site, BaseHTTPRequestHandler, int], Non
     ("/chain/", _chain),
     ("/slow/", _slow),
     ("/samples/", _sample),
+    ("/news/", _story),
 ]
 
 

@@ -61,12 +61,14 @@ def by_url(outcome: FetchOutcome) -> dict[str, dict]:
 
 
 def check_table(outcome: FetchOutcome, n_pages: int) -> None:
-    """Rows validate against the contract and every page URL has exactly one outcome."""
+    """Rows validate against the contract and every page URL has exactly one outcome; the
+    counts add up to the pages plus the feeds that gave no links."""
     df = outcome.frame()
     FetchModel.validate(df)
     pages = df[df["source"].isin(["page", "warc"])]
     assert len(pages) == n_pages
-    assert sum(outcome.counts().values()) == n_pages
+    dead_feeds = df[(df["source"] == "feed") & df["outcome"].isin(["failed", "robots_excluded"])]
+    assert sum(outcome.counts().values()) == n_pages + len(dead_feeds)
     assert set(df["error_class"].dropna()) <= set(ERROR_CLASSES)
 
 
@@ -472,7 +474,13 @@ def test_feeds_and_sitemaps_expand_to_pages(tmp_path: Path, site: Site) -> None:
         site.url("/articles/sm-1.html"),
     }
     check_table(out, len(pages))
-    assert out.counts()["fetched"] == len(pages)
+    # The missing feed is a URL the run asked for and did not get.
+    assert out.counts()["fetched"] == len(pages) and out.counts()["failed"] == 1
+    # Every page and feed row names the entry it came through (a child sitemap: its index).
+    assert {r["url"]: r["via_feed"] for r in feed_rows}[site.url("/sitemap-news.xml")] == site.url("/sitemap_index.xml")
+    via = {r["url"]: r["via_feed"] for r in out.rows if r["source"] == "page"}
+    assert via[site.url("/articles/sm-0.html")] == site.url("/sitemap_index.xml")
+    assert via[site.url("/articles/feed-1.html")] == site.url("/feed.xml")  # listed by a feed and the URL list
     assert site.hits("/") == 0  # the channel's home page link is not an article
 
 

@@ -76,7 +76,13 @@ def test_dedup_outcomes_do_not_depend_on_batching():
     second = classify(batch2, ledger)
     assert first.outcomes == {NEW: 0, UPDATED: 1, UNCHANGED: 1, DUPLICATE: 0}
     assert second.outcomes == {NEW: 1, UPDATED: 0, UNCHANGED: 0, DUPLICATE: 2}
-    assert [s for s, _ in second.duplicates] == ["copy-of-old.txt", "new-again.txt"]
+    assert [d.source_uri for d in second.duplicates] == ["copy-of-old.txt", "new-again.txt"]
+    # Each names the article it duplicates: one kept by the first batch, one by its own.
+    old_id, new_id = article("old.txt")["article_id"], article("new.txt")["article_id"]
+    assert [d.article_id for d in second.duplicates] == [old_id, new_id]
+    fresh = Ledger.from_warehouse(pa.Table.from_pandas(landed[["article_id", "content_sha256"]]))
+    [landed_copy] = classify(pd.DataFrame([article("copy-of-landed.txt", text=TEXT + " More.")]), fresh).duplicates
+    assert landed_copy.article_id == article("changed.txt")["article_id"] and "already in the warehouse" in landed_copy.why
     assert list(first.to_write["source_uri"]) == ["changed.txt"]
 
 
@@ -164,7 +170,7 @@ def test_merge_adds_columns_a_contract_gained_before_planning_its_predicate(tmp_
     from deltalake import DeltaTable
 
     schema = arrow_schema(TABLES["quarantine"].model)
-    old = pa.schema([f for f in schema if not f.name.startswith("resolved_")])
+    old = pa.schema([f for f in schema if not f.name.startswith(("resolved_", "dismissed_"))])
     DeltaTable.create(str(warehouse.table_path(tmp_path, "quarantine")), old, name="quarantine")
     row = {"quarantine_id": "0" * 16, "run_id": "r1", "table": "input", "record_key": None, "source_uri": "a.html",
            "check": "empty_file", "reason": "the file is empty", "record_json": None,

@@ -84,7 +84,8 @@ def test_breaker_then_list_then_replay(tmp_path, prefect_server, samples_dir, ca
     assert replay_run != run["run_id"] and history["junk/empty.html"]["resolved_run_id"] is None
     assert main(["quarantine", "list", "--warehouse", str(warehouse), "--all", "--format", "csv"]) == 0
     header = capsys.readouterr().out.splitlines()[0]
-    assert header == "source_uri,table,check,reason,run_id,quarantined_at,resolved_at,resolved_run_id"
+    assert header == ("source_uri,table,check,reason,run_id,quarantined_at,resolved_at,resolved_run_id,"
+                      "dismissed_at,dismissed_reason")
 
 
 def test_quarantine_commands_without_a_warehouse(tmp_path, capsys):

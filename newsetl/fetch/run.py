@@ -28,13 +28,12 @@ from newsetl.fetch.rawstore import RawStore, StoredPage, sha256_hex
 from newsetl.fetch.sources import iter_warc_pages, links_from_document
 from newsetl.identity import short_hash
 from newsetl.settings import Settings
-from schemas.fetches import OUTCOMES, FetchModel
+from schemas.fetches import OUTCOMES, FetchModel, counts_as_url
 
 LOGGER = logging.getLogger(__name__)
 
 # Documents fetched per feed entry (a sitemap index and its children).
 MAX_DOCUMENTS_PER_FEED = 20
-PAGE_SOURCES = ("page", "warc")
 COLUMNS = list(FetchModel.to_schema().columns)
 
 
@@ -46,10 +45,10 @@ class FetchOutcome:
     # Pages this call stored for the first time: POSIX paths under raw_dir.
     stored: list[str] = field(default_factory=list)
 
-    def counts(self, sources: Iterable[str] = PAGE_SOURCES) -> dict[str, int]:
-        """Rows per outcome (every outcome present, 0 if none) for these sources."""
-        wanted = set(sources)
-        c = Counter(r["outcome"] for r in self.rows if r["source"] in wanted)
+    def counts(self) -> dict[str, int]:
+        """URLs per outcome (every outcome present, 0 if none): page and WARC rows, and feed
+        rows that gave no links (``schemas.fetches.counts_as_url``)."""
+        c = Counter(r["outcome"] for r in self.rows if counts_as_url(r["source"], r["outcome"]))
         return {o: c.get(o, 0) for o in OUTCOMES}
 
     def frame(self, validate: bool = True) -> pd.DataFrame:
@@ -70,6 +69,7 @@ def _row(
     url: str,
     *,
     id_part: str | None = None,
+    via_feed: str | None = None,
     res: FetchResult | None = None,
     outcome: str = "failed",
     error_class: str | None = None,
@@ -81,6 +81,7 @@ def _row(
         "run_id": run_id,
         "source": source,
         "url": url,
+        "via_feed": via_feed,
         "final_url": None,
         "outcome": outcome,
         "status": None,
@@ -125,8 +126,10 @@ def _stored_outcome(stored: StoredPage, url: str) -> str:
 # --- web pages ---
 
 
-def fetch_page(url: str, fetcher: Fetcher, store: RawStore, run_id: str, stored_paths: list[str]) -> dict[str, Any]:
-    """Fetch one page URL and store it; the ``fetches`` row of its outcome."""
+def fetch_page(url: str, fetcher: Fetcher, store: RawStore, run_id: str, stored_paths: list[str],
+               via_feed: str | None = None) -> dict[str, Any]:
+    """Fetch one page URL and store it; the ``fetches`` row of its outcome. ``via_feed``:
+    the feed entry that listed it."""
     started = time.monotonic()
     state = store.load_state(url)
     conditional = None
@@ -136,7 +139,7 @@ def fetch_page(url: str, fetcher: Fetcher, store: RawStore, run_id: str, stored_
     res = fetcher.fetch(
         url, accept="html", conditional=conditional, conditional_url=(state or {}).get("final_url") or url
     )
-    row = _row(run_id, "page", url, res=res)
+    row = _row(run_id, "page", url, via_feed=via_feed, res=res)
     if res.error_class:
         row["elapsed_s"] = time.monotonic() - started
         return row
@@ -221,7 +224,8 @@ def _interleave_hosts(urls: list[str]) -> list[str]:
     return out
 
 
-def _safe(fn: Callable[[str], dict[str, Any]], run_id: str, source: str) -> Callable[[str], dict[str, Any]]:
+def _safe(fn: Callable[[str], dict[str, Any]], run_id: str, source: str,
+          via: dict[str, str]) -> Callable[[str], dict[str, Any]]:
     def call(url: str) -> dict[str, Any]:
         started = time.monotonic()
         try:
@@ -229,8 +233,8 @@ def _safe(fn: Callable[[str], dict[str, Any]], run_id: str, source: str) -> Call
         except Exception as exc:  # noqa: BLE001 - one URL never stops the run
             LOGGER.exception("fetch stage failed on %s", url)
             return _row(
-                run_id, source, url, error_class="internal_error", reason=f"{type(exc).__name__}: {exc}",
-                elapsed=time.monotonic() - started,
+                run_id, source, url, via_feed=via.get(url), error_class="internal_error",
+                reason=f"{type(exc).__name__}: {exc}", elapsed=time.monotonic() - started,
             )  # fmt: skip
 
     return call
@@ -238,9 +242,10 @@ def _safe(fn: Callable[[str], dict[str, Any]], run_id: str, source: str) -> Call
 
 def expand_feeds(
     feed_urls: Iterable[str], fetcher: Fetcher, settings: Settings, run_id: str
-) -> tuple[list[str], list[dict[str, Any]]]:
-    """Page URLs listed by feeds and sitemaps (sitemap indexes followed), and one
-    ``fetches`` row (source ``feed``) per feed or sitemap document fetched."""
+) -> tuple[dict[str, str], list[dict[str, Any]]]:
+    """Page URLs listed by feeds and sitemaps (sitemap indexes followed), each with the
+    feed entry that listed it first, and one ``fetches`` row (source ``feed``) per feed or
+    sitemap document fetched."""
     seen: set[str] = set()
     lock = threading.Lock()
 
@@ -258,7 +263,7 @@ def expand_feeds(
             documents += 1
             started = time.monotonic()
             res = fetcher.fetch(url, accept="feed")
-            row = _row(run_id, "feed", url, res=res)
+            row = _row(run_id, "feed", url, via_feed=feed_url, res=res)
             if not res.error_class:
                 links = links_from_document(
                     res.body or b"", res.final_url or url, res.content_type, settings.fetch_max_decompressed_bytes
@@ -277,7 +282,7 @@ def expand_feeds(
         return pages[: settings.fetch_max_links_per_feed], rows
 
     feeds = _unique(feed_urls)
-    all_pages: list[str] = []
+    all_pages: dict[str, str] = {}
     all_rows: list[dict[str, Any]] = []
     if not feeds:
         return all_pages, all_rows
@@ -288,10 +293,12 @@ def expand_feeds(
                 pages, rows = fut.result()
             except Exception as exc:  # noqa: BLE001
                 LOGGER.exception("feed expansion failed on %s", feed_url)
-                pages, rows = [], [_row(run_id, "feed", feed_url, error_class="internal_error", reason=str(exc))]
-            all_pages.extend(pages)
+                pages, rows = [], [_row(run_id, "feed", feed_url, via_feed=feed_url, error_class="internal_error",
+                                        reason=str(exc))]
+            for page in _unique(pages):
+                all_pages.setdefault(page, feed_url)
             all_rows.extend(rows)
-    return _unique(all_pages), all_rows
+    return all_pages, all_rows
 
 
 def fetch_all(
@@ -306,7 +313,8 @@ def fetch_all(
     """Fetch every URL (and every page listed by ``feeds``) into ``raw_dir``.
 
     Repeated URLs are fetched once. One row per unique page URL (source ``page``) and
-    one per feed/sitemap document (source ``feed``). Pass a ``fetcher`` to share its
+    one per feed/sitemap document (source ``feed``); a page listed by a feed names it
+    (``via_feed``), even when a URL list names it too. Pass a ``fetcher`` to share its
     robots cache and politeness state between calls of one run.
     """
     store = RawStore(raw_dir)
@@ -315,22 +323,23 @@ def fetch_all(
     fetcher = fetcher or Fetcher(settings)
     try:
         page_urls = _unique(urls)
+        via: dict[str, str] = {}
         if feeds:
-            found, feed_rows = expand_feeds(feeds, fetcher, settings, run_id)
+            via, feed_rows = expand_feeds(feeds, fetcher, settings, run_id)
             out.rows.extend(feed_rows)
-            page_urls = _unique(page_urls + found)
+            page_urls = _unique(page_urls + list(via))
         stored: list[str] = []
         lock = threading.Lock()
 
         def work(url: str) -> dict[str, Any]:
             mine: list[str] = []
-            row = fetch_page(url, fetcher, store, run_id, mine)
+            row = fetch_page(url, fetcher, store, run_id, mine, via.get(url))
             with lock:
                 stored.extend(mine)
             return row
 
         order = {u: i for i, u in enumerate(page_urls)}
-        call = _safe(work, run_id, "page")
+        call = _safe(work, run_id, "page", via)
         with ThreadPoolExecutor(max_workers=settings.fetch_concurrency) as pool:
             schedule = _interleave_hosts(page_urls)
             rows = list(pool.map(call, schedule))

@@ -223,12 +223,16 @@ def cmd_quarantine_list(args: argparse.Namespace) -> int:
 
 def cmd_quarantine_replay(args: argparse.Namespace) -> int:
     from newsetl.dq import open_quarantine
+    from newsetl.inputs import discover
 
     rows = _quarantine_rows(args)
     if rows is None:
         return 2
     sources = sorted({r["source_uri"] for r in rows})
-    missing = [s for s in sources if not (Path(args.raw) / s).is_file()]
+    # A source_uri is not always a path to open (escaped names, paths past PATH_MAX):
+    # discovery gives the same ones again.
+    present = {inp.source_uri for inp in discover(Path(args.raw))}
+    missing = [s for s in sources if s not in present]
     if missing:
         print(f"newsetl quarantine replay: {len(missing)} inputs are no longer under {args.raw} "
               f"(first: {missing[0]}); replaying the others", file=sys.stderr)

@@ -230,7 +230,8 @@ def build(raw: Path, seed: int = 6) -> dict[str, Kind]:
         title = f"Caf\u00e9 story {i}"
         Path(os.fsdecode(bytes(names) + b"/caf\xe9 %02d.html" % i)).write_bytes(_html(title, _story(rng, 12)).encode())
         # "caf%E9 00.html" is also the real name of a sibling below: the escaped one gives way.
-        kinds[f"names/caf%E9 {i:02d}.html" + ("%00" if i == 0 else "")] = Kind("latin1_name", ARTICLE, "en", contains=title)
+        uri = f"names/caf%E9 {i:02d}.html" + ("%00" if i == 0 else "")
+        kinds[uri] = Kind("latin1_name", ARTICLE, "en", contains=title)
     put("names/caf%E9 00.html", _html("Looks escaped", _story(rng, 12)), Kind("latin1_name", ARTICLE, "en"))
     resume = Path(os.fsdecode(bytes(names) + b"/r\xe9sum\xe9s"))
     resume.mkdir()
@@ -245,7 +246,8 @@ def build(raw: Path, seed: int = 6) -> dict[str, Kind]:
     zh = "".join(rng.choice(CHINESE.split("。")[:-1]) + "。" for _ in range(80))
     for label in ("gb2312", "gbk", "big5", "shift_jis"):
         page = _html(f"zh {label}", zh, lang="zh").replace('charset="utf-8"', f'charset="{label}"')
-        put(f"charset/zh-as-{label}.html", page, Kind("contradicted_charset", ARTICLE, "zh", contains="财政部长星期二表示"))
+        put(f"charset/zh-as-{label}.html", page,
+            Kind("contradicted_charset", ARTICLE, "zh", contains="财政部长星期二表示"))
     for label in ("shift_jis", "koi8-r", "euc-kr", "iso-8859-1"):
         body = "The caf\u00e9 owners said \u201cno\u201d \u2013 again. " + _story(rng, 12)
         page = _html(f"en {label}", body).replace('charset="utf-8"', f'charset="{label}"')

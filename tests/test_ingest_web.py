@@ -106,6 +106,7 @@ def test_one_bad_input_never_stops_a_run(tmp_path, prefect_server, local_fetchin
             row = ingest(raw_dir=str(raw), warehouse_dir=str(wh), urls_file=str(tmp_path / "urls.txt"),
                          warcs=[str(warc)])
         quarantine = {q["source_uri"]: q for q in _rows(wh, "quarantine")}
+        again = ingest(raw_dir=str(raw), warehouse_dir=str(wh))  # the next day: nothing new
     finally:
         remove_tree(raw / "deep")
 
@@ -126,3 +127,6 @@ def test_one_bad_input_never_stops_a_run(tmp_path, prefect_server, local_fetchin
     assert CHINESE[:9] in articles["gb2312.html"]["text"]  # no mojibake
     assert quarantine["caf%E9-junk.txt"]["check"] == "binary_content"
     assert quarantine[f"{deep}/junk.txt"]["check"] == "binary_content"
+    # every input, escaped names and paths past PATH_MAX too, is recognised as unchanged
+    assert again["status"] == "success"
+    assert again["inputs_skipped_unchanged"] == again["inputs_seen"] == row["inputs_seen"]

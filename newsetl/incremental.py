@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from newsetl import __version__
 from newsetl.dedup import DUPLICATE
-from newsetl.inputs import RawInput
+from newsetl.inputs import RawInput, lstat_path, open_path
 from newsetl.settings import Settings
 
 # An input ends as an article, a duplicate (dedup.DUPLICATE) or quarantined.
@@ -56,8 +56,8 @@ class Seen:
 
 # The code an input's outcome depends on (reading, extraction, identity, the articles
 # contract): an edit to any of them re-processes every input, even without a new version.
-_EXTRACTION_CODE = ("newsetl.inputs", "newsetl.extract", "newsetl.htmlextract", "newsetl.textclean",
-                    "newsetl.language", "newsetl.identity", "newsetl.document", "newsetl.validate",
+_EXTRACTION_CODE = ("newsetl.inputs", "newsetl.fetch.charset", "newsetl.extract", "newsetl.htmlextract",
+                    "newsetl.textclean", "newsetl.language", "newsetl.identity", "newsetl.document", "newsetl.validate",
                     "newsetl.quarantine", "schemas.articles")
 
 
@@ -79,7 +79,7 @@ def input_key(inp: RawInput, settings: Settings) -> str:
 
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as f:
+    with open(open_path(path, os.O_RDONLY | os.O_CLOEXEC), "rb") as f:
         while chunk := f.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
@@ -89,7 +89,7 @@ def file_state(path: Path) -> FileState | None:
     """Size, time and hash of a regular file (stat first: a write after it moves the time,
     so the next run reads the file again); None for anything else."""
     try:
-        st = os.stat(path, follow_symlinks=False)
+        st = lstat_path(path)
         return FileState(st.st_size, st.st_mtime_ns, file_sha256(path)) if stat.S_ISREG(st.st_mode) else None
     except OSError:
         return None
@@ -150,7 +150,7 @@ def _unchanged(inp: RawInput, seen: Seen | None, settings: Settings) -> FileStat
     if seen is None or seen.input_key != input_key(inp, settings):
         return None
     try:
-        st = os.stat(inp.path, follow_symlinks=False)
+        st = lstat_path(inp.path)
     except OSError:
         return None
     if st.st_size != seen.file.size_bytes:

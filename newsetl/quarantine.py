@@ -16,6 +16,8 @@ def quarantine_row(
     *, run_id: str, table: str, source_uri: str, check: str, reason: str,
     record_key: str | None = None, record: dict[str, Any] | None = None, now: datetime,
 ) -> dict[str, Any]:
+    # An exception's text may carry a file name that is not UTF-8: kept visible, storable.
+    reason = reason.encode("utf-8", "backslashreplace").decode("utf-8")
     record_json = None
     if record is not None:
         shown = dict(record)

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from newsetl import dq, warehouse
+from newsetl.inputs import discover
 from newsetl.settings import Settings
 
 
@@ -46,11 +47,17 @@ def raw_folder(row: dict[str, Any], override: Path | None = None) -> Path | None
 def locate(rows: list[dict[str, Any]], override: Path | None = None) -> Located:
     out = Located()
     present: dict[Path, set[str]] = {}
+    # A source_uri is not always a path to open (escaped names, paths past PATH_MAX):
+    # discovery gives the same ones again, once per folder.
+    listed: dict[Path, set[str]] = {}
     for row in rows:
         folder = raw_folder(row, override)
         if folder is None or not folder.is_dir():
             out.unknown.append(row)
-        elif (folder / row["source_uri"]).is_file():
+            continue
+        if folder not in listed:
+            listed[folder] = {inp.source_uri for inp in discover(folder)}
+        if row["source_uri"] in listed[folder]:
             present.setdefault(folder, set()).add(row["source_uri"])
         else:
             out.missing.append(row)

@@ -45,6 +45,7 @@ ERROR_CLASSES = [
     "http_5xx",
     "rate_limited",
     "unexpected_status",
+    "invalid_status",  # outside 100-599 (HTTP/1.1 999) or unreadable: the status column stays null
     # redirects
     "too_many_redirects",
     "redirect_loop",
@@ -76,7 +77,8 @@ class FetchModel(pa.DataFrameModel):
     final_url: Series[str] = pa.Field(nullable=True, description="URL after redirects, when a response came.")
     outcome: Series[str] = pa.Field(isin=OUTCOMES, description="How the URL ended.")
     status: Series["Int64"] = pa.Field(
-        nullable=True, ge=100, le=599, description="HTTP status of the last response; null if none came."
+        nullable=True, ge=100, le=599,
+        description="HTTP status of the last response; null if none came or it was not 100-599.",
     )
     error_class: Series[str] = pa.Field(
         nullable=True, isin=ERROR_CLASSES, description="Why it failed or was excluded; null otherwise."

@@ -1,10 +1,12 @@
 """Real HTTP servers on 127.0.0.1 for the fetch tests (no mocking of the HTTP layer).
 
 ``Site`` is a ``ThreadingHTTPServer`` with the routes the tests need (good pages,
-feeds, redirects, errors, huge bodies, a gzip bomb, ...). ``RawServer`` is a plain
-socket server for misbehaving peers: one that never answers, one that resets the
-connection. Every server answers ``/robots.txt`` so that robots handling does not
-change what a test observes, and logs the requests it got.
+feeds, redirects, errors, huge bodies, a gzip bomb, statuses outside 100-599, bodies
+labelled gzip that are plain, ...). ``RawServer`` is a plain socket server for
+misbehaving peers: one that never answers, one that resets the connection, one that
+trickles its status line and headers a byte at a time. Every server answers
+``/robots.txt`` so that robots handling does not change what a test observes, and logs
+the requests it got.
 """
 
 from __future__ import annotations
@@ -274,6 +276,30 @@ def _stream_big(site: Site, h: BaseHTTPRequestHandler, declare: bool, total: int
             site.big_sent = max(site.big_sent, sent)
 
 
+def _status(code: bytes) -> Callable[[Site, BaseHTTPRequestHandler, int], None]:
+    """A status line with any three characters as the code (999, 099, ...)."""
+
+    def route(site: Site, h: BaseHTTPRequestHandler, n: int) -> None:
+        body = article_html(f"status {code.decode()}")
+        h.wfile.write(b"HTTP/1.0 " + code + b" Odd\r\nContent-Type: text/html\r\n")
+        h.wfile.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+
+    return route
+
+
+def _labelled_plain(coding: str) -> Callable[[Site, BaseHTTPRequestHandler, int], None]:
+    """Content-Encoding says compressed; the body is the plain page."""
+
+    def route(site: Site, h: BaseHTTPRequestHandler, n: int) -> None:
+        send(h, 200, labelled_plain_page(coding), headers={"Content-Encoding": coding})
+
+    return route
+
+
+def labelled_plain_page(coding: str) -> bytes:
+    return article_html(f"plain page labelled {coding}")
+
+
 def _bomb(site: Site, h: BaseHTTPRequestHandler, n: int) -> None:
     send(h, 200, site.bomb, "text/html", {"Content-Encoding": "gzip"})
 
@@ -325,6 +351,14 @@ def _sample(site: Site, h: BaseHTTPRequestHandler, n: int) -> None:
         return send(h, 404, b"no such sample")
     # As published: the stored gzip goes on the wire as Content-Encoding.
     send(h, 200, gz, "text/html", {"Content-Encoding": "gzip"})
+
+
+def _sample_labelled_gzip(site: Site, h: BaseHTTPRequestHandler, n: int) -> None:
+    gz = site.samples.get(h.path.rsplit("/", 1)[1])
+    if gz is None:
+        return send(h, 404, b"no such sample")
+    # Labelled gzip, sent plain: read as the plain page it is.
+    send(h, 200, gzip.decompress(gz), "text/html", {"Content-Encoding": "gzip"})
 
 
 def _feed(site: Site, h: BaseHTTPRequestHandler, n: int) -> None:
@@ -402,6 +436,10 @@ ROUTES: dict[str, Callable[[Site, BaseHTTPRequestHandler, int], None]] = {
     "/big-declared.html": _big_declared,
     "/big.html": _big_undeclared,
     "/bomb.html": _bomb,
+    "/status-999.html": _status(b"999"),
+    "/status-099.html": _status(b"099"),
+    "/gzip-plain.html": _labelled_plain("gzip"),
+    "/deflate-plain.html": _labelled_plain("deflate"),
     "/doc.pdf": _pdf,
     "/pdf-as-html.html": _pdf_as_html,
     "/cp1252.html": _cp1252,
@@ -422,17 +460,27 @@ PREFIX_ROUTES: list[tuple[str, Callable[[Site, BaseHTTPRequestHandler, int], Non
     ("/slow/", _slow),
     ("/samples/", _sample),
     ("/news/", _story),
+    ("/samples-labelled-gzip/", _sample_labelled_gzip),
 ]
+
+
+TRICKLED = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nX-Padding: slow-slow-slow\r\n"
+    b"Content-Length: 13\r\nConnection: close\r\n\r\n<p>late</p>\r\n"
+)
 
 
 class RawServer:
     """A TCP server that answers /robots.txt with 404 and then misbehaves on anything
     else: ``mode="hang"`` reads the request and never answers; ``mode="reset"`` reads
-    it and resets the connection (RST)."""
+    it and resets the connection (RST); ``mode="trickle"`` sends its status line and
+    headers (``TRICKLED``) one byte every ``interval`` seconds, each byte well within a
+    read timeout."""
 
-    def __init__(self, mode: str):
-        assert mode in ("hang", "reset")
+    def __init__(self, mode: str, interval: float = 0.1):
+        assert mode in ("hang", "reset", "trickle")
         self.mode = mode
+        self.interval = interval
         self.stop = threading.Event()
         self.requests = 0
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -471,6 +519,12 @@ class RawServer:
             if self.mode == "reset":
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 return  # close() with linger 0 sends RST
+            if self.mode == "trickle":
+                for i in range(len(TRICKLED)):
+                    if self.stop.wait(self.interval):
+                        return
+                    conn.sendall(TRICKLED[i : i + 1])
+                return
             self.stop.wait(10)
         except OSError:
             pass

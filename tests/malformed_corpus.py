@@ -1,8 +1,13 @@
 """A generated corpus of malformed inputs for tests/test_malformed.py.
 
 ``build(raw, seed)`` writes over a thousand files under ``raw`` and returns, per input
-(path relative to raw), what it is: a ``Kind`` with its family and, when the outcome is
-certain, the quarantine check it must end with or that it must be a duplicate.
+(its source_uri: the path relative to raw, undecodable bytes of a name percent-escaped),
+what it is: a ``Kind`` with its family and, when the outcome is certain, the quarantine
+check it must end with or that it must be a duplicate.
+
+The corpus holds a tree nested ``DEEP_LEVELS`` deep, longer than PATH_MAX: remove it with
+``remove_tree(raw / DEEP_DIR)`` when done (``shutil.rmtree``, and so pytest's clean-up of
+old temporary directories, recurses once per level and fails on it).
 """
 
 from __future__ import annotations
@@ -13,6 +18,10 @@ import random
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+
+_DIR = os.O_RDONLY | os.O_DIRECTORY
+DEEP_DIR = "deep"
+DEEP_LEVELS = 1000  # of 10-character names: an 11,000-byte path, past PATH_MAX (4096)
 
 ARTICLE = "article"
 DUPLICATE = "duplicate"
@@ -49,6 +58,57 @@ class Kind:
     family: str
     expect: str  # ARTICLE, DUPLICATE, ANY, or the quarantine check
     language: str | None = None
+    contains: str | None = None  # text the landed article must hold (decoded right)
+
+
+def write_deep(root: Path, dirs: list[str], files: dict[str, bytes], links: dict[str, str] | None = None) -> None:
+    """Create root/dirs[0]/dirs[1]/.../ with ``files`` and symlinks ``links`` (name ->
+    target) at the bottom, each directory opened relative to the last: the whole path
+    may be longer than PATH_MAX."""
+    root.mkdir(parents=True, exist_ok=True)
+    fd = os.open(root, _DIR)
+    try:
+        for name in dirs:
+            os.mkdir(name, dir_fd=fd)
+            child = os.open(name, _DIR, dir_fd=fd)
+            os.close(fd)
+            fd = child
+        for name, data in files.items():
+            f = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644, dir_fd=fd)
+            with os.fdopen(f, "wb") as out:
+                out.write(data)
+        for name, target in (links or {}).items():
+            os.symlink(target, name, dir_fd=fd)
+    finally:
+        os.close(fd)
+
+
+def remove_tree(root: Path) -> None:
+    """``rm -r`` for a tree of any depth: no recursion, one directory descriptor open."""
+    fd = os.open(root, _DIR | os.O_NOFOLLOW)
+    below: list[str] = []  # names from root down to the directory fd is on
+    try:
+        while True:
+            with os.scandir(fd) as it:
+                entries = list(it)
+            sub = next((e.name for e in entries if e.is_dir(follow_symlinks=False)), None)
+            if sub is not None:
+                child = os.open(sub, _DIR | os.O_NOFOLLOW, dir_fd=fd)
+                os.close(fd)
+                fd = child
+                below.append(sub)
+                continue
+            for e in entries:
+                os.unlink(e.name, dir_fd=fd)
+            if not below:
+                break
+            parent = os.open("..", _DIR, dir_fd=fd)
+            os.close(fd)
+            fd = parent
+            os.rmdir(below.pop(), dir_fd=fd)
+    finally:
+        os.close(fd)
+    os.rmdir(root)
 
 
 def _html(title: str, body: str, lang: str = "en", head: str = "") -> str:
@@ -162,6 +222,48 @@ def build(raw: Path, seed: int = 6) -> dict[str, Kind]:
             .replace('charset="utf-8"', 'charset="iso-8859-1"').encode("latin-1"), Kind("latin1", ANY))
         put(f"odd/nul-in-html-{i:02d}.html", _html(f"Nul {i}", _story(rng, 8)).replace("<p>", "<p>\x00", 3),
             Kind("nul_bytes", "binary_content"))
+    # File and directory names that are not UTF-8 (Latin-1 file systems, old archives):
+    # read by their real bytes, known by a source_uri with those bytes escaped.
+    names = raw / "names"
+    names.mkdir()
+    for i in range(10):
+        title = f"Caf\u00e9 story {i}"
+        Path(os.fsdecode(bytes(names) + b"/caf\xe9 %02d.html" % i)).write_bytes(_html(title, _story(rng, 12)).encode())
+        # "caf%E9 00.html" is also the real name of a sibling below: the escaped one gives way.
+        uri = f"names/caf%E9 {i:02d}.html" + ("%00" if i == 0 else "")
+        kinds[uri] = Kind("latin1_name", ARTICLE, "en", contains=title)
+    put("names/caf%E9 00.html", _html("Looks escaped", _story(rng, 12)), Kind("latin1_name", ARTICLE, "en"))
+    resume = Path(os.fsdecode(bytes(names) + b"/r\xe9sum\xe9s"))
+    resume.mkdir()
+    for i in range(5):
+        (resume / f"dump-{i:02d}.txt").write_text(f"Dump {i}\n\n" + _story(rng, 20).replace(". ", ".\n\n"))
+        kinds[f"names/r%E9sum%E9s/dump-{i:02d}.txt"] = Kind("latin1_name", ANY)
+    Path(os.fsdecode(bytes(names) + b"/100% s\xfbr.html")).write_bytes(_html("Percent", _story(rng, 12)).encode())
+    kinds["names/100%25 s%FBr.html"] = Kind("latin1_name", ARTICLE, "en")
+    Path(os.fsdecode(bytes(names) + b"/caf\xe9.pdf")).write_bytes(b"%PDF-1.4\n")
+    kinds["names/caf%E9.pdf"] = Kind("latin1_name", "unsupported_type")
+    # Pages whose <meta> charset their bytes contradict (valid UTF-8 declared otherwise).
+    zh = "".join(rng.choice(CHINESE.split("。")[:-1]) + "。" for _ in range(80))
+    for label in ("gb2312", "gbk", "big5", "shift_jis"):
+        page = _html(f"zh {label}", zh, lang="zh").replace('charset="utf-8"', f'charset="{label}"')
+        put(f"charset/zh-as-{label}.html", page,
+            Kind("contradicted_charset", ARTICLE, "zh", contains="财政部长星期二表示"))
+    for label in ("shift_jis", "koi8-r", "euc-kr", "iso-8859-1"):
+        body = "The caf\u00e9 owners said \u201cno\u201d \u2013 again. " + _story(rng, 12)
+        page = _html(f"en {label}", body).replace('charset="utf-8"', f'charset="{label}"')
+        put(f"charset/en-as-{label}.html", page,
+            Kind("contradicted_charset", ARTICLE, "en", contains="caf\u00e9 owners said \u201cno\u201d"))
+    # A tree nested DEEP_LEVELS deep, path longer than PATH_MAX, with a symlink loop at
+    # the bottom: walked without recursion, read through directory descriptors.
+    dirs = [f"level-{i:04d}" for i in range(DEEP_LEVELS)]
+    bottom = "/".join([DEEP_DIR, *dirs])
+    write_deep(raw / DEEP_DIR, dirs, {
+        "bottom.html": _html("Deep down", _story(rng, 12)).encode(),
+        "junk.txt": rng.randbytes(2000) + b"\x00",
+    }, {"loop": "..", "self.html": "self.html"})
+    kinds[f"{bottom}/bottom.html"] = Kind("deep_tree", ARTICLE, "en", contains="Deep down")
+    kinds[f"{bottom}/junk.txt"] = Kind("deep_tree", "binary_content")
+    kinds[f"{bottom}/self.html"] = Kind("deep_tree", "not_a_file")  # a symlink to itself
     for i in range(10):
         link = raw / f"odd/link-{i:02d}.html"
         link.symlink_to(raw / originals[i])

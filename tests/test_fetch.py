@@ -10,6 +10,7 @@ import json
 import random
 import sys
 import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -17,16 +18,19 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from newsetl.fetch import Fetcher, FetchOutcome, UrlPolicy, UrlRefused, fetch_all, load_warc, read_stored_page
-from newsetl.fetch.bounded import BodyTooLarge, StreamDecoder
+from newsetl.fetch.bounded import BadEncoding, BodyTooLarge, StreamDecoder
 from newsetl.fetch.charset import decode_html
 from newsetl.fetch.client import GuardedBackend
 from newsetl.fetch.politeness import backoff_delay, parse_retry_after
 from newsetl.fetch.robots import RobotsRules
+from newsetl.fetch.urlpolicy import is_public_address
 from newsetl.fetch.sources import load_sources, read_url_list
 from newsetl.settings import Settings
 from schemas.fetches import ERROR_CLASSES, FetchModel
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fetch_servers import CP1252_TEXT, RawServer, Site, Tracker, closed_port, gzip_bomb, load_samples  # noqa: E402
+from fetch_servers import (  # noqa: E402
+    CP1252_TEXT, RawServer, Site, Tracker, closed_port, gzip_bomb, labelled_plain_page, load_samples,
+)
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -83,7 +87,7 @@ def site():
 
 
 def test_every_kind_of_url_ends_as_one_row(tmp_path: Path, site: Site) -> None:
-    hang, reset = RawServer("hang"), RawServer("reset")
+    hang, reset, trickle = RawServer("hang"), RawServer("reset"), RawServer("trickle", interval=0.1)
     try:
         urls = {
             "good": site.url("/articles/one.html"),
@@ -107,6 +111,11 @@ def test_every_kind_of_url_ends_as_one_row(tmp_path: Path, site: Site) -> None:
             "pdf_as_html": site.url("/pdf-as-html.html"),
             "cp1252": site.url("/cp1252.html"),
             "drip": site.url("/drip.html"),
+            "trickle": trickle.url("/page.html"),
+            "status999": site.url("/status-999.html"),
+            "status099": site.url("/status-099.html"),
+            "gzip_plain": site.url("/gzip-plain.html"),
+            "deflate_plain": site.url("/deflate-plain.html"),
             "ftp": "ftp://ftp.example.invalid/pub/page.html",
             "file": "file:///etc/passwd",
             "mailto": "mailto:someone@example.invalid",
@@ -120,6 +129,7 @@ def test_every_kind_of_url_ends_as_one_row(tmp_path: Path, site: Site) -> None:
     finally:
         hang.close()
         reset.close()
+        trickle.close()
 
     check_table(out, len(urls))
     rows = by_url(out)
@@ -173,6 +183,16 @@ def test_every_kind_of_url_ends_as_one_row(tmp_path: Path, site: Site) -> None:
     text, meta = read_stored_page(raw / row["raw_path"])
     assert CP1252_TEXT in text and "naïve" in text and meta["encoding"] == "cp1252"
     is_("drip", "failed", "timeout", 200, 3)
+    # status line and headers a byte every 0.1 s, within the 0.4 s read timeout each:
+    # the 1 s total deadline of each try ends it (the whole answer would take 12 s)
+    row = is_("trickle", "failed", "timeout", None, 3)
+    assert "within 1.0s" in row["reason"] and row["elapsed_s"] < 6
+    for key, code in (("status999", "HTTP status 999"), ("status099", "not 99")):
+        row = is_(key, "failed", "invalid_status", None, 1)  # the contract keeps status to 100-599
+        assert code in row["reason"], row["reason"]
+    for key, coding in (("gzip_plain", "gzip"), ("deflate_plain", "deflate")):
+        row = is_(key, "fetched", None, 200, 1)
+        assert gzip.decompress((raw / row["raw_path"]).read_bytes()) == labelled_plain_page(coding)
     for key in ("ftp", "file", "mailto"):
         row = is_(key, "failed", "scheme_refused", None, 0)
         assert row["reason"]
@@ -184,14 +204,26 @@ def test_every_kind_of_url_ends_as_one_row(tmp_path: Path, site: Site) -> None:
     # robots.txt once per host for the whole run
     assert site.hits("/robots.txt") == 1
     assert out.counts() == {
-        "fetched": 5,
+        "fetched": 7,
         "unchanged": 0,
         "duplicate": 0,
         "robots_excluded": 0,
-        "failed": len(urls) - 5,
+        "failed": len(urls) - 7,
     }
     assert sorted(out.stored) == sorted(x["raw_path"] for x in out.rows if x["outcome"] == "fetched")
     assert took < 20
+
+
+def test_a_trickled_status_line_and_headers_end_at_the_total_timeout(tmp_path: Path) -> None:
+    # Each byte comes well within the read timeout, so only a deadline over the whole
+    # exchange can stop it; the full answer would take about 30 s.
+    with RawServer("trickle", interval=0.25) as trickle:
+        settings = fast(fetch_timeout_read=1.0, fetch_timeout_total=2.0, fetch_retries=0)
+        out = fetch_all([trickle.url("/slow.html")], settings, tmp_path / "raw", "r")
+    check_table(out, 1)
+    row = out.rows[0]
+    assert (row["outcome"], row["error_class"], row["status"], row["attempts"]) == ("failed", "timeout", None, 1)
+    assert 2.0 <= row["elapsed_s"] < 3.5, row["elapsed_s"]
 
 
 # --- storage layout and sidecars ---
@@ -406,6 +438,13 @@ def test_redirect_hop_to_private_host_refused(tmp_path: Path, site: Site) -> Non
         ("http://0.0.0.0/", "private_host_refused"),
         ("http://2130706433/", "private_host_refused"),
         ("http://[fe80::1]/", "private_host_refused"),
+        ("http://[::a9fe:a9fe]/", "private_host_refused"),  # IPv4-compatible 169.254.169.254
+        ("http://[::127.0.0.1]/", "private_host_refused"),  # IPv4-compatible loopback
+        ("http://[::ffff:0:7f00:1]/", "private_host_refused"),  # IPv4-translated loopback
+        ("http://[64:ff9b::a9fe:a9fe]/", "private_host_refused"),  # NAT64 of the metadata address
+        ("http://[64:ff9b:1::808:808]/", "private_host_refused"),  # local-use NAT64, whatever follows
+        ("http://[fec0::1]/", "private_host_refused"),  # site-local
+        ("http://[2002:a9fe:a9fe::1]/", "private_host_refused"),  # 6to4 of the metadata address
         ("http:///nohost", "invalid_url"),
         ("http://example.org:99999/", "invalid_url"),
     ],
@@ -414,6 +453,29 @@ def test_url_policy(url: str, error: str) -> None:
     with pytest.raises(UrlRefused) as exc:
         UrlPolicy().check(url)
     assert exc.value.error_class == error
+
+
+# IPv6 forms that reach private or loopback space, which Python's ipaddress calls global.
+PRIVATE_V6 = ["::a9fe:a9fe", "::127.0.0.1", "::ffff:0:7f00:1", "64:ff9b:1::a9fe:a9fe", "64:ff9b:1::808:808",
+              "fec0::1", "feff::1"]
+
+
+def test_ipv6_forms_of_private_space_are_not_public() -> None:
+    for form in PRIVATE_V6:
+        assert ipaddress.ip_address(form).is_global, form  # why the explicit ranges are needed
+        assert not is_public_address(ipaddress.ip_address(form)), form
+    # the same forms around public IPv4 addresses stay public, and so does ordinary IPv6
+    for form in ("::8.8.8.8", "::ffff:0:808:808", "64:ff9b::808:808", "2606:4700:4700::1111"):
+        assert is_public_address(ipaddress.ip_address(form)), form
+
+
+def test_ipv6_forms_of_private_space_are_refused_by_a_fetch(tmp_path: Path) -> None:
+    urls = [f"http://[{form}]:8080/page.html" for form in PRIVATE_V6]
+    out = fetch_all(urls, fast(fetch_allow_private_hosts=False), tmp_path / "raw", "r")
+    check_table(out, len(urls))
+    for row in out.rows:
+        assert (row["outcome"], row["error_class"], row["attempts"]) == ("failed", "private_host_refused", 0), row
+        assert "non-public address" in row["reason"]
 
 
 def test_connect_time_guard(site: Site) -> None:
@@ -439,6 +501,28 @@ def test_gzip_bomb_decoder_is_bounded() -> None:
     assert dec.total <= 1024 * 1024 + 1
 
 
+def test_bodies_labelled_compressed_but_plain_are_read_plain() -> None:
+    page = labelled_plain_page("gzip") * 50
+
+    def decode(coding: str, body: bytes, chunk: int, limit: int = 1 << 20) -> tuple[bytes, bool]:
+        dec = StreamDecoder(coding, limit)
+        out = b"".join(dec.feed(body[i : i + chunk]) for i in range(0, len(body), chunk)) + dec.finish()
+        return out, dec.plain
+
+    for chunk in (1, 7, 100_000):  # a trickled first byte must not decide alone
+        assert decode("gzip", page, chunk) == (page, True)
+        assert decode("deflate", page, chunk) == (page, True)
+        assert decode("gzip", gzip.compress(page), chunk) == (page, False)
+        assert decode("deflate", zlib.compress(page), chunk) == (page, False)
+        raw_deflate = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+        assert decode("deflate", raw_deflate.compress(page) + raw_deflate.flush(), chunk) == (page, False)
+    assert decode("gzip", b"", 1) == (b"", True)
+    with pytest.raises(BodyTooLarge):  # the cap holds for a plain body too
+        decode("gzip", page, 1000, limit=len(page) - 1)
+    with pytest.raises(BadEncoding):  # real gzip, cut short: still an error
+        decode("gzip", gzip.compress(page)[:-20], 1000)
+
+
 def test_charset_decoding() -> None:
     page = f"<p>{CP1252_TEXT}</p>".encode("cp1252")
     assert decode_html(page).text == f"<p>{CP1252_TEXT}</p>"
@@ -449,6 +533,13 @@ def test_charset_decoding() -> None:
     assert "Привет" in decode_html(meta).text
     assert decode_html(b"\xff\xfe\xfd\x80 broken \x81", "text/html; charset=nonsense").text  # never raises
     assert decode_html(b"").text == ""
+    # a label the bytes contradict: valid multi-byte UTF-8 wins over any declared charset
+    chinese = "财政部长星期二表示，预算将于下周提交议会审议。"
+    page = f'<meta charset="gb2312"><p>{chinese}</p>'.encode()
+    assert chinese in decode_html(page).text and decode_html(page).encoding == "utf-8"
+    assert chinese in decode_html(page, "text/html; charset=shift_jis").text
+    # ... while a page really in gb2312 is read as its label says
+    assert chinese in decode_html(f'<meta charset="gb2312"><p>{chinese}</p>'.encode("gb2312")).text
 
 
 # --- feeds and sitemaps ---
@@ -514,6 +605,8 @@ def _write_warc(path: Path, pages: dict[str, bytes]) -> None:
             if i == 0:  # one record keeps the payload as sent, gzip-encoded
                 headers.append(("Content-Encoding", "gzip"))
                 payload = gzip.compress(html)
+            elif i == 1:  # one says gzip over the plain page, as real ClueWeb records do
+                headers.append(("Content-Encoding", "gzip"))
             headers.append(("Content-Length", str(len(payload))))
             http = StatusAndHeaders("200 OK", headers, protocol="HTTP/1.1")
             w.write_record(w.create_warc_record(url, "request", payload=io.BytesIO(b"GET / HTTP/1.1\r\n\r\n")))

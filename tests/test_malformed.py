@@ -1,6 +1,8 @@
 """Over a thousand malformed inputs (tests/malformed_corpus.py) in one run: every input
 ends as exactly one article, one quarantine row or one counted duplicate, the runs row
-adds up, and a second run on the same inputs changes no row."""
+adds up, and a second run on the same inputs changes no row. Among them: names that are
+not UTF-8, a tree nested a thousand deep past PATH_MAX, pages whose meta charset their
+bytes contradict."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import pytest
 from deltalake import DeltaTable
 
 from crash_driver import run as run_pipeline
-from malformed_corpus import ANY, ARTICLE, DUPLICATE, QUARANTINE, build
+from malformed_corpus import ANY, ARTICLE, DEEP_DIR, DUPLICATE, QUARANTINE, build, remove_tree
 from newsetl.settings import Settings
 from schemas import TABLES
 
@@ -31,7 +33,11 @@ def _table(root: Path, name: str) -> list[dict]:
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
     raw = tmp_path_factory.mktemp("malformed-raw")
-    return raw, build(raw)
+    try:
+        yield raw, build(raw)
+    finally:
+        if (raw / DEEP_DIR).exists():
+            remove_tree(raw / DEEP_DIR)
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +81,8 @@ def test_the_corpus_is_large_and_varied(corpus):
     families = Counter(k.family for k in kinds.values())
     for family in ("binary", "truncated_gzip", "gzip_bomb", "invalid_utf8", "empty_html", "zero_bytes",
                    "nested_5mb", "wide_5mb", "long_line_html", "long_line_text", "non_english", "exact_duplicate",
-                   "near_duplicate", "symlink", "odd_name", "html_as_txt", "huge_attribute", "unsupported"):
+                   "near_duplicate", "symlink", "odd_name", "html_as_txt", "huge_attribute", "unsupported",
+                   "latin1_name", "deep_tree", "contradicted_charset"):
         assert families[family] >= 1, family
     assert (raw / "huge" / "nested-5mb.html").stat().st_size >= 5_000_000
     assert (raw / "huge" / "wide-5mb.html").stat().st_size >= 5_000_000
@@ -112,6 +119,25 @@ def test_every_input_is_exactly_one_article_quarantine_row_or_duplicate(corpus, 
             got = quarantine_rows.get(uri, {}).get("check") or ("article" if uri in article_set else "duplicate")
             wrong.append(f"{kind.family} {uri}: expected {kind.expect}, got {got}")
     assert wrong == []
+
+
+def test_odd_names_deep_paths_and_contradicted_charsets_land_right(corpus, landed):
+    raw, kinds = corpus
+    root = landed[0]
+    articles = {a["source_uri"]: a for a in _table(root, "articles")}
+    wrong = []
+    for uri, kind in kinds.items():
+        if kind.contains is not None:
+            article = articles.get(uri)
+            if article is None or kind.contains not in (article["title"] or "") + article["text"]:
+                wrong.append(uri)
+    assert wrong == []
+    deep = [uri for uri, kind in kinds.items() if kind.family == "deep_tree"]
+    assert deep and all(len(uri.encode()) > 4096 for uri in deep)  # past PATH_MAX
+    # every source_uri is text (the table would refuse anything else); the escapes say
+    # which bytes the names really have
+    assert "names/caf%E9 03.html" in articles and "names/100%25 s%FBr.html" in articles
+    assert articles["names/caf%E9 00.html"]["title"] == "Looks escaped"
 
 
 def test_the_runs_row_adds_up(corpus, landed):

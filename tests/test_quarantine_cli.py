@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import pytest
 from deltalake import DeltaTable
+from malformed_corpus import remove_tree, write_deep
 
 from newsetl.cli import main
+from newsetl.inputs import open_path
 from test_dq import page
 
 SEEDS = ["000_8f60cbc1a07930e3.txt", "001_cc9ea31035356c05.txt", "002_c211a52ca44ff17f.txt"]
@@ -86,6 +89,34 @@ def test_breaker_then_list_then_replay(tmp_path, prefect_server, samples_dir, ca
     header = capsys.readouterr().out.splitlines()[0]
     assert header == ("source_uri,table,check,reason,run_id,quarantined_at,resolved_at,resolved_run_id,"
                       "dismissed_at,dismissed_reason")
+
+
+def test_replay_finds_inputs_whose_source_uri_is_not_their_path(tmp_path, prefect_server, samples_dir, capsys,
+                                                                quick_runs):
+    # A Latin-1 name (its source_uri escapes the byte) and a file 1,000 directories deep
+    # (its path is past PATH_MAX): both quarantined, both fixed, both replayed.
+    raw, warehouse = tmp_path / "raw", tmp_path / "warehouse"
+    raw.mkdir()
+    shutil.copy(samples_dir / "seeds" / SEEDS[0], raw / SEEDS[0])
+    latin1 = raw / os.fsdecode(b"caf\xe9.txt")
+    latin1.write_bytes(b"Too short to be an article.\n")
+    dirs = [f"level-{i:04d}" for i in range(1000)]
+    write_deep(raw / "deep", dirs, {"short.txt": b"Too short as well.\n"})
+    deep = "/".join(["deep", *dirs, "short.txt"])
+    try:
+        assert main(["run", "--raw", str(raw), "--warehouse", str(warehouse)]) == 0
+        assert sorted(r["source_uri"] for r in listed(capsys, "--warehouse", str(warehouse))) == [
+            "caf%E9.txt", deep]
+        shutil.copy(samples_dir / "seeds" / SEEDS[1], latin1)
+        with os.fdopen(open_path(raw / deep, os.O_WRONLY | os.O_TRUNC), "wb") as f:
+            f.write((samples_dir / "seeds" / SEEDS[2]).read_bytes())
+        capsys.readouterr()
+        assert main(["quarantine", "replay", "--raw", str(raw), "--warehouse", str(warehouse)]) == 0
+        out = capsys.readouterr().out
+        assert "replayed 2 inputs (2 articles, 0 duplicates, 0 quarantined)" in out
+        assert "2 quarantine rows resolved, 0 still open" in out
+    finally:
+        remove_tree(raw / "deep")
 
 
 def test_quarantine_commands_without_a_warehouse(tmp_path, capsys):

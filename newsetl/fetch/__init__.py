@@ -14,28 +14,33 @@ Modules, one job each:
 * ``run``        - ``fetch_all`` / ``load_warc``: pages stored and ``fetches`` rows.
 """
 
-from newsetl.fetch.charset import Decoded, decode_html
-from newsetl.fetch.client import Fetcher, FetchResult
-from newsetl.fetch.rawstore import RawStore, read_stored_page
-from newsetl.fetch.run import FetchOutcome, expand_feeds, fetch_all, load_warc
-from newsetl.fetch.sources import Sources, links_from_document, load_sources, read_url_list
-from newsetl.fetch.urlpolicy import UrlPolicy, UrlRefused
+import importlib
+from typing import Any
 
-__all__ = [
-    "Decoded",
-    "FetchOutcome",
-    "FetchResult",
-    "Fetcher",
-    "RawStore",
-    "Sources",
-    "UrlPolicy",
-    "UrlRefused",
-    "decode_html",
-    "expand_feeds",
-    "fetch_all",
-    "links_from_document",
-    "load_sources",
-    "load_warc",
-    "read_stored_page",
-    "read_url_list",
-]
+# Loaded on first use (PEP 562): the ingest's workers need only ``charset``, the decoder
+# of files on disk too, and importing the HTTP stack there cost each worker 1.5 s.
+_EXPORTS = {
+    "Decoded": "charset",
+    "decode_html": "charset",
+    "Fetcher": "client",
+    "FetchResult": "client",
+    "RawStore": "rawstore",
+    "read_stored_page": "rawstore",
+    "FetchOutcome": "run",
+    "expand_feeds": "run",
+    "fetch_all": "run",
+    "load_warc": "run",
+    "Sources": "sources",
+    "links_from_document": "sources",
+    "load_sources": "sources",
+    "read_url_list": "sources",
+    "UrlPolicy": "urlpolicy",
+    "UrlRefused": "urlpolicy",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)

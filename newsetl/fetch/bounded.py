@@ -22,8 +22,17 @@ class BadEncoding(Exception):
 SUPPORTED_ENCODINGS = ("identity", "gzip", "x-gzip", "deflate")
 
 
+GZIP_MAGIC = b"\x1f\x8b"
+
+
 class StreamDecoder:
-    """Feed raw body chunks, get decoded bytes; raises ``BodyTooLarge`` past ``limit``."""
+    """Feed raw body chunks, get decoded bytes; raises ``BodyTooLarge`` past ``limit``.
+
+    A body labelled gzip or deflate that is not compressed at all (servers and archives
+    do this: real ClueWeb records say gzip over plain HTML) is read as the plain body it
+    is: gzip is recognised by its magic bytes; deflate is tried as zlib, then as raw
+    deflate, and is plain if both fail before producing a byte. ``plain`` tells.
+    """
 
     def __init__(self, content_encoding: str | None, limit: int):
         codings = [c.strip().lower() for c in (content_encoding or "").split(",") if c.strip()]
@@ -35,16 +44,14 @@ class StreamDecoder:
             raise BadEncoding(f"Content-Encoding {self.coding!r} is not supported")
         self.limit = limit
         self.total = 0
+        self.plain = self.coding == "identity"
         self._done = False
-        self._raw_deflate_tried = False
-        self._d = self._new()
-
-    def _new(self) -> zlib._Decompress | None:
-        if self.coding in ("gzip", "x-gzip"):
-            return zlib.decompressobj(16 + zlib.MAX_WBITS)
-        if self.coding == "deflate":
-            return zlib.decompressobj()  # zlib-wrapped; raw deflate tried on error
-        return None
+        self._d: zlib._Decompress | None = None
+        self._between = False  # a gzip member ended and no byte of another was decoded
+        # Decoders still to try, in order, while nothing has been decoded.
+        self._modes = ["gzip"] if self.coding in ("gzip", "x-gzip") else ["zlib", "raw", "plain"]
+        # Input held until the first decoded byte, to try the next mode on (at most limit).
+        self._head = b""
 
     def _count(self, piece: bytes) -> bytes:
         self.total += len(piece)
@@ -52,37 +59,73 @@ class StreamDecoder:
             raise BodyTooLarge(self.limit)
         return piece
 
+    def _start(self) -> None:
+        """Take the next mode: a decompressor, or plain (gzip without its magic bytes)."""
+        mode = self._modes.pop(0)
+        if mode == "gzip" and self._head[:2] != GZIP_MAGIC:
+            mode = "plain"
+        self.plain = mode == "plain"
+        wbits = {"gzip": 16 + zlib.MAX_WBITS, "zlib": zlib.MAX_WBITS, "raw": -zlib.MAX_WBITS}.get(mode)
+        self._d = None if wbits is None else zlib.decompressobj(wbits)
+
+    def _retry(self, why: str) -> bytes:
+        """The current mode failed: the next one on everything fed so far, if nothing
+        was decoded yet; else the body is corrupt."""
+        if self.total or not self._modes or len(self._head) > self.limit:
+            raise BadEncoding(f"corrupt {self.coding} body: {why}")
+        self._start()
+        return self._count(self._head) if self.plain else self._inflate(self._head)
+
     def feed(self, data: bytes) -> bytes:
-        if self._d is None:
+        if self.plain:
             return self._count(data)
+        if self.total == 0 and len(self._head) <= self.limit:
+            self._head += data
+        if self._d is None:  # the first bytes decide
+            if len(self._head) < 2:
+                return b""
+            self._start()
+            return self._count(self._head) if self.plain else self._inflate(self._head)
+        return self._inflate(data)
+
+    def _inflate(self, data: bytes) -> bytes:
+        assert self._d is not None
         parts: list[bytes] = []
         while data and not self._done:
             try:
                 piece = self._d.decompress(data, self.limit - self.total + 1)
             except zlib.error as exc:
-                if self.coding == "deflate" and not self._raw_deflate_tried and self.total == 0:
-                    # Some servers send raw deflate under "deflate": retry without the wrapper.
-                    self._raw_deflate_tried = True
-                    self._d = zlib.decompressobj(-zlib.MAX_WBITS)
-                    continue
-                raise BadEncoding(f"corrupt {self.coding} body: {exc}") from None
+                if self._between:  # not another gzip member: trailing garbage, ignored as browsers do
+                    self._done = True
+                    break
+                return self._retry(str(exc))
             parts.append(self._count(piece))
+            self._between = self._between and not piece
             if self._d.eof:
                 data = self._d.unused_data
-                if data and self.coding != "deflate" and data[:2] == b"\x1f\x8b":
-                    self._d = self._new()  # next gzip member
-                else:
-                    self._done = True  # trailing garbage is ignored, as browsers do
+                if self.coding == "deflate":
+                    self._done = True  # trailing garbage is ignored
+                else:  # another gzip member may follow, in this chunk or the next
+                    self._d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                    self._between = True
                 continue
             data = self._d.unconsumed_tail
         return b"".join(parts)
 
     def finish(self, strict: bool = True) -> bytes:
         """Flush; with ``strict``, a compressed stream that did not end is an error."""
-        if self._d is None or self._done:
+        if self.plain or self._done or self._between:
             return b""
-        tail = self._count(self._d.flush(self.limit - self.total + 1))
+        if self._d is None:  # fewer than two bytes in all: nothing compressed fits
+            self.plain = True
+            return self._count(self._head)
+        try:
+            tail = self._count(self._d.flush(self.limit - self.total + 1))
+        except zlib.error as exc:
+            return self._retry(str(exc)) + self.finish(strict)
         if strict and not self._d.eof:
+            if self.total == 0 and self._modes:
+                return self._retry("the stream ends before any data") + self.finish(strict)
             raise BadEncoding(f"truncated {self.coding} body")
         return tail
 

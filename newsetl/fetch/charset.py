@@ -1,13 +1,16 @@
 """Bytes of a page to text, never raising: BOM, then the HTTP charset, then a
-``<meta>`` / XML declaration, then strict UTF-8, then detection.
+``<meta>`` / XML declaration, then strict UTF-8, then detection. The one decoder of
+newsetl: fetched pages, feeds, stored pages and files on disk all go through it.
 
 Detection is charset-normalizer, with one correction: for text in a Latin script it
 often answers cp1250 (or another Latin code page) for English pages written in
 Windows-1252, which garbles letters such as ``ï``. When its guess is a Latin code page
 and Windows-1252 reads the bytes at least as plausibly, Windows-1252 is used (it is
 also the WHATWG default for unlabelled Western pages). A declared ISO-8859-1/ASCII
-label is read as Windows-1252, as browsers do; a declared single-byte label on bytes
-that are valid multi-byte UTF-8 is overruled by UTF-8 (a server default, not a fact).
+label is read as Windows-1252, as browsers do. Bytes that are valid UTF-8 with
+multi-byte characters are read as UTF-8 whatever label they carry (a server default or
+a template's stale ``<meta>``, not a fact): text in a legacy code page (cp1252, gb2312,
+Shift_JIS, KOI8-R, ...) is valid UTF-8 by chance only when very short.
 """
 
 from __future__ import annotations
@@ -45,7 +48,9 @@ _DETECT_BYTES = 200_000
 class Decoded:
     text: str
     encoding: str  # a Python codec name
-    source: str  # bom | header | meta | utf-8 | detected | fallback
+    # bom | header | meta | utf-8 | detected | fallback (not UTF-8 and the detector had
+    # no usable answer: read as cp1252, likely not text at all)
+    source: str
 
 
 def normalize_label(label: str | None) -> str | None:
@@ -101,8 +106,9 @@ def _plausibility(text: str) -> float:
     return 1.0 if total == 0 else 1.0 - odd / total
 
 
-def detect(data: bytes) -> str:
-    """Best codec for bytes that are not UTF-8 (see module doc); never raises."""
+def detect(data: bytes) -> str | None:
+    """Best codec for bytes that are not UTF-8 (see module doc), or None without a
+    usable guess; never raises."""
     sample = data[:_DETECT_BYTES]
     try:
         best = from_bytes(sample).best()
@@ -110,11 +116,11 @@ def detect(data: bytes) -> str:
         best = None
     guess = normalize_label(best.encoding) if best is not None and best.encoding else None
     if guess is None or guess == "utf-8":
-        return "cp1252"  # not UTF-8 (checked before) and no usable guess
+        return None  # not UTF-8 (checked before) and no usable guess
     try:
         sample[:-8].decode(guess)
     except UnicodeDecodeError:
-        return "cp1252"  # the guess cannot even read the bytes
+        return None  # the guess cannot even read the bytes
     if guess in _LATIN_GUESSES and guess != "cp1252":
         as_1252 = sample.decode("cp1252", errors="replace")
         as_guess = sample.decode(guess, errors="replace")
@@ -123,30 +129,39 @@ def detect(data: bytes) -> str:
     return guess
 
 
-def choose_encoding(data: bytes, content_type: str | None = None) -> tuple[str, str]:
-    """(codec, source) for a page: source is bom | header | meta | utf-8 | detected."""
+def _multibyte_utf8(data: bytes) -> bool:
+    """Valid UTF-8 with at least one multi-byte character: the bytes prove UTF-8."""
+    return not data[:_DETECT_BYTES].isascii() and _is_utf8(data)
+
+
+def choose_encoding(data: bytes, content_type: str | None = None, *, charset: str | None = None) -> tuple[str, str]:
+    """(codec, source) for a page: source is bom | header | meta | utf-8 | detected | fallback.
+
+    ``charset``: a label known from outside the bytes, as the HTTP header's (the
+    fetcher's choice kept in a stored page's sidecar); it stands for ``content_type``'s.
+    """
     for bom, name in _BOMS:
         if data.startswith(bom):
             return name, "bom"
     for source, label in (
-        ("header", charset_from_content_type(content_type)),
+        ("header", charset or charset_from_content_type(content_type)),
         ("meta", declared_in_document(data)),
     ):
         name = normalize_label(label)
         if name is None:
             continue
-        if name != "utf-8" and name in _LATIN_GUESSES | {"cp1252"} and _is_utf8(data):
-            if any(b >= 0x80 for b in data[:_DETECT_BYTES]):
-                return "utf-8", "utf-8"
+        if name != "utf-8" and _multibyte_utf8(data):
+            return "utf-8", "utf-8"
         return name, source
     if _is_utf8(data):
         return "utf-8", "utf-8"
-    return detect(data), "detected"
+    guess = detect(data)
+    return (guess, "detected") if guess else ("cp1252", "fallback")
 
 
-def decode_html(data: bytes, content_type: str | None = None) -> Decoded:
+def decode_html(data: bytes, content_type: str | None = None, *, charset: str | None = None) -> Decoded:
     """Decode a page (or feed) the way a browser would, with the corrections above."""
-    name, source = choose_encoding(data, content_type)
+    name, source = choose_encoding(data, content_type, charset=charset)
     if source == "bom":
         data = data[_bom_length(data) :]
     return Decoded(data.decode(name, errors="replace"), name, source)

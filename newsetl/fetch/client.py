@@ -12,13 +12,17 @@ says what went wrong. Per request it:
 * retries timeouts, connection errors, 5xx and 429 with exponential backoff and
   jitter, honouring Retry-After up to ``fetch_max_retry_after`` (a longer one ends the
   URL as ``rate_limited``); other 4xx are not retried;
+* bounds each try by ``fetch_timeout_total`` on every socket operation (connect, status
+  line, headers, body), so a server that trickles any part of its answer is cut off;
 * streams the body, counting wire bytes and decoded bytes against the two caps, and
   refuses non-HTML content types before reading the body;
+* ends a status outside 100-599 as ``invalid_status`` (the status column stays null);
 * sends If-None-Match / If-Modified-Since when asked (``conditional``).
 """
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import random
 import re
@@ -49,6 +53,8 @@ ACCEPT = {
     "any": "*/*",
 }
 _HTML_SNIFF = re.compile(rb"<(?:!doctype\s+html|html|head|body|meta|title|div|p|article)\b", re.IGNORECASE)
+# h11's words for a status line it cannot read ("099", "1000", "HTTP/1.1 abc").
+_BAD_STATUS_LINE = re.compile(r"status.code|status line", re.IGNORECASE)
 # Errors after which another try may succeed.
 RETRIABLE = {"connect_timeout", "read_timeout", "timeout", "connection_error", "http_5xx", "rate_limited"}
 
@@ -104,9 +110,76 @@ class _Stop(Exception):
         self.reason = reason
 
 
+# When the try running in this thread must be over (time.monotonic()); None outside a try.
+# A context variable, not a connection attribute: pooled connections serve many tries.
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("fetch_deadline", default=None)
+
+
+class DeadlineExceeded(Exception):
+    """The try's total deadline passed during a socket operation. Not an httpcore
+    exception, so httpx lets it through unchanged (and closes the connection)."""
+
+
+def _bounded(timeout: float | None) -> tuple[float | None, bool]:
+    """The timeout for one socket operation: at most the time left of the try.
+    Returns (timeout, whether the deadline is what bounds it)."""
+    deadline = _DEADLINE.get()
+    if deadline is None:
+        return timeout, False
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise DeadlineExceeded()
+    if timeout is None or left < timeout:
+        return left, True
+    return timeout, False
+
+
+class DeadlineStream(httpcore.NetworkStream):
+    """A connection whose every read, write and TLS handshake ends by the try's deadline,
+    so a server trickling its status line or headers one byte at a time is cut off too
+    (httpx's own timeouts are per operation: each byte resets them)."""
+
+    def __init__(self, stream: httpcore.NetworkStream):
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        bound, by_deadline = _bounded(timeout)
+        try:
+            return self._stream.read(max_bytes, bound)
+        except httpcore.ReadTimeout:
+            if by_deadline:
+                raise DeadlineExceeded() from None
+            raise
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        bound, by_deadline = _bounded(timeout)
+        try:
+            self._stream.write(buffer, bound)
+        except httpcore.WriteTimeout:
+            if by_deadline:
+                raise DeadlineExceeded() from None
+            raise
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(self, ssl_context, server_hostname=None, timeout=None):  # noqa: ANN001, ANN201
+        bound, by_deadline = _bounded(timeout)
+        try:
+            return DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, bound))
+        except httpcore.ConnectTimeout:
+            if by_deadline:
+                raise DeadlineExceeded() from None
+            raise
+
+    def get_extra_info(self, info: str):  # noqa: ANN201
+        return self._stream.get_extra_info(info)
+
+
 class GuardedBackend(httpcore.SyncBackend):
     """Resolves the host itself and connects only to addresses the policy allows, so
-    the address check cannot be bypassed between check and connect (DNS rebinding)."""
+    the address check cannot be bypassed between check and connect (DNS rebinding).
+    Its connections keep to the try's deadline (``DeadlineStream``)."""
 
     def __init__(self, policy: UrlPolicy):
         self.policy = policy
@@ -115,10 +188,17 @@ class GuardedBackend(httpcore.SyncBackend):
         addresses = self.policy.resolve(host, port)  # raises UrlRefused
         last: Exception | None = None
         for ip in addresses:
+            bound, by_deadline = _bounded(timeout)
             try:
-                return super().connect_tcp(str(ip), port, timeout, local_address, socket_options)
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                stream = super().connect_tcp(str(ip), port, bound, local_address, socket_options)
+            except httpcore.ConnectTimeout as exc:
+                if by_deadline:
+                    raise DeadlineExceeded() from None
                 last = exc
+            except httpcore.ConnectError as exc:
+                last = exc
+            else:
+                return DeadlineStream(stream)
         assert last is not None
         raise last
 
@@ -133,6 +213,8 @@ def _media_type(content_type: str | None) -> str:
 
 
 def status_error(status: int) -> tuple[str, str]:
+    if not 100 <= status <= 599:
+        return "invalid_status", f"HTTP status {status} is not a valid status (100-599)"
     if status == 429:
         return "rate_limited", "HTTP 429 Too Many Requests"
     if status >= 500:
@@ -313,16 +395,23 @@ class Fetcher:
 
     def _once(self, url: str, headers: dict[str, str], accept: str, caps: tuple[int, int], truncate: bool) -> _Try:
         t = _Try()
+        total = self.settings.fetch_timeout_total
         try:
             with self.politeness.slot(url):
-                started = time.monotonic()
-                with self._client.stream("GET", url, headers=headers) as r:
-                    t.at = datetime.now(timezone.utc)
-                    t.status = r.status_code
-                    t.headers = {k: r.headers[k] for k in HEADERS_OF_INTEREST if k in r.headers}
-                    self._read_response(r, t, accept, caps, truncate, started)
+                token = _DEADLINE.set(time.monotonic() + total)
+                try:
+                    with self._client.stream("GET", url, headers=headers) as r:
+                        t.at = datetime.now(timezone.utc)
+                        # The contract keeps statuses to 100-599; the code is in the reason.
+                        t.status = r.status_code if 100 <= r.status_code <= 599 else None
+                        t.headers = {k: r.headers[k] for k in HEADERS_OF_INTEREST if k in r.headers}
+                        self._read_response(r, t, accept, caps, truncate)
+                finally:
+                    _DEADLINE.reset(token)
         except _Stop as stop:
             t.error_class, t.reason = stop.error_class, stop.reason
+        except DeadlineExceeded:
+            t.error_class, t.reason = "timeout", f"response not complete within {total}s"
         except UrlRefused as exc:  # from GuardedBackend at connect time
             t.error_class, t.reason = exc.error_class, exc.reason + " (at connect)"
         except httpx.ConnectTimeout:
@@ -331,7 +420,12 @@ class Fetcher:
             t.error_class, t.reason = "read_timeout", f"no data for {self.settings.fetch_timeout_read}s"
         except httpx.TimeoutException as exc:
             t.error_class, t.reason = "timeout", f"{type(exc).__name__}: {exc}"
-        except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+        except httpx.RemoteProtocolError as exc:
+            if _BAD_STATUS_LINE.search(str(exc)):
+                t.error_class, t.reason = "invalid_status", f"unreadable HTTP status line: {exc}"
+            else:
+                t.error_class, t.reason = "connection_error", f"{type(exc).__name__}: {exc or 'connection failed'}"
+        except httpx.NetworkError as exc:
             t.error_class, t.reason = "connection_error", f"{type(exc).__name__}: {exc or 'connection failed'}"
         except (httpx.UnsupportedProtocol, httpx.InvalidURL, httpx.LocalProtocolError) as exc:
             t.error_class, t.reason = "invalid_url", f"{type(exc).__name__}: {exc}"
@@ -339,10 +433,10 @@ class Fetcher:
             t.error_class, t.reason = "decoding_error", str(exc)
         return t
 
-    def _read_response(
-        self, r: httpx.Response, t: _Try, accept: str, caps: tuple[int, int], truncate: bool, started: float
-    ) -> None:
+    def _read_response(self, r: httpx.Response, t: _Try, accept: str, caps: tuple[int, int], truncate: bool) -> None:
         status = r.status_code
+        if t.status is None:
+            raise _Stop(*status_error(status))
         if status in (301, 302, 303, 307, 308):
             t.location = r.headers.get("location", "")
             return
@@ -371,7 +465,6 @@ class Fetcher:
             raise _Stop("decoding_error", str(exc)) from None
         parts: list[bytes] = []
         cut = False
-        deadline = started + self.settings.fetch_timeout_total
         try:
             for chunk in r.iter_raw():  # as received: a chunk size would buffer a slow drip
                 t.wire_bytes += len(chunk)
@@ -383,8 +476,6 @@ class Fetcher:
                         break
                     raise _Stop("body_too_large", f"body exceeds the cap of {max_wire} bytes (cut off)")
                 parts.append(decoder.feed(chunk))
-                if time.monotonic() > deadline:
-                    raise _Stop("timeout", f"response not complete within {self.settings.fetch_timeout_total}s")
             parts.append(decoder.finish(strict=not cut))
         except BodyTooLarge as exc:
             if not truncate:

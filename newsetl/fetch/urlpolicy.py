@@ -28,19 +28,40 @@ class UrlRefused(Exception):
         self.reason = reason
 
 
+# IPv6 forms that carry an IPv4 address in their low 32 bits and reach it: the IPv4
+# part decides. IPv4-mapped (::ffff:0:0/96) and 6to4 are read by ``ipaddress`` itself.
+_EMBEDS_IPV4 = tuple(ipaddress.IPv6Network(n) for n in (
+    "::/96",  # IPv4-compatible (deprecated, RFC 4291): ::127.0.0.1, ::a9fe:a9fe
+    "::ffff:0:0:0/96",  # IPv4-translated (RFC 2765)
+    "64:ff9b::/96",  # NAT64 well-known prefix (RFC 6052)
+))
+# Not globally reachable (IANA special-purpose registry) but not flagged by Python
+# 3.11's ``ipaddress``: refused whatever follows the prefix.
+_NOT_GLOBAL_V6 = tuple(ipaddress.IPv6Network(n) for n in (
+    "64:ff9b:1::/48",  # local-use NAT64 (RFC 8215): a translator inside the network
+    "fec0::/10",  # site-local (deprecated, RFC 3879): still routed inside some networks
+    "5f00::/16",  # SRv6 SIDs (RFC 9602)
+    "3fff::/20",  # documentation (RFC 9637)
+))
+
+
 def is_public_address(ip: IPAddress) -> bool:
     """True for globally routable unicast addresses only.
 
     Refuses loopback, RFC 1918 private, link-local (cloud metadata 169.254.169.254),
-    CGNAT, unspecified, reserved, documentation and multicast ranges, and the same
-    addresses written as IPv4-mapped or NAT64-style IPv6.
+    CGNAT, unspecified, reserved, documentation and multicast ranges; for IPv6 also
+    site-local and local-use NAT64, and every form that embeds an IPv4 address
+    (IPv4-mapped, IPv4-compatible, IPv4-translated, NAT64, 6to4) is judged by that
+    IPv4 address.
     """
     if isinstance(ip, ipaddress.IPv6Address):
-        mapped = ip.ipv4_mapped or ip.sixtofour
-        if mapped is not None:
-            return is_public_address(mapped)
-        if ip in ipaddress.IPv6Network("64:ff9b::/96"):
-            return is_public_address(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+        embedded = ip.ipv4_mapped or ip.sixtofour
+        if embedded is None and any(ip in net for net in _EMBEDS_IPV4):
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if embedded is not None:
+            return is_public_address(embedded)
+        if any(ip in net for net in _NOT_GLOBAL_V6):
+            return False
     return ip.is_global and not ip.is_multicast
 
 

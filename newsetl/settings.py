@@ -117,6 +117,12 @@ class Settings(BaseSettings):
     dask_address: str | None = None
     dask_local: int = Field(0, ge=0, le=256)
 
+    # --- newsetl sql (ad-hoc queries on the catalog) ---
+    # A query running longer is interrupted; one needing more memory fails (it never spills
+    # to disk). Both end with a one-line error; --timeout and --memory-limit override them.
+    sql_timeout_seconds: float = Field(60.0, gt=0)
+    sql_memory_limit: str = Field("2GB", pattern=r"(?i)^\s*\d+(\.\d+)?\s*(B|[KMGT]i?B)\s*$")
+
     # --- object store ---
     # With an s3:// warehouse_dir, the Delta tables and the commit journal live there, and
     # the run lock, staging, catalog file and reports in local_dir (default

@@ -21,6 +21,10 @@ from newsetl.settings import Settings
 
 SEEDS = ["000_8f60cbc1a07930e3.txt", "001_cc9ea31035356c05.txt"]
 CROSS_JOIN = "SELECT count(*) FROM range(100000) a, range(100000) b, range(100000) c"
+# A hash join whose build side (20M rows) is far past 64MB: DuckDB would spill it to
+# <catalog>.tmp, a directory beside the catalog, if it were allowed to.
+BIG = ("SELECT count(*) FROM range(20000000) AS a "
+       "JOIN (SELECT range AS k, random() AS r FROM range(20000000)) AS b ON a.range = b.k")
 
 
 def _run(raw: Path, root: Path) -> dict:
@@ -175,9 +179,8 @@ def test_a_runaway_query_stops_at_the_timeout(landed):
 def test_a_query_past_the_memory_cap_stops_and_spills_nothing(landed):
     _, root = landed
     before = tree(root)
-    big_sort = "SELECT count(*) FROM (SELECT range AS i, random() AS r FROM range(20000000) ORDER BY r)"
     with pytest.raises(catalog.QueryLimitExceeded, match="more than 64MB"):
-        catalog.query(root, big_sort, memory_limit="64MB")
+        catalog.query(root, BIG, memory_limit="64MB")
     assert tree(root) == before  # DuckDB's default spill directory is catalog.duckdb.tmp
 
 
@@ -190,8 +193,7 @@ def test_the_command_line_ends_runaway_queries_with_one_line(landed):
     _, root = landed
     flag = _cli("--warehouse", str(root), "--timeout", "1", CROSS_JOIN)
     setting = _cli("--warehouse", str(root), CROSS_JOIN, env={"NEWSETL_SQL_TIMEOUT_SECONDS": "1"})
-    memory = _cli("--warehouse", str(root), "--memory-limit", "64MB",
-                  "SELECT count(*) FROM (SELECT random() AS r FROM range(20000000) ORDER BY r)")
+    memory = _cli("--warehouse", str(root), "--memory-limit", "64MB", BIG)
     for out in (flag, setting, memory):
         assert out.returncode == 1 and out.stdout == ""
         assert len(out.stderr.strip().splitlines()) == 1, out.stderr

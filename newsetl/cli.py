@@ -115,17 +115,25 @@ def _print_table(columns: list[str], rows: list[tuple], out) -> None:
 
 
 def _seconds(text: str) -> float:
-    value = float(text)
-    if not value > 0:
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError(f"not a positive number of seconds: {text}")
     return value
 
 
 def _memory_size(text: str) -> str:
-    try:
-        return Settings(sql_memory_limit=text).sql_memory_limit
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a memory size like 512MB or 2GB: {text}") from None
+    import re
+
+    from newsetl.settings import MEMORY_SIZE
+
+    if not re.match(MEMORY_SIZE, text):
+        raise argparse.ArgumentTypeError(f"not a memory size like 512MB or 2GB: {text}")
+    return text
 
 
 def cmd_sql(args: argparse.Namespace) -> int:

@@ -10,8 +10,8 @@ from schemas import TABLES, arrow_schema
 HEADER = """# Tables
 
 Generated from the pandera models in `schemas/` by `newsetl docs`; do not edit by hand.
-Every table is a Delta table under `warehouse/<table>/` and a view of the same name in
-`warehouse/catalog.duckdb`.
+Every table is a Delta table under `warehouse/<table>/` and a table of the same name in
+`warehouse/catalog.duckdb` (a copy of its current rows).
 """
 
 

@@ -14,6 +14,10 @@ from pydantic import BeforeValidator, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+# A size as DuckDB's memory_limit takes it: 512MB, 2GB, 1.5GiB.
+MEMORY_SIZE = r"(?i)^\s*\d+(\.\d+)?\s*(B|[KMGT]i?B)\s*$"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NEWSETL_", extra="ignore")
 
@@ -126,6 +130,12 @@ class Settings(BaseSettings):
     # worker processes, or (dask_local > 0) on a local Dask cluster of that many workers.
     dask_address: str | None = None
     dask_local: int = Field(0, ge=0, le=256)
+
+    # --- newsetl sql (ad-hoc queries on the catalog) ---
+    # A query running longer is interrupted; one needing more memory fails (it never spills
+    # to disk). Both end with a one-line error; --timeout and --memory-limit override them.
+    sql_timeout_seconds: float = Field(60.0, gt=0, allow_inf_nan=False)
+    sql_memory_limit: str = Field("2GB", pattern=MEMORY_SIZE)
 
     # --- object store ---
     # With an s3:// warehouse_dir, the Delta tables and the commit journal live there, and

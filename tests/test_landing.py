@@ -111,7 +111,7 @@ def _snapshots(root: Path) -> dict:
     return {n: catalog.TableSnapshot(warehouse.live_files(root, n), arrow_schema(t.model)) for n, t in TABLES.items()}
 
 
-def test_catalog_has_a_typed_view_per_table_and_is_swapped_atomically(tmp_path):
+def test_catalog_has_a_typed_table_per_table_and_is_swapped_atomically(tmp_path):
     warehouse.ensure_tables(tmp_path)
     catalog.refresh(tmp_path, _snapshots(tmp_path))
     reader = duckdb.connect(str(catalog.catalog_path(tmp_path)), read_only=True)
@@ -132,11 +132,15 @@ def test_user_sql_cannot_write_or_escape(tmp_path):
     warehouse.ensure_tables(tmp_path)
     catalog.refresh(tmp_path, _snapshots(tmp_path))
     for sql in ("CREATE TABLE x AS SELECT 1", "UPDATE articles SET title = 'x'", "SET enable_external_access = true",
-                "SELECT 1; DROP VIEW runs", "LOAD httpfs"):
+                "SELECT 1; DROP TABLE runs", "LOAD httpfs",
+                f"SELECT * FROM read_text('{Path(__file__).resolve()}')"):
         with pytest.raises(catalog.ReadOnlyViolation):
             catalog.query(tmp_path, sql)
-    with pytest.raises(duckdb.Error):
-        catalog.query(tmp_path, f"SELECT * FROM read_text('{Path(__file__).resolve()}')")
+    # Past the check, the connection itself can open no file.
+    con = catalog.connect_read_only(tmp_path)
+    with pytest.raises(duckdb.PermissionException):
+        con.execute(f"SELECT * FROM read_text('{Path(__file__).resolve()}')")
+    con.close()
     assert catalog.query(tmp_path, "SELECT count(*) FROM runs")[1] == [(0,)]
 
 

@@ -116,16 +116,24 @@ def test_the_catalog_reads_the_bucket_and_nothing_else(landed):
     remote, local = landed["remote"], landed["local"]
     sql = "SELECT count(*), sum(word_count), count(DISTINCT content_sha256) FROM articles"
     assert catalog.query(remote, sql) == catalog.query(local, sql)
-    # The catalog names the files' URIs; no credential is written, nor shown in a repr.
-    assert f"{URI}/articles/".encode() in catalog.catalog_path(remote).read_bytes()
+    # The catalog holds the rows: it names no file of the bucket, and no credential is
+    # written, nor shown in a repr.
+    assert f"{URI}/articles/".encode() not in catalog.catalog_path(remote).read_bytes()
     written = [p for p in remote.local.rglob("*") if p.is_file()]
     assert written and not [p for p in written if SECRET.encode() in p.read_bytes()]
     assert SECRET not in repr(remote) and SECRET not in repr(Settings(storage_options={"K": SECRET}))
-    for outside in (f"SELECT * FROM read_text('{Path(__file__).resolve()}')",
-                    "SELECT * FROM read_text('s3://other/secret.txt')",
-                    f"SELECT * FROM glob('s3://{BUCKET}/*')"):
+    outside = (f"SELECT * FROM read_text('{Path(__file__).resolve()}')",
+               "SELECT * FROM read_text('s3://other/secret.txt')",
+               f"SELECT * FROM glob('s3://{BUCKET}/*')")
+    for query in outside:
+        with pytest.raises(catalog.ReadOnlyViolation):
+            catalog.query(remote, query)
+    # Past the check, the connection has no filesystem for the bucket and opens no file.
+    con = catalog.connect_read_only(remote)
+    for query in outside:
         with pytest.raises(Exception, match="Permission Error"):
-            catalog.query(remote, outside)
+            con.execute(query)
+    con.close()
 
 
 def test_newsetl_sql_takes_the_uri_and_settings_from_the_environment(landed, s3):

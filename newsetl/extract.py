@@ -56,7 +56,7 @@ def build_article(inp: RawInput, doc: Extracted, run_id: str, now: datetime) -> 
 def extract_one(inp: RawInput, settings: Settings) -> Extracted:
     page = read_page(inp, settings.max_file_bytes, settings.max_decompressed_bytes)
     if inp.kind == HTML:
-        return extract_html(page, url=inp.url, fallback_below_words=settings.html_fallback_below_words)
+        return extract_html(page, url=inp.url)
     return clean_text_dump(page)
 
 

@@ -55,15 +55,17 @@ class Seen:
 
 # The code an input's outcome depends on (reading, extraction, identity, the articles
 # contract): an edit to any of them re-processes every input, even without a new version.
-_EXTRACTION_CODE = ("newsetl.inputs", "newsetl.extract", "newsetl.htmlextract", "newsetl.textclean",
+_EXTRACTION_CODE = ("newsetl.inputs", "newsetl.extract", "newsetl.htmlextract", "newsetl.candidates",
+                    "newsetl.textclean",
                     "newsetl.language", "newsetl.identity", "newsetl.document", "newsetl.validate",
                     "newsetl.quarantine", "schemas.articles")
 
 
 @functools.cache
 def code_fingerprint() -> str:
-    # trafilatura's version too: an upgrade can change what it extracts.
-    digest = hashlib.sha256(f"{__version__} {importlib.metadata.version('trafilatura')}".encode())
+    # The extractors' versions too: an upgrade can change what they extract.
+    versions = " ".join(importlib.metadata.version(name) for name in ("trafilatura", "readability-lxml"))
+    digest = hashlib.sha256(f"{__version__} {versions}".encode())
     for name in _EXTRACTION_CODE:
         digest.update(Path(importlib.import_module(name).__file__).read_bytes())
     return digest.hexdigest()
@@ -72,7 +74,7 @@ def code_fingerprint() -> str:
 def input_key(inp: RawInput, settings: Settings) -> str:
     """What decides an input's outcome besides its bytes (16 hex digits)."""
     parts = [code_fingerprint(), inp.kind, inp.url, inp.encoding, settings.max_file_bytes,
-             settings.max_decompressed_bytes, settings.html_fallback_below_words]
+             settings.max_decompressed_bytes]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
 
 

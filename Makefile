@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install chromium run test bench clean
+.PHONY: install chromium run test bench train-textdump clean
 
 install: $(STAMP)
 
@@ -49,6 +49,13 @@ bench: install
 	$(BIN)/python bench/extraction.py --pipeline-only
 	$(BIN)/python bench/duckdb_queries.py
 	$(BIN)/python bench/throughput.py
+
+# The text-dump line classifier (newsetl/data/textdump_model.json), from dumps of the shared
+# benchmark pages (made on first use; `chromium` for the browser-style dumps). CPU, one
+# thread, fixed seed: about 2 minutes, then prints its cross-validated F1. Never run by
+# `make run` or `make test`; commit the JSON it writes.
+train-textdump: install chromium
+	$(BIN)/python bench/train_textdump.py
 
 clean:
 	rm -rf $(VENV) warehouse .pytest_cache

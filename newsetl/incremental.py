@@ -29,6 +29,7 @@ import pyarrow as pa
 from newsetl import __version__
 from newsetl.inputs import RawInput
 from newsetl.settings import Settings
+from newsetl.textdump.model import MODEL_PATH
 
 # An input ends as an article, a duplicate (dedup.DUPLICATE) or quarantined.
 ARTICLE, QUARANTINED = "article", "quarantined"
@@ -56,7 +57,8 @@ class Seen:
 # The code an input's outcome depends on (reading, extraction, identity, the articles
 # contract): an edit to any of them re-processes every input, even without a new version.
 _EXTRACTION_CODE = ("newsetl.inputs", "newsetl.extract", "newsetl.htmlextract", "newsetl.candidates",
-                    "newsetl.textclean",
+                    "newsetl.textclean", "newsetl.textdump", "newsetl.textdump.features",
+                    "newsetl.textdump.model",
                     "newsetl.language", "newsetl.identity", "newsetl.document", "newsetl.validate",
                     "newsetl.quarantine", "schemas.articles")
 
@@ -68,6 +70,7 @@ def code_fingerprint() -> str:
     digest = hashlib.sha256(f"{__version__} {versions}".encode())
     for name in _EXTRACTION_CODE:
         digest.update(Path(importlib.import_module(name).__file__).read_bytes())
+    digest.update(MODEL_PATH.read_bytes())  # the text-dump classifier's weights
     return digest.hexdigest()
 
 

@@ -29,6 +29,8 @@ _WORD = re.compile(r"\w+")
 # Scripts written without spaces: two characters count as one word (as newsetl.language does).
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _SENTENCE_END = (".", "!", "?", '"', "”", "’", "'", ")", "]")
+_PUNCT = re.compile(r"[^\w\s]")
+_DIGIT = re.compile(r"\d")
 _LINKISH = re.compile(r"https?://|www\.|\.com\b|@\w|»|›|«|‹|\|")
 _LIST_MARK = re.compile(r"^\s*(?:[*•·▪►+\-–—]|\d{1,3}[.)])\s")
 _MARKUP = re.compile(r"^\s*(?:#{1,6}\s|>\s|\[|!\[)")
@@ -81,8 +83,8 @@ def _own(text: str, stops: frozenset[str]) -> list[float]:
     n = len(words) + unspaced // 2
     chars = len(text)
     stripped = text.rstrip()
-    punct = sum(1 for c in text if not c.isalnum() and not c.isspace())
-    digits = sum(c.isdigit() for c in text)
+    punct = len(_PUNCT.findall(text))
+    digits = len(_DIGIT.findall(text))
     alpha_words = [w for w in words if w[:1].isalpha()]
     upper_initial = sum(w[:1].isupper() for w in alpha_words)
     all_caps = sum(w.isupper() and len(w) > 1 for w in alpha_words)

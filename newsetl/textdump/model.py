@@ -34,22 +34,29 @@ class _Tree:
 class Model:
     def __init__(self, trees: list[_Tree]) -> None:
         self.trees = trees
+        # All trees in one set of arrays (children offset to their tree's slice), so that
+        # every unit walks every tree at once: one numpy step per tree level.
+        offsets = np.cumsum([0] + [len(t.feature) for t in trees[:-1]])
+        self._roots = offsets.astype(np.int64)
+        self._feature = np.concatenate([t.feature for t in trees])
+        self._threshold = np.concatenate([t.threshold for t in trees])
+        self._left = np.concatenate([np.where(t.feature >= 0, t.left + o, -1) for t, o in zip(trees, offsets)])
+        self._right = np.concatenate([np.where(t.feature >= 0, t.right + o, -1) for t, o in zip(trees, offsets)])
+        self._value = np.concatenate([t.value for t in trees])
 
     def probability(self, X: np.ndarray) -> np.ndarray:
         """P(body) of each row of ``X`` (columns as ``features.FEATURES``)."""
         n = X.shape[0]
-        raw = np.zeros(n)
-        rows = np.arange(n)
-        for tree in self.trees:
-            node = np.zeros(n, dtype=np.int64)
-            active = tree.feature[node] >= 0
-            while active.any():
-                idx = rows[active]
-                at = node[idx]
-                go_left = X[idx, tree.feature[at]] <= tree.threshold[at]
-                node[idx] = np.where(go_left, tree.left[at], tree.right[at])
-                active = tree.feature[node] >= 0
-            raw += tree.value[node]
+        node = np.broadcast_to(self._roots, (n, len(self._roots))).copy()
+        rows = np.arange(n)[:, None]
+        while True:
+            feature = self._feature[node]
+            split = feature >= 0
+            if not split.any():
+                break
+            go_left = X[rows, np.where(split, feature, 0)] <= self._threshold[node]
+            node = np.where(split, np.where(go_left, self._left[node], self._right[node]), node)
+        raw = self._value[node].sum(axis=1)
         return 1.0 / (1.0 + np.exp(-raw))
 
 

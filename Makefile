@@ -42,11 +42,13 @@ chromium:
 test: install chromium
 	$(BIN)/pytest -q
 
-# Extraction quality of the pipeline's extractor (the full comparison: bench/extraction.py),
+# Extraction quality of the pipeline's extractors (the full comparisons: bench/extraction.py,
+# bench/textdumps.py; the dumps are made on first use, about a minute),
 # DuckDB at 1M mentions, then throughput/re-run/memory (about 14 min
 # on 2 cores; BENCH_PAGES=500 by default). The last line printed is throughput's summary.
 bench: install
 	$(BIN)/python bench/extraction.py --pipeline-only
+	$(BIN)/python bench/textdumps.py --no-peers
 	$(BIN)/python bench/duckdb_queries.py
 	$(BIN)/python bench/throughput.py
 

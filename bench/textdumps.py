@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import html as html_lib
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -51,6 +50,7 @@ from dumpmaker import DEFAULT_BENCH_DIR, DEFAULT_OUT, STYLES, ensure_dumps, load
 from extraction import _f1, precision_score, recall_score, score, tp_fp_fn  # noqa: E402
 from newsetl.htmlextract import normalize_paragraphs, run_justext  # noqa: E402
 from newsetl.textclean import clean_text_dump  # noqa: E402
+from newsetl.textdump import clean_dump  # noqa: E402
 
 SEEDS = REPO_ROOT / "raw" / "samples" / "seeds"
 SEED_EXPECTED = REPO_ROOT / "tests" / "fixtures" / "textclean" / "seeds"
@@ -93,17 +93,7 @@ def run_rules(dump: str) -> str:
 
 
 def run_pipeline(dump: str) -> str:
-    from newsetl.textdump import clean_dump
-
     return clean_dump(dump).text
-
-
-def _pipeline_available() -> bool:
-    try:
-        from newsetl.textdump import clean_dump  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def measure(fn: Callable[[str], str], dumps: dict[str, str]) -> tuple[dict[str, str], float]:
@@ -147,14 +137,13 @@ def main(argv: list[str] | None = None) -> int:
 
     gold, pages, _urls = load_pages(args.bench_dir)
     dumps = ensure_dumps(pages, args.out, args.styles.split(","))
-    systems: dict[str, Callable[[str], str]] = {"raw dump": lambda d: d}
-    if _pipeline_available():
-        systems["PIPELINE"] = run_pipeline
-    systems["textclean rules only"] = run_rules
+    systems: dict[str, Callable[[str], str]] = {
+        "raw dump": lambda d: d, "PIPELINE": run_pipeline, "textclean rules only": run_rules,
+    }
     if not args.no_peers:
         systems |= {"trafilatura defaults": run_trafilatura, "readability-lxml": run_readability,
                     "jusText": run_jt}
-    main_system = "PIPELINE" if "PIPELINE" in systems else "textclean rules only"
+    main_system = "PIPELINE"
     print(f"text dumps of {len(pages)} benchmark pages, styles {', '.join(dumps)}; "
           f"trafilatura {trafilatura.__version__}", flush=True)
 

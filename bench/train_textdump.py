@@ -24,10 +24,8 @@ model is trained on all pages and written as JSON (tree arrays, no code) to
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
-from collections import defaultdict
 from pathlib import Path
 from urllib.parse import urlparse
 

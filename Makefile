@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install chromium run test bench clean
+.PHONY: install chromium run test bench train-textdump clean
 
 install: $(STAMP)
 
@@ -42,13 +42,22 @@ chromium:
 test: install chromium
 	$(BIN)/pytest -q
 
-# Extraction quality of the pipeline's extractor (the full comparison: bench/extraction.py),
+# Extraction quality of the pipeline's extractors (the full comparisons: bench/extraction.py,
+# bench/textdumps.py; the dumps are made on first use, about a minute),
 # DuckDB at 1M mentions, then throughput/re-run/memory (about 14 min
 # on 2 cores; BENCH_PAGES=500 by default). The last line printed is throughput's summary.
 bench: install
 	$(BIN)/python bench/extraction.py --pipeline-only
+	$(BIN)/python bench/textdumps.py --no-peers
 	$(BIN)/python bench/duckdb_queries.py
 	$(BIN)/python bench/throughput.py
+
+# The text-dump line classifier (newsetl/data/textdump_model.json), from dumps of the shared
+# benchmark pages (made on first use; `chromium` for the browser-style dumps). CPU, one
+# thread, fixed seed: about 2 minutes, then prints its cross-validated F1. Never run by
+# `make run` or `make test`; commit the JSON it writes.
+train-textdump: install chromium
+	$(BIN)/python bench/train_textdump.py
 
 clean:
 	rm -rf $(VENV) warehouse .pytest_cache

@@ -22,12 +22,13 @@ Scoring follows the benchmark's own ``evaluate.py``
   F1s; that one is printed too, as ``mF1``); accuracy = token sequences identical;
 * ``±``: bootstrap std of F1 (1000 resamples, fixed seed), as evaluate.py reports.
 
-Prints one row per configuration (wall time = extraction only, summed over pages) and,
-as the very last line, ``aeb_f1=0.xxx`` for the pipeline's ``extract_html(html)``
-(called without the gold URL: files on disk come without one).
-Rows marked ``*`` are composed from already measured outputs (primary, plus the
-fallback's output on pages where the primary is short), using the pipeline's own
-``choose_text``; their time is primary time + fallback time on the pages it ran on.
+Prints one row per configuration (wall time = extraction only, summed over pages), the
+pipeline's worst pages with the source of each chosen text, and, as the very last line,
+``aeb_f1=0.xxx`` for the pipeline's ``extract_html(html)`` (called without the gold URL:
+files on disk come without one). The pipeline row includes metadata extraction; the
+others extract text only. Rows marked ``*`` are composed from already measured outputs
+(primary, plus the fallback's output on pages where the primary is short: the rule of
+D14 before D42); their time is primary time + fallback time on the pages it ran on.
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ import trafilatura  # noqa: E402
 from trafilatura import load_html  # noqa: E402
 
 from newsetl import htmlextract  # noqa: E402
-from newsetl.htmlextract import choose_text, extract_html, normalize_paragraphs, word_count  # noqa: E402
+from newsetl.candidates import run_readability  # noqa: E402
+from newsetl.htmlextract import extract_html, normalize_paragraphs, word_count  # noqa: E402
 
 # ----------------------------------------------------------------------------- scoring
 
@@ -168,11 +170,13 @@ def measure(name: str, pages: dict[str, str], fn: Callable[[str], str]) -> Run:
 
 
 def compose(name: str, primary: Run, fallback: Run, below_words: int) -> Run:
-    """What ``extract_html`` does, from measured outputs: fallback only on short primaries."""
+    """A fixed-threshold fallback (D14's rule), from measured outputs: the fallback runs on
+    primaries under ``below_words`` words and is kept when it has more words."""
     run = Run(name, composed=True, fallbacks=0)
     for key, text in primary.texts.items():
         ran = word_count(text) < below_words
-        run.texts[key], used = choose_text(text, lambda k=key: fallback.texts[k], below_words)
+        used = ran and word_count(fallback.texts[key]) > word_count(text)
+        run.texts[key] = fallback.texts[key] if used else text
         run.seconds[key] = primary.seconds[key] + (fallback.seconds[key] if ran else 0.0)
         run.fallbacks += used
     return run
@@ -200,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
 
     gold, pages = load_bench(args.bench_dir)
     print(f"article-extraction-benchmark: {len(pages)} pages, trafilatura {trafilatura.__version__}, "
-          f"pipeline primary={htmlextract.PRIMARY_OPTIONS} fallback={htmlextract.FALLBACK}", flush=True)
+          f"pipeline primary={htmlextract.PRIMARY_OPTIONS}, then newsetl.candidates", flush=True)
 
     runs: list[Run] = []
     if not args.pipeline_only:
@@ -217,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
             "baseline": measure("baseline() alone", pages, on_tree(htmlextract.run_baseline)),
             "justext": measure("justext alone", pages, on_tree(htmlextract.run_justext)),
             "html2txt": measure("html2txt() alone", pages, on_tree(htmlextract.run_html2txt)),
+            "readability": measure("readability-lxml alone", pages, on_tree(lambda tree, _url: run_readability(tree))),
         }
         runs += base.values()
         fallbacks = ("recall", "baseline", "justext", "html2txt")
@@ -236,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
 
     pipeline = measure("PIPELINE extract_html(html)", pages, pipeline_text)
     pipeline.fallbacks = sum(not name.startswith(f"{htmlextract.PRIMARY}/") for name in extractors)
+    sources = dict(zip(pages, extractors))
     runs.append(pipeline)
 
     width = max(len(r.name) for r in runs) + 2
@@ -251,7 +257,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{run.name:<{width}} {m['f1']:6.3f} {m['f1_std']:5.3f} {m['precision']:6.3f} {m['recall']:6.3f} "
               f"{m['mf1']:6.3f} {m['accuracy']:5.3f} {fb:>4} {total:6.1f}{mark} {1000 * total / len(pages):7.1f}")
     empty = sum(not t for t in pipeline.texts.values())
-    print(f"\npipeline: {empty} empty texts; fb = pages where the fallback text was kept; * = composed row")
+    print(f"\npipeline: {empty} empty texts; fb = pages where the text is not the primary's as it came "
+          f"({', '.join(f'{n} {c}' for n, c in Counter(e.split('/')[0] for e in extractors).most_common())}); "
+          f"* = composed row")
+    print("pipeline's worst pages (F1 P R, page, gold words -> words, source):")
+    worst = []
+    for key in gold:
+        c = tp_fp_fn(gold[key], pipeline.texts[key])
+        p, r = precision_score(*c), recall_score(*c)
+        worst.append((_f1(p, r), p, r, key))
+    for f1, p, r, key in sorted(worst)[:10]:
+        print(f"  {f1:.3f} {p:.3f} {r:.3f}  {key[:12]}  {word_count(gold[key]):>5} -> "
+              f"{word_count(pipeline.texts[key]):>5}  {sources[key].split('/')[0]}")
     print(f"aeb_f1={results[pipeline.name]['f1']:.3f}")
     return 0
 

@@ -19,7 +19,7 @@ from newsetl.quarantine import quarantine_row
 from newsetl.inputs import HTML, InputError, RawInput, read_page
 from newsetl.language import guess_language
 from newsetl.settings import Settings
-from newsetl.textclean import clean_text_dump
+from newsetl.textdump import clean_dump
 from schemas import count_words
 
 log = logging.getLogger(__name__)
@@ -56,8 +56,8 @@ def build_article(inp: RawInput, doc: Extracted, run_id: str, now: datetime) -> 
 def extract_one(inp: RawInput, settings: Settings) -> Extracted:
     page = read_page(inp, settings.max_file_bytes, settings.max_decompressed_bytes)
     if inp.kind == HTML:
-        return extract_html(page, url=inp.url, fallback_below_words=settings.html_fallback_below_words)
-    return clean_text_dump(page)
+        return extract_html(page, url=inp.url)
+    return clean_dump(page)
 
 
 def extract_batch(inputs: list[RawInput], settings: Settings, run_id: str) -> BatchOutput:

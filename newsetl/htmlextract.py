@@ -2,16 +2,14 @@
 
 The settings below were chosen by measurement on the Zyte/Scrapinghub
 article-extraction-benchmark (181 pages, token 4-gram shingle F1), see
-``bench/extraction.py`` and docs/decisions.md:
+``bench/extraction.py`` and docs/decisions.md (D14, D42):
 
 * primary: trafilatura ``bare_extraction`` with comments off and
   ``favor_precision`` (best F1 and best precision of the single settings);
-* fallback: when the primary text is empty or shorter than
-  ``fallback_below_words`` words, trafilatura again with ``favor_recall``
-  (its recall mode also runs trafilatura's ``baseline`` rescue -- JSON-LD
-  ``articleBody``, ``<article>``, ``<p>`` texts -- which precision mode skips);
-  its text is kept if it has more words. Plain ``baseline``, jusText and
-  ``html2txt`` as fallbacks scored lower: on short articles they add boilerplate.
+* then ``newsetl.candidates.choose`` asks for a second opinion (readability-lxml,
+  trafilatura's recall mode) only where a cheap signal says the primary may have
+  stopped early or kept page furniture at its edges, and keeps a candidate only
+  when the extractors agree on it.
 
 ``extract_html`` never raises on bad markup: it returns an ``Extracted`` with
 ``text == ""`` and the caller decides what to do with too-short texts. The one
@@ -24,7 +22,6 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Callable
 from copy import copy
 from datetime import datetime, timezone
 from typing import Any
@@ -33,6 +30,7 @@ import trafilatura
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction, baseline, extract_metadata, html2txt, load_html
 
+from newsetl import candidates
 from newsetl.document import Extracted
 from newsetl.inputs import InputError
 
@@ -49,8 +47,13 @@ PRIMARY_OPTIONS: dict[str, Any] = {
     "favor_precision": True,
     "favor_recall": False,
 }
-#: Name of the fallback strategy (a key of ``FALLBACKS``, chosen by bench/extraction.py).
-FALLBACK = "trafilatura-recall"
+#: ``Extracted.extractor`` name per source of the chosen text (``candidates.Choice.source``).
+EXTRACTOR_NAMES = {
+    "primary": PRIMARY,
+    "primary-trimmed": "trafilatura-trimmed",
+    "recall": "trafilatura-recall",
+    "readability": "readability",
+}
 #: Documents larger than this are not parsed (trafilatura's own MAX_FILE_SIZE).
 MAX_HTML_CHARS = 20_000_000
 #: Parsed pages with more elements are not extracted: trafilatura and htmldate need
@@ -125,15 +128,6 @@ def run_primary(tree: HtmlElement, url: str | None = None) -> str:
     return run_trafilatura(tree, url, **PRIMARY_OPTIONS)
 
 
-#: Second strategies tried when the primary text is too short.
-FALLBACKS: dict[str, Callable[[HtmlElement, str | None], str]] = {
-    "trafilatura-recall": run_trafilatura_recall,
-    "trafilatura-baseline": run_baseline,
-    "trafilatura-justext": run_justext,
-    "trafilatura-html2txt": run_html2txt,
-}
-
-
 # --- helpers ---
 
 
@@ -147,29 +141,6 @@ def normalize_paragraphs(text: str | None) -> str:
 
 def word_count(text: str) -> int:
     return len(text.split())
-
-
-def choose_text(
-    primary: str,
-    fallback: Callable[[], str],
-    fallback_below_words: int,
-) -> tuple[str, bool]:
-    """Keep ``primary`` unless it is short and ``fallback()`` gives more words.
-
-    Returns (text, fallback_used). Shared with the benchmark so that the measured
-    composition is the one the pipeline runs.
-    """
-    primary_words = word_count(primary)
-    if primary_words >= fallback_below_words:
-        return primary, False
-    try:
-        alternative = fallback()
-    except Exception as err:  # noqa: BLE001 - a failing fallback must not lose the primary text
-        LOGGER.debug("fallback extraction failed: %r", err)
-        return primary, False
-    if word_count(alternative) > primary_words:
-        return alternative, True
-    return primary, False
 
 
 def parse_published(value: str | None) -> datetime | None:
@@ -266,20 +237,21 @@ def _parse(html: str | bytes) -> HtmlElement | None:
     return tree if isinstance(tree, HtmlElement) else None
 
 
-def extract_html(html: str, url: str | None = None, fallback_below_words: int = 100) -> Extracted:
+def extract_html(html: str, url: str | None = None) -> Extracted:
     """Main text and metadata of an HTML page.
 
     ``text`` has paragraphs separated by one blank line; it is "" when nothing
     could be extracted (empty or non-HTML input, unparsable or text-less pages).
     ``extractor`` names the strategy that produced the text, e.g.
-    "trafilatura/2.3.1", or "trafilatura-recall/2.3.1" when the fallback produced it.
+    "trafilatura/2.3.1", or "readability/2.3.1" when readability-lxml's text was chosen
+    (the version is trafilatura's: it fixes the primary every choice starts from).
     Safe to call from several threads: they take turns.
     """
     with _ONE_AT_A_TIME:
-        return _extract_html(html, url, fallback_below_words)
+        return _extract_html(html, url)
 
 
-def _extract_html(html: str, url: str | None, fallback_below_words: int) -> Extracted:
+def _extract_html(html: str, url: str | None) -> Extracted:
     primary_name = f"{PRIMARY}/{TRAFILATURA_VERSION}"
     try:
         tree = _parse(html)
@@ -299,11 +271,11 @@ def _extract_html(html: str, url: str | None, fallback_below_words: int) -> Extr
         LOGGER.debug("primary extraction failed: %r", err)
         primary = ""
 
-    fallback = FALLBACKS[FALLBACK]
-    text, used_fallback = choose_text(
+    choice = candidates.choose(
         primary,
-        lambda: normalize_paragraphs(fallback(tree, page_url)),
-        fallback_below_words,
+        tree,
+        lambda: run_trafilatura_recall(tree, page_url),
+        normalize_paragraphs,
     )
-    extractor = f"{FALLBACK}/{TRAFILATURA_VERSION}" if used_fallback else primary_name
-    return Extracted(text=text, extractor=extractor, **metadata)
+    extractor = f"{EXTRACTOR_NAMES[choice.source]}/{TRAFILATURA_VERSION}"
+    return Extracted(text=choice.text, extractor=extractor, **metadata)

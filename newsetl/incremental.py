@@ -30,6 +30,7 @@ from newsetl import __version__
 from newsetl.dedup import DUPLICATE
 from newsetl.inputs import RawInput, lstat_path, open_path
 from newsetl.settings import Settings
+from newsetl.textdump.model import MODEL_PATH
 
 # An input ends as an article, a duplicate (dedup.DUPLICATE) or quarantined.
 ARTICLE, QUARANTINED = "article", "quarantined"
@@ -57,23 +58,27 @@ class Seen:
 # The code an input's outcome depends on (reading, extraction, identity, the articles
 # contract): an edit to any of them re-processes every input, even without a new version.
 _EXTRACTION_CODE = ("newsetl.inputs", "newsetl.fetch.charset", "newsetl.extract", "newsetl.htmlextract",
-                    "newsetl.textclean", "newsetl.language", "newsetl.identity", "newsetl.document", "newsetl.validate",
+                    "newsetl.candidates", "newsetl.textclean", "newsetl.textdump", "newsetl.textdump.features",
+                    "newsetl.textdump.model",
+                    "newsetl.language", "newsetl.identity", "newsetl.document", "newsetl.validate",
                     "newsetl.quarantine", "schemas.articles")
 
 
 @functools.cache
 def code_fingerprint() -> str:
-    # trafilatura's version too: an upgrade can change what it extracts.
-    digest = hashlib.sha256(f"{__version__} {importlib.metadata.version('trafilatura')}".encode())
+    # The extractors' versions too: an upgrade can change what they extract.
+    versions = " ".join(importlib.metadata.version(name) for name in ("trafilatura", "readability-lxml"))
+    digest = hashlib.sha256(f"{__version__} {versions}".encode())
     for name in _EXTRACTION_CODE:
         digest.update(Path(importlib.import_module(name).__file__).read_bytes())
+    digest.update(MODEL_PATH.read_bytes())  # the text-dump classifier's weights
     return digest.hexdigest()
 
 
 def input_key(inp: RawInput, settings: Settings) -> str:
     """What decides an input's outcome besides its bytes (16 hex digits)."""
     parts = [code_fingerprint(), inp.kind, inp.url, inp.encoding, settings.max_file_bytes,
-             settings.max_decompressed_bytes, settings.html_fallback_below_words]
+             settings.max_decompressed_bytes]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
 
 

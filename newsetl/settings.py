@@ -38,9 +38,6 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(10 * 1024 * 1024, ge=1024)
     max_decompressed_bytes: int = Field(20 * 1024 * 1024, ge=1024)
 
-    # Below this many words the primary HTML extractor's output triggers the fallback.
-    html_fallback_below_words: int = Field(100, ge=0)
-
     # How long a run waits for another run on the same warehouse before giving up.
     lock_wait_seconds: float = Field(0.0, ge=0)
 

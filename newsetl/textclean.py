@@ -914,6 +914,13 @@ def clean_text_dump(raw: str) -> Extracted:
     )
 
 
+def classify_text_dump(raw: str) -> tuple[list[tuple[str, str, int]], str | None, str | None, datetime | None]:
+    """The rules' verdict on every unit, for the learned line classifier (newsetl.textdump):
+    ((decision, unit text, block index) per unit, title, byline, published_at)."""
+    units, title, byline, published = _classify(raw)
+    return [("keep" if u.keep else u.reason, u.text, u.block) for u in units], title, byline, published
+
+
 def explain_text_dump(raw: str) -> list[tuple[str, str]]:
     """(decision, unit text) for every unit, for debugging a dump's cleaning by eye:
     decision is "keep" or the rule class that dropped it."""

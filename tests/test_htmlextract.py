@@ -23,8 +23,8 @@ from trafilatura import html2txt, load_html
 from newsetl import htmlextract
 from newsetl.document import Extracted
 from newsetl.inputs import InputError
+from newsetl.candidates import Choice, _Text, choose, continues, trim_edges
 from newsetl.htmlextract import (
-    choose_text,
     extract_html,
     normalize_language,
     normalize_paragraphs,
@@ -34,7 +34,8 @@ from newsetl.htmlextract import (
 SAMPLES = Path(__file__).resolve().parents[1] / "raw" / "samples" / "html"
 VERSION = trafilatura.__version__
 PRIMARY = f"trafilatura/{VERSION}"
-FALLBACK = f"{htmlextract.FALLBACK}/{VERSION}"
+RECALL = f"trafilatura-recall/{VERSION}"
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "html"
 
 
 def read_sample(prefix: str) -> str:
@@ -176,9 +177,9 @@ def test_primary_finds_nothing_on_jsonld_only_page():
     assert htmlextract.run_primary(load_html(_JSONLD_ONLY)) == ""
 
 
-def test_short_primary_triggers_fallback():
+def test_empty_primary_takes_the_longer_second_opinion():
     result = extract_html(_JSONLD_ONLY)
-    assert result.extractor == FALLBACK
+    assert result.extractor == RECALL  # recall mode reads the JSON-LD articleBody
     assert "The city council approved the new budget on Tuesday" in result.text
     assert "Home" not in result.text
     assert result.title == "Council approves budget"
@@ -186,29 +187,88 @@ def test_short_primary_triggers_fallback():
     assert result.language == "en"
 
 
-def test_fallback_threshold_is_honoured():
-    # with the fallback disabled (threshold 0) the same page gives no text
-    result = extract_html(_JSONLD_ONLY, fallback_below_words=0)
-    assert result.text == ""
-    assert result.extractor == PRIMARY
+# --- candidates (D42): real pages where the primary alone fails --------------------------
 
 
-def test_long_primary_does_not_run_fallback():
-    def fallback() -> str:
-        raise AssertionError("fallback must not run")
-
-    long_text = "word " * 150
-    assert choose_text(long_text, fallback, 100) == (long_text, False)
+def read_fixture(prefix: str) -> str:
+    (path,) = FIXTURES.glob(f"{prefix}*.html.gz")
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        return f.read()
 
 
-def test_choose_text_keeps_the_longer_and_survives_a_failing_fallback():
-    assert choose_text("a b", lambda: "a b c d", 100) == ("a b c d", True)
-    assert choose_text("a b c", lambda: "a", 100) == ("a b c", False)
+def test_long_article_is_not_cut_to_its_opening():
+    # wired.com: precision mode stops after 502 of the article's 1,420 words, well above
+    # any "too short" threshold; readability continues the same article to its end.
+    html = read_fixture("d48aeb9c")
+    primary = normalize_paragraphs(htmlextract.run_primary(load_html(html)))
+    last_sentence = "Are these accounts actual businesses, in the traditional sense?"
+    assert 400 < len(primary.split()) < 600 and last_sentence not in primary  # premise
+    result = extract_html(html)
+    assert result.extractor == f"readability/{VERSION}"
+    assert result.text.startswith(primary.split("\n\n")[0][:60]) or primary.split("\n\n")[0] in result.text
+    assert last_sentence in result.text
+    assert "David Stier, a data scientist and business advisor in the Bay Area" in result.text
+    assert len(result.text.split()) > 1300
+    assert "Subscribe to WIRED" not in result.text
 
+
+def test_a_second_long_article_of_the_same_layout():
+    html = read_fixture("2f42ef1d")
+    result = extract_html(html)
+    assert "When it comes to the actual sickness, you’re still on your own." in result.text
+    assert len(result.text.split()) > 1200
+
+
+def test_related_headlines_below_the_article_are_trimmed():
+    # billboard.com: precision mode keeps four "related" headlines after the tour dates;
+    # readability agrees on the article without them.
+    html = read_fixture("9cb8224b")
+    primary = normalize_paragraphs(htmlextract.run_primary(load_html(html)))
+    related = "Jonas Brothers Added to 2019 American Music Awards Performance Lineup"
+    assert related in primary  # premise
+    result = extract_html(html)
+    assert result.extractor == f"trafilatura-trimmed/{VERSION}"
+    assert related not in result.text
+    assert "A half century on, The Doobie Brothers are still smoking." in result.text
+    assert "Oct. 10 -- The Cynthia Woods Mitchell Pavilion, Houston, TX" in result.text
+    # only whole non-prose lines go: every kept paragraph is the primary's, in order
+    kept = result.text.split("\n\n")
+    assert [p for p in primary.split("\n\n") if p in kept] == kept
+
+
+_WORDS = ("harbour council budget school road library mayor tax ferry port dock crane union wage "
+          "strike vote park bridge rail station tram bus fare market fish boat river flood dam").split()
+# Twelve distinct prose paragraphs (no 4-word sequence shared between two of them).
+_PROSE = [
+    f"Paragraph {n} says: " + " ".join(_WORDS[(n * 7 + 3 * i) % len(_WORDS)] + f"{n}x{i}" for i in range(24)) + "."
+    for n in range(12)
+]
+
+
+def test_a_longer_text_that_only_adds_a_header_is_no_continuation():
+    primary = _Text("\n\n".join(_PROSE[:6]))
+    header = _Text("\n\n".join(["By A. Writer", "Updated 5:27 am", "Photo: Agency"] * 8 + _PROSE[:6]))
+    assert not continues(primary, header)
+    longer = _Text("\n\n".join(_PROSE))
+    assert continues(primary, longer)
+
+
+def test_trimming_never_drops_prose():
+    primary = _Text("\n\n".join(["Council approves harbour plan"] + _PROSE[:4] + [_PROSE[5], "Tags"]))
+    reference = _Text("\n\n".join(_PROSE[:4]))
+    trimmed = trim_edges(primary, reference).split("\n\n")
+    assert trimmed == _PROSE[:4] + [_PROSE[5]]  # headline and tag line go, the prose stays
+    disagreeing = _Text("\n\n".join(_PROSE[:4] + ["A different article altogether, with other words in it " * 3]))
+    assert trim_edges(primary, disagreeing) == primary.text
+
+
+def test_a_failing_second_opinion_keeps_the_primary():
     def broken() -> str:
         raise RuntimeError("boom")
 
-    assert choose_text("a b", broken, 100) == ("a b", False)
+    tree = load_html("<html><body>" + "".join(f"<p>{p}</p>" for p in _PROSE) + "</body></html>")
+    choice = choose("\n\n".join(_PROSE[:2]), tree, broken, normalize_paragraphs)
+    assert isinstance(choice, Choice) and choice.text.startswith(_PROSE[0])
 
 
 # --- bad input ------------------------------------------------------------------------

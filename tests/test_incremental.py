@@ -72,7 +72,7 @@ def test_a_changed_extraction_setting_reads_everything_again(raw, tmp_path, pref
     warehouse = tmp_path / "warehouse"
     monkeypatch.setenv("NEWSETL_ENRICH", "false")
     ingest(raw_dir=str(raw), warehouse_dir=str(warehouse))
-    monkeypatch.setenv("NEWSETL_HTML_FALLBACK_BELOW_WORDS", "150")
+    monkeypatch.setenv("NEWSETL_MAX_DECOMPRESSED_BYTES", str(30 * 1024 * 1024))
     row = ingest(raw_dir=str(raw), warehouse_dir=str(warehouse))
     assert row["inputs_skipped_unchanged"] == 0 and row["articles_unchanged"] == 2
     monkeypatch.setenv("NEWSETL_INCREMENTAL", "false")

@@ -39,8 +39,9 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from duckdb_queries import readme_queries, synthetic  # noqa: E402
 
-from newsetl import catalog, warehouse  # noqa: E402
-from newsetl.pipeline import VIEWS, _snapshots  # noqa: E402
+from newsetl.land import catalog, warehouse  # noqa: E402
+from newsetl.land.catalog import VIEWS  # noqa: E402
+from newsetl.land.warehouse import _snapshots  # noqa: E402
 
 
 def size_mb(path: Path) -> float:

@@ -11,8 +11,8 @@ root and holds ``polnear-<split>/text/<name>.txt`` and
 dev; build and tune on train only. Article texts stay where they are (nothing is copied).
 
 What runs is the pipeline itself: the enrich stage's spaCy pass
-(``newsetl.nlp.load_nlp(CLAIM_COMPONENTS)`` + ``pipe_texts``), the mentions stage
-(``newsetl.mentions.mentions_from_doc``), then ``newsetl.claims.claims_from_doc``.
+(``newsetl.enrich.nlp.load_nlp(CLAIM_COMPONENTS)`` + ``pipe_texts``), the mentions stage
+(``newsetl.enrich.mentions.mentions_from_doc``), then ``newsetl.enrich.claims.claims_from_doc``.
 
 Scoring, as the field does it (SFU Gender Gap Tracker's quote evaluation, PARC-style
 partial match), on word tokens (``\\w+``) of the article text:
@@ -255,10 +255,10 @@ def prf(match: int, pred: int, gold: int) -> tuple[float, float, float]:
 
 # ----------------------------------------------------------------------------- run
 def run(articles: list[GoldArticle], batch_size: int = 16) -> tuple[Counts, dict[str, float]]:
-    from newsetl.claims import claims_from_doc, default_lexicon
-    from newsetl.entity_reference import default_reference
-    from newsetl.mentions import mentions_from_doc
-    from newsetl.nlp import CLAIM_COMPONENTS, load_nlp, pipe_texts
+    from newsetl.enrich.claims import claims_from_doc, default_lexicon
+    from newsetl.enrich.mentions.reference import default_reference
+    from newsetl.enrich.mentions import mentions_from_doc
+    from newsetl.enrich.nlp import CLAIM_COMPONENTS, load_nlp, pipe_texts
 
     timings = {}
     t0 = time.perf_counter()

@@ -30,10 +30,11 @@ import pyarrow as pa
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from newsetl import catalog, warehouse  # noqa: E402
-from newsetl.entities import build_entities  # noqa: E402
-from newsetl.entity_reference import default_reference  # noqa: E402
-from newsetl.pipeline import VIEWS, _snapshots  # noqa: E402
+from newsetl.land import catalog, warehouse  # noqa: E402
+from newsetl.enrich.entities import build_entities  # noqa: E402
+from newsetl.enrich.mentions.reference import default_reference  # noqa: E402
+from newsetl.land.catalog import VIEWS  # noqa: E402
+from newsetl.land.warehouse import _snapshots  # noqa: E402
 from schemas import TABLES, arrow_schema  # noqa: E402
 
 MENTIONS_PER_ARTICLE = 20

@@ -5,7 +5,7 @@
 
 A text dump is what a crawler's text export or a browser's "save as text" gives: every
 visible block of the page on its own line -- menus, footers, cookie text, link lists,
-comments and the article. The cleaner of text dumps (``newsetl.textclean``) must not
+comments and the article. The cleaner of text dumps (``newsetl.extract.textdump.rules``) must not
 learn one tool's layout, so each page is dumped in four styles:
 
   blocks     lxml walk over the body, one line per block element (p, div, li, h*, td...),

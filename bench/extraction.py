@@ -55,9 +55,10 @@ if str(REPO_ROOT) not in sys.path:
 import trafilatura  # noqa: E402
 from trafilatura import load_html  # noqa: E402
 
-from newsetl import htmlextract  # noqa: E402
-from newsetl.candidates import run_readability  # noqa: E402
-from newsetl.htmlextract import extract_html, normalize_paragraphs, word_count  # noqa: E402
+from newsetl.extract import html as htmlextract  # noqa: E402
+from newsetl.extract.candidates import run_readability  # noqa: E402
+from newsetl.extract.html import extract_html, normalize_paragraphs  # noqa: E402
+from schemas import count_words  # noqa: E402
 
 # ----------------------------------------------------------------------------- scoring
 
@@ -174,8 +175,8 @@ def compose(name: str, primary: Run, fallback: Run, below_words: int) -> Run:
     primaries under ``below_words`` words and is kept when it has more words."""
     run = Run(name, composed=True, fallbacks=0)
     for key, text in primary.texts.items():
-        ran = word_count(text) < below_words
-        used = ran and word_count(fallback.texts[key]) > word_count(text)
+        ran = count_words(text) < below_words
+        used = ran and count_words(fallback.texts[key]) > count_words(text)
         run.texts[key] = fallback.texts[key] if used else text
         run.seconds[key] = primary.seconds[key] + (fallback.seconds[key] if ran else 0.0)
         run.fallbacks += used
@@ -204,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
 
     gold, pages = load_bench(args.bench_dir)
     print(f"article-extraction-benchmark: {len(pages)} pages, trafilatura {trafilatura.__version__}, "
-          f"pipeline primary={htmlextract.PRIMARY_OPTIONS}, then newsetl.candidates", flush=True)
+          f"pipeline primary={htmlextract.PRIMARY_OPTIONS}, then newsetl.extract.candidates", flush=True)
 
     runs: list[Run] = []
     if not args.pipeline_only:
@@ -267,8 +268,8 @@ def main(argv: list[str] | None = None) -> int:
         p, r = precision_score(*c), recall_score(*c)
         worst.append((_f1(p, r), p, r, key))
     for f1, p, r, key in sorted(worst)[:10]:
-        print(f"  {f1:.3f} {p:.3f} {r:.3f}  {key[:12]}  {word_count(gold[key]):>5} -> "
-              f"{word_count(pipeline.texts[key]):>5}  {sources[key].split('/')[0]}")
+        print(f"  {f1:.3f} {p:.3f} {r:.3f}  {key[:12]}  {count_words(gold[key]):>5} -> "
+              f"{count_words(pipeline.texts[key]):>5}  {sources[key].split('/')[0]}")
     print(f"aeb_f1={results[pipeline.name]['f1']:.3f}")
     return 0
 

@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from newsetl.enrich import enrich_articles  # noqa: E402
-from newsetl.entity_reference import load_reference  # noqa: E402
-from newsetl.nlp import MODEL_PACKAGE, load_nlp  # noqa: E402
+from newsetl.enrich.mentions.reference import load_reference  # noqa: E402
+from newsetl.enrich.nlp import MODEL_PACKAGE, load_nlp  # noqa: E402
 
 DEFAULT_BENCH_DIR = ROOT.parent / "shared" / "bench" / "extraction"
 

@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from newsetl.enrich import enrich_articles  # noqa: E402
-from newsetl.entity_reference import load_reference  # noqa: E402
-from newsetl.nlp import load_nlp  # noqa: E402
+from newsetl.enrich.mentions.reference import load_reference  # noqa: E402
+from newsetl.enrich.nlp import load_nlp  # noqa: E402
 
 TYPES = {"PERSON": "PERSON", "ORG": "ORG", "GPE": "PLACE", "LOC": "PLACE", "FAC": "PLACE"}
 SCORED = ("PERSON", "ORG", "PLACE")

@@ -11,11 +11,11 @@ shingle F1 (``bench/extraction.py``: F1 of mean precision and mean recall, 4-tok
 shingles, ± = bootstrap std). Systems, all in the same run on the same dumps:
 
   raw dump                  the dump as it is (what the pipeline had before any cleaning)
-  PIPELINE                  what ``newsetl`` lands for a .txt input (``newsetl.textdump``:
+  PIPELINE                  what ``newsetl`` lands for a .txt input (``newsetl.extract.textdump``:
                             the rules, then the line classifier). Its model was trained
                             on these very dumps: the figure to quote for unseen sites is
                             the cross-validated one of ``bench/train_textdump.py``
-  textclean rules only      ``newsetl.textclean.clean_text_dump`` (the hand-written rules)
+  textclean rules only      ``newsetl.extract.textdump.rules.clean_text_dump`` (the hand-written rules)
   trafilatura defaults      ``trafilatura.extract`` on the dump as HTML (one <p> per line,
   readability-lxml          hard-wrapped blocks joined), and the same HTML for the
   jusText                   other two: text-only extractors do not exist, so each peer
@@ -48,9 +48,9 @@ from trafilatura import load_html  # noqa: E402
 
 from dumpmaker import DEFAULT_BENCH_DIR, DEFAULT_OUT, STYLES, ensure_dumps, load_pages  # noqa: E402
 from extraction import _f1, precision_score, recall_score, score, tp_fp_fn  # noqa: E402
-from newsetl.htmlextract import normalize_paragraphs, run_justext  # noqa: E402
-from newsetl.textclean import clean_text_dump  # noqa: E402
-from newsetl.textdump import clean_dump  # noqa: E402
+from newsetl.extract.html import normalize_paragraphs, run_justext  # noqa: E402
+from newsetl.extract.textdump.rules import clean_text_dump  # noqa: E402
+from newsetl.extract.textdump import clean_dump  # noqa: E402
 
 SEEDS = REPO_ROOT / "raw" / "samples" / "seeds"
 SEED_EXPECTED = REPO_ROOT / "tests" / "fixtures" / "textclean" / "seeds"

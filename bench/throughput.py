@@ -84,7 +84,7 @@ def build_corpus(dest: Path, pages: int) -> None:
     from dataclasses import replace
 
     from newsetl.extract import extract_one
-    from newsetl.inputs import discover, read_page
+    from newsetl.sources.disk import discover, read_page
     from newsetl.settings import Settings
 
     settings = Settings()
@@ -139,7 +139,7 @@ def child(args: list[str], env: dict[str, str], core: int | None = None) -> tupl
 def bare(raw: Path) -> dict:
     import trafilatura
 
-    from newsetl.nlp import CLAIM_COMPONENTS, load_nlp
+    from newsetl.enrich.nlp import CLAIM_COMPONENTS, load_nlp
 
     nlp = load_nlp(CLAIM_COMPONENTS)
     pages = sorted(raw.iterdir())

@@ -1,19 +1,19 @@
 #!/usr/bin/env python3
-"""Train the line classifier of text dumps (``newsetl.textdump``) on dumps of the benchmark pages.
+"""Train the line classifier of text dumps (``newsetl.extract.textdump``) on dumps of the benchmark pages.
 
     .venv/bin/python bench/train_textdump.py [BENCH_DIR] [--cv-only] [--out PATH]
     make train-textdump
 
 Data: the 181 article-extraction-benchmark pages dumped in four layouts
 (``bench/dumpmaker.py``), split into units and judged by the hand-written rules
-(``newsetl.textclean``) exactly as at run time, one feature row per unit
-(``newsetl.textdump.features``). A unit is labelled body when its words are in the
+(``newsetl.extract.textdump.rules``) exactly as at run time, one feature row per unit
+(``newsetl.extract.textdump.features``). A unit is labelled body when its words are in the
 page's gold article body (verbatim, or half of its 4-token shingles; a unit of 1-3
 words only when it is a whole gold line). Each page's units carry weights summing to one,
 in proportion to their words, as the benchmark's per-page shingle score weighs them.
 
 Model: gradient-boosted trees (LightGBM, CPU, one thread, fixed seed: the same data give
-the same trees); the kept units are the span rule of ``newsetl.textdump.keep_mask`` over
+the same trees); the kept units are the span rule of ``newsetl.extract.textdump.keep_mask`` over
 its probabilities. Cross-validation is grouped by site, so no page of a site (nor the
 same page in another layout) is ever both trained and scored on. Printed: the
 cross-validated shingle F1 of rules+model against the rules alone, per layout. Then the
@@ -39,10 +39,10 @@ for path in (REPO_ROOT, BENCH):
 
 from dumpmaker import DEFAULT_BENCH_DIR, DEFAULT_OUT, STYLES, ensure_dumps, load_pages  # noqa: E402
 from extraction import score, shingles, tokenize  # noqa: E402
-from newsetl.textdump import keep_mask  # noqa: E402
-from newsetl.textdump import model as textdump_model  # noqa: E402
-from newsetl.textdump.features import FEATURES, Unit, unit_features  # noqa: E402
-from newsetl.textclean import classify_text_dump  # noqa: E402
+from newsetl.extract.textdump import keep_mask  # noqa: E402
+from newsetl.extract.textdump import model as textdump_model  # noqa: E402
+from newsetl.extract.textdump.features import FEATURES, Unit, unit_features  # noqa: E402
+from newsetl.extract.textdump.rules import classify_text_dump  # noqa: E402
 
 SEED = 16
 FOLDS = 5

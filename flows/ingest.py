@@ -38,11 +38,13 @@ from prefect.utilities.annotations import quote  # noqa: E402
 import pandas as pd  # noqa: E402
 from rich.progress import Progress  # noqa: E402
 
-from newsetl import dq, parallel, pipeline, report, warehouse  # noqa: E402
+from newsetl import report, run as pipeline  # noqa: E402
+from newsetl.enrich import Analysis  # noqa: E402
 from newsetl.extract import BatchOutput, extract_batch  # noqa: E402
-from newsetl.incremental import Split  # noqa: E402
-from newsetl.inputs import RawInput  # noqa: E402
+from newsetl.land import exclusive  # noqa: E402
+from newsetl.quality import DataQualityError  # noqa: E402
 from newsetl.settings import Settings  # noqa: E402
+from newsetl.sources import RawInput, WebSources  # noqa: E402
 
 # Inputs are wrapped in quote() so Prefect does not walk (and copy) large batches.
 _task = {"cache_policy": NO_CACHE}
@@ -54,9 +56,9 @@ def start_run(raw_dir: Path, warehouse_dir: Path) -> pipeline.Run:
 
 
 @task(name="fetch-web", **_task)
-def fetch_web(run: pipeline.Run, raw_dir: Path, sources: pipeline.WebSources, settings: Settings) -> dict[str, int]:
+def fetch_web(run: pipeline.Run, raw_dir: Path, sources: WebSources, settings: Settings) -> dict[str, int]:
     # No task retries: the fetcher retries each URL itself, and a failed URL is a row.
-    return pipeline.fetch_web(run, raw_dir, sources, settings)
+    return pipeline.stage_fetches(run, raw_dir, sources, settings)
 
 
 @task(name="plan-batches", **_task)
@@ -68,21 +70,22 @@ def plan_batches(raw_dir: Path, settings: Settings, only_sources: list[str] | No
 # that hands the work to a local worker process (``pool``), or on a Dask worker (no pool).
 @task(name="extract-batch", **_task)
 def extract(batch: list[RawInput], settings: Settings, run_id: str, pool: Executor | None = None) -> BatchOutput:
-    return parallel.run_on(pool, extract_batch, batch, settings, run_id)
+    return pipeline.run_on(pool, extract_batch, batch, settings, run_id)
 
 
 @task(name="analyse-batch", **_task)
-def analyse(articles: pd.DataFrame, settings: Settings, run_id: str, pool: Executor | None = None) -> pipeline.Analysis:
-    return parallel.analyse_on(pool, articles, settings, run_id)
+def analyse(articles: pd.DataFrame, settings: Settings, run_id: str, pool: Executor | None = None) -> Analysis:
+    return pipeline.analyse_on(pool, articles, settings, run_id)
 
 
 @task(name="stage-batch", **_task)
-def stage(run: pipeline.Run, batch: list[RawInput], output: BatchOutput, split: Split, settings: Settings) -> pipeline.Staged:
+def stage(run: pipeline.Run, batch: list[RawInput], output: BatchOutput, split: pipeline.Split,
+          settings: Settings) -> pipeline.Staged:
     return pipeline.stage_batch(run, batch, output, split, settings)
 
 
 @task(name="stage-analysis", **_task)
-def stage_analysis(run: pipeline.Run, part: int, analysis: pipeline.Analysis) -> dict[str, int]:
+def stage_analysis(run: pipeline.Run, part: int, analysis: Analysis) -> dict[str, int]:
     return pipeline.land_analysis(run, part, analysis)
 
 
@@ -90,7 +93,7 @@ def _retry_unless_data_quality(task, task_run, state) -> bool:
     # A data-quality stop is a verdict on the data, not a transient failure.
     try:
         state.result()
-    except dq.DataQualityError:
+    except DataQualityError:
         return False
     except Exception:
         return True
@@ -113,8 +116,8 @@ def _task_runner(settings: Settings, inputs: int) -> Iterator[tuple[Submit, int]
     PREFECT_API_URL each worker process would start its own temporary server (see README,
     "Speed and scale"), so a local cluster's workers get the URL of the one this flow uses."""
     if not (settings.dask_address or settings.dask_local):
-        workers = parallel.worker_count(settings, inputs)
-        with parallel.local_pool(workers) as pool:
+        workers = pipeline.worker_count(settings, inputs)
+        with pipeline.local_pool(workers) as pool:
             yield (lambda t, **params: t.submit(**{k: quote(v) for k, v in params.items()}, pool=quote(pool))), workers
         return
     from prefect_dask import DaskTaskRunner
@@ -134,7 +137,7 @@ def _task_runner(settings: Settings, inputs: int) -> Iterator[tuple[Submit, int]
         yield (lambda t, **params: runner.submit(t, parameters=params)), slots
 
 
-def _load(run: pipeline.Run, batches: list[list[RawInput]], splits: list[Split], settings: Settings, submit: Submit,
+def _load(run: pipeline.Run, batches: list[list[RawInput]], splits: list[pipeline.Split], settings: Settings, submit: Submit,
           slots: int, retry: dict[str, Any], advance: Callable[[int], None]) -> None:
     """Extract, stage, analyse and stage the analysis of every batch, with at most
     ``2 * slots`` batch tasks in flight (every worker busy and one more task queued for
@@ -176,7 +179,7 @@ def _load(run: pipeline.Run, batches: list[list[RawInput]], splits: list[Split],
         step()
 
 
-def _publish(root: warehouse.Root, run_id: str) -> None:
+def _publish(root: Any, run_id: str) -> None:
     """The run's summary as Prefect artifacts: counts and checks as tables, and a markdown
     summary with the top quarantine reasons and the report's path."""
     # Artifacts only describe the run: failing to publish them must not fail it, nor hide
@@ -216,7 +219,7 @@ def ingest(
         if value is not None:
             overrides[name] = value
     settings = Settings(**overrides)
-    web = pipeline.WebSources(
+    web = WebSources(
         urls_file=Path(urls_file) if urls_file else None,
         feeds=tuple(feeds or ()),
         warcs=tuple(Path(w) for w in warcs or ()),
@@ -225,7 +228,7 @@ def ingest(
     logger = get_run_logger()
     retry = {"retries": settings.task_retries, "retry_delay_seconds": settings.task_retry_delay_seconds}
 
-    with warehouse.exclusive(settings.warehouse_dir, wait_seconds=settings.lock_wait_seconds):
+    with exclusive(settings.warehouse_dir, wait_seconds=settings.lock_wait_seconds):
         run = start_run.with_options(**retry)(settings.raw_dir, settings.warehouse_dir)
         logger.info("run %s: %s -> %s", run.run_id, settings.raw_dir, run.root)
         try:
@@ -239,7 +242,7 @@ def ingest(
             logger.info("%d inputs in %d batches of up to %d", total, len(batches), settings.batch_size)
             # A replay of chosen inputs (only_sources) reads them again, changed or not.
             skip = settings.incremental and only_sources is None
-            splits = [pipeline.split_inputs(run, b, settings) if skip else Split(todo=list(b)) for b in batches]
+            splits = [pipeline.split_inputs(run, b, settings) if skip else pipeline.Split(todo=list(b)) for b in batches]
             to_read = sum(len(s.todo) for s in splits)
             logger.info("%d inputs unchanged since they were last processed, %d to read", total - to_read, to_read)
             with _task_runner(settings, to_read) as (submit, slots), \

@@ -11,7 +11,7 @@ UTC_TS = pd.DatetimeTZDtype(unit="us", tz="UTC")
 
 
 def key(description: str) -> pa.Field:
-    """A 16-hex-digit identifier (a truncated SHA-256, see newsetl.identity)."""
+    """A 16-hex-digit identifier (a truncated SHA-256, see newsetl.extract.identity)."""
     return pa.Field(str_matches=HEX16, description=description)
 
 

@@ -25,7 +25,8 @@ from deltalake.table import TableMerger
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from newsetl import analysis, catalog, pipeline, warehouse  # noqa: E402
+from newsetl import enrich as analysis, run as pipeline  # noqa: E402
+from newsetl.land import catalog, warehouse  # noqa: E402
 from newsetl.extract import extract_batch  # noqa: E402
 from newsetl.settings import Settings  # noqa: E402
 from schemas import TABLES  # noqa: E402

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from newsetl.claims import (
+from newsetl.enrich.claims import (
     CLAIM_COLUMNS,
     claims_consumer,
     claims_frame,
@@ -23,8 +23,8 @@ from newsetl.claims import (
     load_lexicon,
     parse_lexicon,
 )
-from newsetl.identity import short_hash
-from newsetl.quotes import find_quotes
+from newsetl.ids import short_hash
+from newsetl.enrich.claims.quotemarks import find_quotes
 from schemas.claims import ClaimModel
 
 REPO = Path(__file__).resolve().parents[1]
@@ -36,7 +36,7 @@ RUN = "test-run"
 
 @pytest.fixture(scope="module")
 def nlp():
-    from newsetl.nlp import CLAIM_COMPONENTS, load_nlp
+    from newsetl.enrich.nlp import CLAIM_COMPONENTS, load_nlp
 
     return load_nlp(CLAIM_COMPONENTS)
 
@@ -45,8 +45,8 @@ def _mentions(doc) -> list[dict]:
     """Mention rows of the mentions stage; a minimal stand-in built from the Doc's
     entities if that stage is not importable."""
     try:
-        from newsetl.entity_reference import default_reference
-        from newsetl.mentions import mentions_from_doc
+        from newsetl.enrich.mentions.reference import default_reference
+        from newsetl.enrich.mentions import mentions_from_doc
     except ImportError:  # pragma: no cover - only before the mentions stage exists
         return [
             {

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from deltalake import DeltaTable
 
-from newsetl import catalog
+from newsetl.land import catalog
 from schemas import TABLES
 
 DRIVER = Path(__file__).with_name("crash_driver.py")

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from deltalake import DeltaTable
 
-from newsetl import catalog, warehouse
+from newsetl.land import catalog, warehouse
 from schemas import TABLES
 
 DRIVER = Path(__file__).with_name("crash_driver.py")

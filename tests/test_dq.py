@@ -15,9 +15,11 @@ import pandas as pd
 import pytest
 from deltalake import DeltaTable, write_deltalake
 
-from newsetl import analysis, catalog, dq, pipeline, warehouse
+from newsetl import enrich as analysis, quality as dq, run as pipeline
+from newsetl.land import catalog, warehouse
 from newsetl.extract import extract_batch
-from newsetl.identity import short_hash
+from newsetl.ids import short_hash
+from newsetl.quality.run_checks import freshness
 from newsetl.settings import Settings
 from schemas import TABLES
 
@@ -56,6 +58,16 @@ def table(root: Path, name: str) -> list[dict]:
 
 def results_of(root: Path, run_id: str) -> dict[tuple[str, str], dict]:
     return {(r["table"], r["check_name"]): r for r in table(root, "dq_results") if r["run_id"] == run_id}
+
+
+def cross_table_checks(root) -> list:
+    with warehouse.connect(root) as con:
+        return dq.cross_table_checks(con)
+
+
+def open_quarantine(root, **options) -> list:
+    with warehouse.connect(root, ("quarantine", "runs")) as con:
+        return dq.open_quarantine(con, **options)
 
 
 def by_check(results: list[dq.Result]) -> dict[tuple[str, str], dq.Result]:
@@ -115,7 +127,7 @@ def copy_of(root: Path, tmp_path: Path) -> Path:
 
 
 def test_cross_table_checks_pass_on_the_sample_warehouse(sample_warehouse):
-    results = by_check(dq.cross_table_checks(sample_warehouse))
+    results = by_check(cross_table_checks(sample_warehouse))
     expected = {(t, "primary_key_unique") for t in TABLES} | {
         ("mentions", "fk_article_id_articles"), ("claims", "fk_article_id_articles"),
         ("mentions", "span_slices_text"), ("claims", "span_slices_text")}
@@ -136,7 +148,7 @@ def test_each_cross_table_check_fails_on_a_corrupted_warehouse(sample_warehouse,
     land(root, "mentions", [shifted])
     land(root, "claims", [orphan, bad_cue])
     land(root, "articles", [table(root, "articles")[0]])  # the same key twice
-    results = by_check(dq.cross_table_checks(root))
+    results = by_check(cross_table_checks(root))
     failed = {k for k, r in results.items() if r.status == dq.FAIL}
     assert failed == {("mentions", "span_slices_text"), ("claims", "fk_article_id_articles"),
                       ("claims", "span_slices_text"), ("articles", "primary_key_unique")}
@@ -159,7 +171,7 @@ def test_span_check_counts_code_points_like_python(tmp_path, samples_dir):
     text = table(root, "articles")[0]["text"]
     assert mentions[0]["start_char"] > text.index("🇵🇰")
     land(root, "mentions", mentions)
-    assert by_check(dq.cross_table_checks(root))[("mentions", "span_slices_text")].status == dq.PASS
+    assert by_check(cross_table_checks(root))[("mentions", "span_slices_text")].status == dq.PASS
 
 
 def test_a_failing_cross_table_check_rolls_the_run_back_and_records_why(sample_warehouse, tmp_path, samples_dir):
@@ -288,10 +300,10 @@ def test_average_word_count_far_from_history_warns(tmp_path, samples_dir):
 def test_freshness_warns_on_old_news_only():
     settings = Settings()
     now = datetime(2026, 1, 10, tzinfo=UTC)
-    assert dq.freshness(now - timedelta(hours=5), now, settings).status == dq.PASS
-    stale = dq.freshness(now - timedelta(days=10), now, settings)
+    assert freshness(now - timedelta(hours=5), now, settings).status == dq.PASS
+    stale = freshness(now - timedelta(days=10), now, settings)
     assert stale.status == dq.WARN and stale.observed == pytest.approx(240)
-    assert dq.freshness(None, now, settings).status == dq.WARN
+    assert freshness(None, now, settings).status == dq.WARN
 
 
 def test_quarantine_row_is_resolved_when_its_input_lands_and_reopened_when_it_breaks_again(tmp_path, samples_dir):
@@ -309,9 +321,9 @@ def test_quarantine_row_is_resolved_when_its_input_lands_and_reopened_when_it_br
     assert rows["junk/short.txt"]["resolved_run_id"] == replay["run_id"]
     assert rows["junk/empty.html"]["resolved_at"] is None
     assert rows["junk/menu.html"]["quarantined_at"] == menu["quarantined_at"]  # history kept
-    open_now = {q["source_uri"] for q in dq.open_quarantine(root).to_pylist()}
+    open_now = {q["source_uri"] for q in open_quarantine(root).to_pylist()}
     assert open_now == {"junk/empty.html", "junk/binary.txt", "junk/report.pdf"}
-    assert len(dq.open_quarantine(root, include_resolved=True)) == 5
+    assert len(open_quarantine(root, include_resolved=True)) == 5
     # The same problem coming back reopens its row.
     (raw / "junk" / "menu.html").write_bytes(MENU)
     broken = run_pipeline(raw, root, only_sources=["junk/menu.html"])

@@ -22,7 +22,9 @@ from deltalake import DeltaTable, write_deltalake
 from fetch_servers import Site, closed_port
 from test_dq import MENU, SEEDS, page, results_of, run_pipeline, write_seeds
 
-from newsetl import catalog, dq, pipeline, report, warehouse
+from newsetl import quality as dq, report, run as pipeline
+from newsetl.land import catalog, warehouse
+from newsetl.sources import WebSources
 from newsetl.cli import main
 from newsetl.extract import BatchOutput, extract_batch
 from newsetl.settings import Settings
@@ -44,7 +46,7 @@ def land(raw: Path, root: Path, settings: Settings, feeds: tuple[str, ...] = ())
         run = pipeline.start_run(raw, root)
         try:
             if feeds:
-                pipeline.fetch_web(run, raw, pipeline.WebSources(feeds=feeds), settings)
+                pipeline.stage_fetches(run, raw, WebSources(feeds=feeds), settings)
             for batch in pipeline.plan_batches(raw, settings):
                 split = pipeline.split_inputs(run, batch, settings)
                 output = extract_batch(split.todo, settings, run.run_id) if split.todo else BatchOutput()

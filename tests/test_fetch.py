@@ -17,14 +17,14 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from newsetl.fetch import Fetcher, FetchOutcome, UrlPolicy, UrlRefused, fetch_all, load_warc, read_stored_page
-from newsetl.fetch.bounded import BadEncoding, BodyTooLarge, StreamDecoder
-from newsetl.fetch.charset import decode_html
-from newsetl.fetch.client import GuardedBackend
-from newsetl.fetch.politeness import backoff_delay, parse_retry_after
-from newsetl.fetch.robots import RobotsRules
-from newsetl.fetch.urlpolicy import is_public_address
-from newsetl.fetch.sources import load_sources, read_url_list
+from newsetl.sources.fetch import Fetcher, FetchOutcome, UrlPolicy, UrlRefused, fetch_all, load_warc, read_stored_page
+from newsetl.sources.fetch.bounded import BadEncoding, BodyTooLarge, StreamDecoder
+from newsetl.sources.decode import decode_html
+from newsetl.sources.fetch.client import GuardedBackend
+from newsetl.sources.fetch.politeness import backoff_delay, parse_retry_after
+from newsetl.sources.fetch.robots import RobotsRules
+from newsetl.sources.fetch.urlpolicy import is_public_address
+from newsetl.sources.fetch.sources import load_sources, read_url_list
 from newsetl.settings import Settings
 from schemas.fetches import ERROR_CLASSES, FetchModel
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -251,7 +251,7 @@ def test_raw_layout_sidecar_and_ingest_discovery(tmp_path: Path, site: Site) -> 
     assert a["raw_path"] == b["raw_path"]
     assert len(list(raw.rglob("*.html.gz"))) == 2
     # the ingest stage finds the pages with their URLs, and nothing else (no state files)
-    from newsetl.inputs import discover
+    from newsetl.sources.disk import discover
 
     found = {i.source_uri: i for i in discover(raw)}
     assert set(found) == {x["raw_path"] for x in out.rows}

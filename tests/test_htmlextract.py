@@ -1,4 +1,4 @@
-"""HTML main-text extraction (newsetl.htmlextract) on real news pages and on bad input.
+"""HTML main-text extraction (newsetl.extract.html) on real news pages and on bad input.
 
 The pages are raw/samples/html/*.html.gz: pages of the Zyte/Scrapinghub
 article-extraction-benchmark (MIT, see the LICENSE beside them). The "gold" sentences
@@ -20,11 +20,11 @@ import pytest
 import trafilatura
 from trafilatura import html2txt, load_html
 
-from newsetl import htmlextract
-from newsetl.document import Extracted
-from newsetl.inputs import InputError
-from newsetl.candidates import Choice, _Text, choose, continues, trim_edges
-from newsetl.htmlextract import (
+from newsetl.extract import html as htmlextract
+from newsetl.extract.document import Extracted
+from newsetl.sources.disk import InputError
+from newsetl.extract.candidates import Choice, _Text, choose, continues, trim_edges
+from newsetl.extract.html import (
     extract_html,
     normalize_language,
     normalize_paragraphs,

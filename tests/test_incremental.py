@@ -10,8 +10,8 @@ import shutil
 import pytest
 from deltalake import DeltaTable
 
-from newsetl.incremental import ARTICLE, InputLog, split_batch
-from newsetl.inputs import discover
+from newsetl.run.incremental import ARTICLE, InputLog, split_batch
+from newsetl.sources.disk import discover
 from newsetl.settings import Settings
 
 SEEDS = ("000_8f60cbc1a07930e3.txt", "004_6d7372103e3a1b89.txt")
@@ -82,7 +82,7 @@ def test_a_changed_extraction_setting_reads_everything_again(raw, tmp_path, pref
 
 def test_an_article_no_longer_landed_is_read_again(raw, tmp_path):
     from newsetl.extract import extract_batch
-    from newsetl.incremental import Seen, input_key
+    from newsetl.run.incremental import Seen, input_key
 
     settings = Settings()
     batch = list(discover(raw))

@@ -14,7 +14,7 @@ import duckdb
 import pytest
 from deltalake import DeltaTable
 
-from newsetl.catalog import catalog_path
+from newsetl.land.catalog import catalog_path
 
 # (seed file, a sentence of its first body paragraph, a sentence of its last one)
 SEED_BODIES = {

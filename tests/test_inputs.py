@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from malformed_corpus import remove_tree, write_deep
 
-from newsetl.identity import article_id_for
-from newsetl.incremental import file_state
-from newsetl.inputs import HTML, TEXT, InputError, decode, discover, read_page
+from newsetl.extract.identity import article_id_for
+from newsetl.run.incremental import file_state
+from newsetl.sources.disk import HTML, TEXT, InputError, decode, discover, read_page
 from newsetl.settings import Settings
 
 SETTINGS = Settings()

@@ -42,7 +42,7 @@ def test_prefect_yaml_deploys_the_ingest_flow_daily():
 
 
 def test_data_dictionary_is_up_to_date():
-    from newsetl.datadict import render
+    from newsetl.cli.docs import render
 
     committed = (REPO / "docs" / "tables.md").read_text(encoding="utf-8")
     assert committed == render(), "docs/tables.md is stale: run `newsetl docs`"

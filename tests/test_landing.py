@@ -12,10 +12,10 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from newsetl import catalog, warehouse
-from newsetl.dedup import DUPLICATE, NEW, UNCHANGED, UPDATED, Ledger, classify
-from newsetl.identity import article_id_for, content_sha256, domain_of, normalize_url
-from newsetl.validate import validate_records
+from newsetl.land import catalog, warehouse
+from newsetl.run.dedup import DUPLICATE, NEW, UNCHANGED, UPDATED, Ledger, classify
+from newsetl.extract.identity import article_id_for, content_sha256, domain_of, normalize_url
+from newsetl.quality.validate import validate_records
 from schemas import TABLES, arrow_schema, count_words
 
 TEXT = ("Pakistan's Foreign Office said the strike hit a refugee camp. " * 12).strip()

@@ -62,7 +62,7 @@ def _run_logged(raw: Path, root: Path, settings: Settings) -> tuple[dict, list[s
     records: list[logging.LogRecord] = []
     handler = logging.Handler()
     handler.emit = records.append
-    logger = logging.getLogger("newsetl.pipeline")
+    logger = logging.getLogger("newsetl.run.stage")
     logger.addHandler(handler)
     level = logger.level
     logger.setLevel(logging.INFO)

@@ -11,10 +11,10 @@ import pytest
 from spacy.language import Language
 
 from newsetl.enrich import enrich_articles
-from newsetl.entities import build_entities
-from newsetl.entity_reference import EntityReference, load_reference, name_key
-from newsetl.mentions import entity_id_for, mentions_from_doc
-from newsetl.nlp import CLAIM_COMPONENTS, load_nlp, pipe_texts, split_text
+from newsetl.enrich.entities import build_entities
+from newsetl.enrich.mentions.reference import EntityReference, load_reference, name_key
+from newsetl.enrich.mentions import entity_id_for, mentions_from_doc
+from newsetl.enrich.nlp import CLAIM_COMPONENTS, load_nlp, pipe_texts, split_text
 from schemas.entities import EntityModel
 from schemas.mentions import MentionModel
 

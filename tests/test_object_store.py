@@ -14,10 +14,11 @@ import boto3
 import pytest
 from deltalake import DeltaTable
 
-from newsetl import catalog, pipeline, storage, warehouse
+from newsetl import run as pipeline
+from newsetl.land import catalog, location as storage, warehouse
 from newsetl.extract import extract_batch
 from newsetl.settings import Settings
-from newsetl.validate import validate_records
+from newsetl.quality.validate import validate_records
 from test_landing import article
 
 BUCKET = "bucket"

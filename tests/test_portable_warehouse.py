@@ -13,7 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from newsetl import catalog, pipeline, warehouse
+from newsetl import run as pipeline
+from newsetl.land import catalog, warehouse
 from newsetl.extract import extract_batch
 from newsetl.settings import Settings
 from schemas import TABLES, arrow_schema
@@ -121,7 +122,7 @@ def test_a_refresh_loads_only_what_changed_and_writes_nothing_when_nothing_did(t
     _run(raw, root)
     path = catalog.catalog_path(root)
     before = (path.stat().st_ino, path.read_bytes())
-    catalog.refresh(root, _snapshots(root), pipeline.VIEWS)
+    catalog.refresh(root, _snapshots(root), catalog.VIEWS)
     assert (path.stat().st_ino, path.read_bytes()) == before  # not even swapped
 
     # A changed table is loaded again; the others are carried over from the last catalog.
@@ -169,7 +170,7 @@ def test_a_catalog_of_the_old_layout_is_rebuilt_and_refused_until_then(tmp_path,
         catalog.query(root, COUNT)
     out = _sql(root, COUNT, cwd=tmp_path)
     assert out.returncode == 2 and "older newsetl" in out.stderr
-    catalog.refresh(root, _snapshots(root), pipeline.VIEWS)
+    catalog.refresh(root, _snapshots(root), catalog.VIEWS)
     assert catalog.query(root, COUNT)[1] == [(1,)]
     assert _plain(root, "SELECT table_type FROM information_schema.tables WHERE table_name = 'articles'") == [
         ("BASE TABLE",)]

@@ -16,7 +16,8 @@ import pyarrow.compute as pc
 import pytest
 from deltalake import DeltaTable
 
-from newsetl import analysis, pipeline, report, warehouse
+from newsetl import enrich as analysis, report, run as pipeline
+from newsetl.land import warehouse
 from newsetl.cli import main
 from newsetl.extract import extract_batch
 from newsetl.settings import Settings
@@ -152,7 +153,7 @@ def test_a_report_error_does_not_fail_the_run(tmp_path, caplog):
     raw.mkdir()
     root.mkdir()
     (root / report.REPORTS).write_text("a file where the reports directory should be")
-    with caplog.at_level(logging.ERROR, logger="newsetl.pipeline"):
+    with caplog.at_level(logging.ERROR, logger="newsetl.run.commit"):
         row = _land(raw, root, models=None)
     assert row["status"] == "success"
     assert _table(root, "runs").to_pylist()[0]["status"] == "success"

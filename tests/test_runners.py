@@ -57,20 +57,21 @@ def _same_tables(warehouse, row, expected) -> None:
 
 def test_local_worker_processes_land_the_same_tables(raw, tmp_path, in_process, monkeypatch):
     from flows.ingest import ingest
-    from newsetl import parallel
+    from newsetl import run
+    from newsetl.run import workers
 
     monkeypatch.setenv("NEWSETL_WORKERS", "2")
     monkeypatch.setenv("NEWSETL_WORKERS_MIN_INPUTS", "1")
     # One article per chunk: every batch's analysis is put back together from its parts.
-    monkeypatch.setattr(parallel, "ANALYSIS_CHUNK", 1)
+    monkeypatch.setattr(workers, "ANALYSIS_CHUNK", 1)
     pools = []
-    real_pool = parallel.local_pool
+    real_pool = run.local_pool
 
     def local_pool(workers):
         pools.append(workers)
         return real_pool(workers)
 
-    monkeypatch.setattr(parallel, "local_pool", local_pool)
+    monkeypatch.setattr(run, "local_pool", local_pool)
     row = ingest(raw_dir=str(raw), warehouse_dir=str(tmp_path), batch_size=3)
     assert pools == [2]
     _same_tables(tmp_path, row, in_process)

@@ -15,7 +15,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from newsetl import catalog, pipeline, warehouse
+from newsetl import run as pipeline
+from newsetl.land import catalog, warehouse
 from newsetl.extract import extract_batch
 from newsetl.settings import Settings
 

@@ -1,4 +1,4 @@
-"""Tests for the plain-text dump cleaner (newsetl.textclean).
+"""Tests for the plain-text dump cleaner (newsetl.extract.textdump.rules).
 
 Seeds are real dumps (raw/samples/seeds); the fixtures under tests/fixtures/textclean
 are invented dumps that use different wording for the same kinds of boilerplate, so
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from newsetl.document import Extracted
-from newsetl.textclean import EXTRACTOR, clean_text_dump, explain_text_dump, parse_date_line
+from newsetl.extract.document import Extracted
+from newsetl.extract.textdump.rules import EXTRACTOR, clean_text_dump, explain_text_dump, parse_date_line
 
 ROOT = Path(__file__).parents[1]
 SEEDS = ROOT / "raw" / "samples" / "seeds"

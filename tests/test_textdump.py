@@ -1,4 +1,4 @@
-"""Text dumps from any site (newsetl.textdump): rules + learned line classifier + templates.
+"""Text dumps from any site (newsetl.extract.textdump): rules + learned line classifier + templates.
 
 Fixtures: the five real seed dumps (raw/samples/seeds) with the rules' own output on them
 (tests/fixtures/textclean/seeds/*.expected.txt), and chromium "innerText" dumps of two
@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from newsetl.textdump import EXTRACTOR, Templates, clean_dump, keep_mask, outlet_of, units_of
-from newsetl.textdump import model as textdump_model
-from newsetl.textdump.features import FEATURES, Unit, unit_features
+from newsetl.extract.textdump import EXTRACTOR, Templates, clean_dump, keep_mask, outlet_of, units_of
+from newsetl.extract.textdump import model as textdump_model
+from newsetl.extract.textdump.features import FEATURES, Unit, unit_features
 
 ROOT = Path(__file__).parents[1]
 SEEDS = ROOT / "raw" / "samples" / "seeds"

@@ -1,0 +1,295 @@
+"""Speaker (and target) resolution for the claims stage.
+
+A speaker phrase found in the parse is linked to a canonical entity of the ``mentions``
+table, in this order:
+
+1. a mention covering the phrase's head word ("Asif", "Pentagon spokesman Lt. Col.
+   Mike Andrews") -> that mention's entity;
+2. a pronoun ("he", "she", "they", "it") or a definite nominal ("the spokesman", "the
+   ministry") -> the nearest compatible speaker or subject earlier in the text
+   (:meth:`SpeakerResolver.resolve`): a person for he/she and person nominals (with
+   the gender seen so far: "Mr."/"Ms." and pronouns already resolved to that person),
+   an organization or place for "it" and organization nominals, an organization,
+   nationality or plural speaker for "they". When the nearest compatible candidate is
+   unnamed ("officials said ... they said"), the speaker stays unresolved;
+3. a named person in apposition ("the head of the air force, Air Chief Marshal Sohail
+   Aman"), else an organization/place the phrase is affiliated to ("Pentagon
+   officials", "a spokesman for the Pentagon") -> that entity;
+4. otherwise unresolved: the surface is kept, the name is null.
+
+Only the mention rows (dicts with start_char, end_char, label, entity_id,
+canonical_name) are used, so any mentions producer with that contract works.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from spacy.tokens import Doc, Token
+
+from newsetl.enrich.claims.quotemarks import QuoteIndex
+
+PERSON = "PERSON"
+GROUP_LABELS = frozenset({"ORG", "NORP", "GPE"})
+ORG_LABELS = frozenset({"ORG", "GPE", "FAC"})
+
+# pronoun -> (compatible class, gender)
+PRONOUNS: dict[str, tuple[str, str | None]] = {
+    "he": ("person", "m"),
+    "him": ("person", "m"),
+    "she": ("person", "f"),
+    "her": ("person", "f"),
+    "they": ("group", None),
+    "them": ("group", None),
+    "it": ("org", None),
+}
+FIRST_PERSON = frozenset({"i", "me", "we", "us"})
+RELATIVE = frozenset({"who", "which", "that", "whom"})
+_HONORIFICS = {"mr.": "m", "mr": "m", "mrs.": "f", "mrs": "f", "ms.": "f", "ms": "f", "miss": "f"}
+_DEFINITE = frozenset({"the", "this", "that"})
+_SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """A linked entity: canonical name, mentions.entity_id and label."""
+
+    name: str
+    entity_id: str
+    label: str
+
+
+@dataclass
+class _Candidate:
+    pos: int
+    cls: str  # "person" | "org" | "group" | "thing"
+    resolution: Resolution | None
+    head_lemma: str = ""
+    words: frozenset[str] = frozenset()
+
+
+class MentionIndex:
+    """Mention rows of one article, by position."""
+
+    def __init__(self, mentions: Iterable[dict]) -> None:
+        rows = sorted(
+            (m for m in mentions if m.get("end_char", 0) > m.get("start_char", 0)),
+            key=lambda m: (int(m["start_char"]), -int(m["end_char"])),
+        )
+        self.rows = rows
+        self._starts = [int(m["start_char"]) for m in rows]
+
+    def within(self, start: int, end: int) -> list[dict]:
+        """Mentions lying inside [start, end)."""
+        i = bisect.bisect_left(self._starts, start)
+        out = []
+        while i < len(self.rows) and self._starts[i] < end:
+            if int(self.rows[i]["end_char"]) <= end:
+                out.append(self.rows[i])
+            i += 1
+        return out
+
+    def covering(self, start: int, end: int) -> dict | None:
+        """The mention that overlaps [start, end) (a word), if any."""
+        i = bisect.bisect_right(self._starts, start) - 1
+        for j in (i, i + 1):
+            if 0 <= j < len(self.rows):
+                m = self.rows[j]
+                if int(m["start_char"]) < end and start < int(m["end_char"]):
+                    return m
+        return None
+
+
+def resolution_of(m: dict) -> Resolution:
+    return Resolution(str(m["canonical_name"]), str(m["entity_id"]), str(m["label"]))
+
+
+def _cls_of_label(label: str) -> str:
+    if label == PERSON:
+        return "person"
+    if label in ORG_LABELS:
+        return "org"
+    return "group"
+
+
+class SpeakerResolver:
+    """Resolves speaker phrases of one article; call :meth:`resolve` in text order and
+    :meth:`remember` each speaker so that later pronouns can refer back to it."""
+
+    def __init__(
+        self,
+        doc: Doc,
+        mentions: Sequence[dict],
+        quotes: QuoteIndex,
+        person_nominals: Iterable[str] = (),
+        org_nominals: Iterable[str] = (),
+    ) -> None:
+        self.doc = doc
+        self.text = doc.text
+        self.mentions = MentionIndex(mentions)
+        self.quotes = quotes
+        self.person_nominals = frozenset(person_nominals)
+        self.org_nominals = frozenset(org_nominals)
+        self.gender: dict[str, str] = {}
+        self._history: list[_Candidate] = []
+        self._history_pos: list[int] = []
+        self._subjects = self._subject_mentions()
+        self._subject_pos = [c.pos for c in self._subjects]
+        self._learn_honorifics()
+
+    # ------------------------------------------------------------------ set-up
+    def _subject_mentions(self) -> list[_Candidate]:
+        """Named people and organizations in subject position outside quotes."""
+        out: list[_Candidate] = []
+        doc = self.doc
+        for m in self.mentions.rows:
+            start, end = int(m["start_char"]), int(m["end_char"])
+            if self.quotes.at(start) is not None:
+                continue
+            span = doc.char_span(start, end, alignment_mode="expand")
+            if span is None or len(span) == 0:
+                continue
+            root = span.root
+            if root.dep_ in _SUBJECT_DEPS or (root.dep_ in ("compound", "appos") and root.head.dep_ in _SUBJECT_DEPS):
+                out.append(_Candidate(start, _cls_of_label(str(m["label"])), resolution_of(m)))
+        return out
+
+    def _learn_honorifics(self) -> None:
+        text = self.text
+        for m in self.mentions.rows:
+            if m["label"] != PERSON:
+                continue
+            start = int(m["start_char"])
+            before = text[max(0, start - 6) : start].split()
+            if before:
+                g = _HONORIFICS.get(before[-1].lower())
+                if g:
+                    self.gender.setdefault(str(m["entity_id"]), g)
+
+    # ------------------------------------------------------------------ lookups
+    def _mention_of(self, tok: Token) -> dict | None:
+        return self.mentions.covering(tok.idx, tok.idx + len(tok))
+
+    def _backward(
+        self, pos: int, cls: str, gender: str | None = None, lemma: str | None = None, same_word_only: bool = False
+    ) -> Resolution | None:
+        """Nearest earlier compatible candidate (speakers and subject mentions)."""
+        best: _Candidate | None = None
+        # Speakers already seen, nearest first.
+        i = bisect.bisect_left(self._history_pos, pos) - 1
+        steps = 0
+        same_word: _Candidate | None = None
+        while i >= 0 and steps < 400:
+            c = self._history[i]
+            if self._compatible(c, cls, gender):
+                if best is None:
+                    best = c
+                if lemma and (c.head_lemma == lemma or lemma in c.words) and c.resolution is not None:
+                    same_word = c
+                    break
+            i -= 1
+            steps += 1
+        if same_word is not None:
+            return same_word.resolution
+        if same_word_only:
+            return None
+        # A named subject nearer than that speaker wins (person/org classes only).
+        j = bisect.bisect_left(self._subject_pos, pos) - 1
+        steps = 0
+        while j >= 0 and steps < 400:
+            c = self._subjects[j]
+            if best is not None and c.pos <= best.pos:
+                break
+            if self._compatible(c, cls, gender):
+                best = c
+                break
+            j -= 1
+            steps += 1
+        return best.resolution if best is not None else None
+
+    def _compatible(self, c: _Candidate, cls: str, gender: str | None) -> bool:
+        if cls == "person":
+            if c.cls != "person":
+                return False
+            if gender and c.resolution is not None:
+                known = self.gender.get(c.resolution.entity_id)
+                if known and known != gender:
+                    return False
+            return True
+        if cls == "org":
+            return c.cls == "org"
+        if cls == "group":
+            return c.cls in ("group", "org")
+        return False
+
+    # ------------------------------------------------------------------ API
+    def resolve(self, head: Token, start: int, end: int) -> Resolution | None:
+        """The entity of the speaker phrase ``text[start:end]`` whose head word is ``head``."""
+        if head.lower_ in RELATIVE and head.head.dep_ == "relcl" and head.head.head.pos_ in ("NOUN", "PROPN"):
+            # "Reprieve, which argues ...": the noun the relative clause hangs on.
+            antecedent = head.head.head
+            a = antecedent.left_edge.idx if antecedent.left_edge.i <= antecedent.i else antecedent.idx
+            return self.resolve(antecedent, min(a, antecedent.idx), antecedent.idx + len(antecedent))
+        m = self._mention_of(head)
+        if m is not None and start <= int(m["start_char"]) and int(m["end_char"]) <= end:
+            if not any(t.dep_ == "conj" for t in head.children):
+                return resolution_of(m)
+            return None
+        low = head.lower_
+        if low in PRONOUNS:
+            cls, gender = PRONOUNS[low]
+            res = self._backward(start, cls, gender)
+            if res is not None and gender and res.label == PERSON:
+                self.gender.setdefault(res.entity_id, gender)
+            return res
+        inside = self.mentions.within(start, end)
+        # A named person in apposition, closing the phrase: "the head of the air force,
+        # Air Chief Marshal Sohail Aman".
+        for mm in inside:
+            if mm["label"] == PERSON and int(mm["end_char"]) == end and "," in self.text[start : int(mm["start_char"])]:
+                return resolution_of(mm)
+        lemma = head.lemma_.lower()
+        det = next((t.lower_ for t in head.children if t.dep_ in ("det", "poss")), None)
+        groups = [mm for mm in inside if mm["label"] in GROUP_LABELS]
+        if groups:
+            # Affiliation: "Pentagon officials", "the Pakistani government".
+            return resolution_of(groups[0])
+        if not inside and det in _DEFINITE:
+            if lemma in self.person_nominals and head.tag_ in ("NN", "NNP"):
+                return self._backward(start, "person", lemma=lemma)
+            if lemma in self.org_nominals and head.tag_ in ("NN", "NNP"):
+                # Only to an organization named with the same word ("the ministry" ->
+                # "the Foreign Ministry"): "the administration" is too often someone else.
+                return self._backward(start, "org", lemma=lemma, same_word_only=True)
+        return None
+
+    def remember(self, pos: int, head: Token | None, resolution: Resolution | None, surface: str = "") -> None:
+        """Record a speaker at ``pos`` (in text order) for later pronouns and nominals;
+        ``surface`` is the speaker phrase ("Pentagon spokesman Mike Andrews": a later
+        "the spokesman" is him)."""
+        if head is None:
+            return
+        low = head.lower_
+        if resolution is not None:
+            cls = _cls_of_label(resolution.label)
+        elif low in PRONOUNS or low in FIRST_PERSON or low in RELATIVE:
+            return  # an unresolved pronoun adds nothing
+        elif head.tag_ in ("NNS", "NNPS"):
+            cls = "group"
+        elif head.lemma_.lower() in self.person_nominals or head.ent_type_ == PERSON:
+            cls = "person"
+        elif head.lemma_.lower() in self.org_nominals:
+            cls = "org"
+        else:
+            cls = "thing"
+        words = frozenset(w.lower() for w in re.findall(r"\w+", surface))
+        cand = _Candidate(pos, cls, resolution, head.lemma_.lower(), words)
+        i = bisect.bisect_right(self._history_pos, pos)
+        self._history.insert(i, cand)
+        self._history_pos.insert(i, pos)
+
+
+__all__ = ["FIRST_PERSON", "PRONOUNS", "MentionIndex", "Resolution", "SpeakerResolver", "resolution_of"]

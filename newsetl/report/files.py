@@ -1,0 +1,36 @@
+"""Where reports are written: ``reports/<run_id>.html`` and ``reports/latest.html``, local
+files beside the catalog (for an object-store warehouse too)."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from newsetl.land import location, warehouse
+from newsetl.report.data import gather
+from newsetl.report.html import render
+
+REPORTS = "reports"
+LATEST = "latest.html"
+
+
+def report_path(root: warehouse.Root, run_id: str | None = None) -> Path:
+    """Reports are local files, beside the catalog, for an object-store warehouse too."""
+    return location.locate(root).local / REPORTS / (f"{run_id}.html" if run_id else LATEST)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)  # a reader never sees half a page
+
+
+def write_report(root: warehouse.Root, run_id: str) -> Path:
+    """Write ``reports/<run_id>.html`` and make ``reports/latest.html`` a copy of it."""
+    html = render(gather(root, run_id), datetime.now(UTC))
+    path = report_path(root, run_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomic(path, html)
+    _write_atomic(report_path(root), html)
+    return path

@@ -1,0 +1,232 @@
+"""The end of a run: checks, then one Delta commit per table under the commit journal,
+the run recorded, the catalog swapped in, the report written; or, for a run that
+failed, its commits rolled back and why it failed recorded."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+import pyarrow as pa
+
+from newsetl import __version__, quality
+from newsetl.enrich import build_entities, default_reference
+from newsetl.land import warehouse
+from newsetl.quality import (
+    CircuitBreakerTripped, CrossTableCheckFailed, RunFacts, cross_table_checks, failures, require_valid,
+    resolved_quarantine, run_checks, summary,
+)
+from newsetl.quality.run_checks import FETCH_COLUMNS, TABLES_READ as RUN_CHECK_TABLES
+from newsetl.report import write_report
+from newsetl.run.state import Run
+from newsetl.settings import Settings
+from schemas import TABLES, arrow_schema
+from schemas.runs import ERROR_MESSAGE_MAX
+
+log = logging.getLogger(__name__)
+
+
+def _url_columns(counts: dict[str, int]) -> dict[str, int]:
+    columns = {f"urls_{outcome}": counts.get(outcome, 0)
+               for outcome in ("fetched", "unchanged", "duplicate", "robots_excluded", "failed")}
+    return {"urls_seen": sum(columns.values()), **columns}
+
+
+def describe_error(error: BaseException) -> tuple[str, str]:
+    """(error_class, error_message) of a failed run: the message on one line, bounded."""
+    message = " ".join(str(error).split())
+    if not message:  # KeyboardInterrupt and friends: the class says what happened
+        message = (type(error).__doc__ or type(error).__name__).strip().splitlines()[0]
+    if len(message) > ERROR_MESSAGE_MAX:
+        message = message[: ERROR_MESSAGE_MAX - 1] + "…"
+    return type(error).__name__, message
+
+
+def run_row(run: Run, status: str, finished_at: datetime) -> dict[str, Any]:
+    error_class, error_message = (run.error or ("Unknown", "the run stopped without saying why")) \
+        if status == "failed" else (None, None)
+    return {
+        "run_id": run.run_id,
+        "started_at": run.started_at,
+        "finished_at": finished_at,
+        "status": status,
+        "source": run.source,
+        "raw_dir": run.raw_dir or None,
+        **run.counts.as_dict(),
+        **run.enrich_counts,
+        **_url_columns(run.url_counts),
+        "error_class": error_class,
+        "error_message": error_message,
+        "newsetl_version": __version__,
+    }
+
+
+def commit_run(run: Run, settings: Settings | None = None) -> dict[str, Any]:
+    """Land the staged rows (one Delta commit per table), record the run, then swap in
+    a catalog that shows it. Until the swap, catalog readers see the previous run; a
+    crash before the commit point is rolled back by the next run (or by ``fail_run``).
+
+    Run-level data-quality checks come first. When one fails (the circuit breaker),
+    articles, mentions, claims and entities are left alone; quarantine, fetches,
+    dq_results and the failed run land, and ``CircuitBreakerTripped`` is raised.
+    Cross-table checks run after the merges: a failure raises before the commit point,
+    so the run is rolled back and ``fail_run`` records why."""
+    if run.stopped is not None:  # a retry of a commit a check stopped must not land anything
+        raise run.stopped
+    # Only paths and batch size differ between the flow's settings and the environment's.
+    settings = settings or Settings()
+    now = datetime.now(UTC)
+    with warehouse.connect(run.root, RUN_CHECK_TABLES) as con:
+        run.dq_results = run_checks(con, _run_facts(run), settings, now)
+    tripped = failures(run.dq_results)
+    warehouse.begin_commit(run.root, run.run_id)
+    if not tripped:
+        _merge_articles(run)
+    _merge_quarantine(run, resolve=not tripped, now=now)
+    staged = warehouse.staged(run.root, run.run_id, "fetches")
+    if staged is not None:  # fetch rows are per run
+        warehouse.merge(run.root, "fetches", staged, run.run_id, update_if=False)
+    if not tripped:
+        with warehouse.connect(run.root) as con:
+            checks = cross_table_checks(con)
+        run.dq_results += checks
+        if failed := failures(checks):
+            run.stopped = CrossTableCheckFailed(summary(run.run_id, failed))
+            raise run.stopped
+    land_dq_results(run, update_if=True)
+    stop = CircuitBreakerTripped(summary(run.run_id, tripped)) if tripped else None
+    if stop is not None:
+        run.error = describe_error(stop)  # recorded with the failed run
+    row = record_run(run, "failed" if tripped else "success")
+    warehouse.end_commit(run.root)
+    warehouse.refresh_catalog(run.root)
+    warehouse.drop_staging(run.root, run.run_id)
+    if stop is not None:
+        run.stopped = stop
+        raise stop  # fail_run writes its report
+    _write_report(run)
+    return row
+
+
+def _merge_articles(run: Run) -> None:
+    staged = warehouse.staged(run.root, run.run_id, "articles")
+    if staged is not None:
+        # Only a changed text rewrites a row: re-running on the same inputs changes nothing.
+        warehouse.merge(run.root, "articles", staged, run.run_id, update_if="t.content_sha256 != s.content_sha256")
+    enriched = False
+    for table in ("mentions", "claims"):
+        # A changed article's old mentions and claims go; its new ones come in.
+        staged = warehouse.staged(run.root, run.run_id, table)
+        if staged is not None or run.updated_ids:
+            warehouse.merge(run.root, table, staged, run.run_id, update_if=True, replace_articles=run.updated_ids)
+            enriched = True
+    if enriched:
+        rebuild_entities(run)
+    staged = warehouse.staged(run.root, run.run_id, "inputs")
+    if staged is not None:  # committed with the articles it describes (see newsetl.run.incremental)
+        warehouse.merge(run.root, "inputs", staged, run.run_id, update_if=True)
+
+
+def _run_facts(run: Run) -> RunFacts:
+    quarantine = warehouse.staged(run.root, run.run_id, "quarantine")
+    articles = warehouse.staged(run.root, run.run_id, "articles")
+    fetches = warehouse.staged(run.root, run.run_id, "fetches")
+    staged = (articles.to_table(columns=["word_count", "published_at", "source_uri"]).to_pydict()
+              if articles is not None else {})
+    c = run.counts
+    return RunFacts(
+        inputs_seen=c.inputs_seen, quarantined=c.quarantined, articles=c.articles,
+        inputs_skipped=c.inputs_skipped_unchanged,
+        quarantine=quarantine.to_table(columns=["table", "check", "reason", "source_uri"]).to_pylist()
+        if quarantine is not None else [],
+        word_counts=staged.get("word_count", []),
+        newest_staged=max((d for d in staged.get("published_at", []) if d is not None), default=None),
+        fetches=fetches.to_table(columns=FETCH_COLUMNS).to_pylist() if fetches is not None else [],
+        feeds=run.feeds,
+        staged_sources=staged.get("source_uri", []),
+    )
+
+
+# Enrich counts that mean an article went through the NLP stage in this run.
+_ANALYSED = ("articles_enriched", "enrich_skipped_non_english", "enrich_skipped_empty", "enrich_failed")
+
+
+def _merge_quarantine(run: Run, resolve: bool, now: datetime) -> None:
+    """New problems are inserted and the same problem seen again keeps its first row.
+    With ``resolve``, open rows this run fixed are closed: an input that now landed (as
+    an article or a duplicate), or an article re-analysed without the problem; a closed
+    problem that comes back is reopened."""
+    staged = warehouse.staged(run.root, run.run_id, "quarantine")
+    new = staged.to_table() if staged is not None else arrow_schema(TABLES["quarantine"].model).empty_table()
+    parts = [new]
+    if resolve:
+        landed = set(run.ledger.kept_ids.values()) | set(run.duplicate_sources)
+        analysed: set[str] = set()
+        articles = warehouse.staged(run.root, run.run_id, "articles")
+        if articles is not None and any(run.enrich_counts[k] for k in _ANALYSED):
+            analysed = set(articles.to_table(columns=["source_uri"]).column("source_uri").to_pylist())
+        with warehouse.connect(run.root, ("quarantine",)) as con:
+            parts.append(resolved_quarantine(con, landed, analysed, new.column("quarantine_id").to_pylist(),
+                                             run.run_id, now))
+    source = pa.concat_tables(parts)
+    if source.num_rows:
+        warehouse.merge(run.root, "quarantine", source, run.run_id,
+                        update_if="(t.resolved_at IS NULL) != (s.resolved_at IS NULL)")
+
+
+def land_dq_results(run: Run, update_if: bool) -> None:
+    records = quality.rows(run.run_id, run.dq_results, datetime.now(UTC))
+    valid = require_valid("dq_results", records, run.run_id)
+    if not valid.empty:
+        warehouse.merge(run.root, "dq_results", warehouse.to_arrow("dq_results", valid), run.run_id,
+                        update_if=update_if)
+
+
+def rebuild_entities(run: Run) -> None:
+    """The entities table, rebuilt from all mentions (not only this run's): DuckDB counts
+    over the five columns it needs, so the cost stays seconds at a million mentions."""
+    mentions = warehouse.read_table(run.root, "mentions", ["article_id", "entity_id", "canonical_name", "label", "surface"])
+    articles = warehouse.read_table(run.root, "articles", ["article_id", "published_at"])
+    entities = build_entities(mentions, articles, default_reference())
+    valid = require_valid("entities", entities.to_dict("records"), run.run_id)
+    warehouse.overwrite(run.root, "entities", warehouse.to_arrow("entities", valid), run.run_id)
+
+
+def record_run(run: Run, status: str) -> dict[str, Any]:
+    row = run_row(run, status, datetime.now(UTC))
+    valid = require_valid("runs", [row], run.run_id)
+    # A merge, not an append: a retried commit records the run once, and a run whose
+    # commit fails after this point is marked failed rather than left as a success.
+    warehouse.merge(
+        run.root, "runs", warehouse.to_arrow("runs", valid), run.run_id, update_if="t.status != s.status"
+    )
+    return row
+
+
+def fail_run(run: Run, error: BaseException | None = None) -> None:
+    """Record a failed run (its counts cover the batches it finished) with why it failed
+    (``error``, else what stopped it) and the data-quality results it got to, and clean
+    up. After the roll-back every table holds the last complete run's rows, so the
+    refreshed catalog shows them plus why this run failed. Results a stopped commit
+    already landed are kept as they are."""
+    if error is not None:
+        run.error = describe_error(error)
+    elif run.error is None and run.stopped is not None:
+        run.error = describe_error(run.stopped)
+    try:
+        warehouse.roll_back(run.root)
+        land_dq_results(run, update_if=False)
+        record_run(run, "failed")
+        warehouse.refresh_catalog(run.root)
+    finally:
+        warehouse.drop_staging(run.root, run.run_id)
+    _write_report(run)
+
+
+def _write_report(run: Run) -> None:
+    # The report only shows the run: failing to write it must not fail (or un-commit) it.
+    try:
+        write_report(run.root, run.run_id)
+    except Exception:
+        log.exception("run %s: writing the report failed", run.run_id)

@@ -1,0 +1,123 @@
+"""What each step of the run stages: the fetches, an extracted batch (validated and
+deduplicated), a batch's analysis. Staged rows are Parquet parts, merged at the commit."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from newsetl.enrich import Analysis, Models, analyse_articles
+from newsetl.extract import BatchOutput
+from newsetl.land import warehouse
+from newsetl.quality import require_valid, validate_records
+from newsetl.run.dedup import DUPLICATE, NEW, UNCHANGED, UPDATED, Classified, classify
+from newsetl.run.incremental import ARTICLE, QUARANTINED, Split, input_key, record_row
+from newsetl.run.state import Run
+from newsetl.settings import Settings
+from newsetl.sources import RawInput, WebSources, fetch_web
+
+log = logging.getLogger(__name__)
+
+
+def stage_fetches(run: Run, raw_dir: Path, sources: WebSources, settings: Settings) -> dict[str, int]:
+    """Fetch every page the sources name into ``raw_dir`` and stage one ``fetches`` row
+    per URL."""
+    fetched = fetch_web(sources, raw_dir, run.run_id, settings)
+    run.feeds = fetched.feeds
+    warehouse.stage(run.root, run.run_id, "fetches", fetched.outcome.frame(), 0)
+    run.url_counts = fetched.outcome.counts()
+    return run.url_counts
+
+
+@dataclass
+class Staged:
+    outcomes: dict[str, int]
+    articles: pd.DataFrame  # new and changed articles: what the enrich stage analyses
+    part: int
+
+
+def stage_batch(run: Run, batch: list[RawInput], output: BatchOutput, split: Split | None = None,
+                settings: Settings | None = None) -> Staged:
+    """Validate, dedup and stage one extracted batch. ``split``: how ``split_inputs`` cut
+    the batch (``output`` is then the extraction of ``split.todo``); its skipped inputs
+    are counted under their last outcome. With ``settings``, the inputs read are recorded
+    in the ``inputs`` table so that the next run can skip them."""
+    skipped = split.skipped if split else []
+    skipped_outcomes = dict.fromkeys((ARTICLE, DUPLICATE, QUARANTINED), 0)
+    # Unchanged articles are kept first: a changed input of the batch with the same text or
+    # id is the duplicate (in a full re-read, input order decides; both are consistent).
+    for inp, seen in skipped:
+        skipped_outcomes[seen.outcome] += 1
+        if seen.outcome == ARTICLE:
+            run.ledger.keep(seen.article_id, seen.content_sha256, inp.source_uri)
+    checked = validate_records("articles", output.articles, run.run_id)
+    quarantine = output.quarantine + checked.quarantine
+    classified = classify(checked.valid, run.ledger)
+    for dup in classified.duplicates:
+        log.info("duplicate skipped: %s (%s)", dup.source_uri, dup.why)
+        run.duplicate_sources.append(dup.source_uri)
+    run.updated_ids.extend(classified.updated_ids)
+    part = run.parts
+    run.parts += 1
+    warehouse.stage(run.root, run.run_id, "articles", classified.to_write, part)
+    warehouse.stage(run.root, run.run_id, "quarantine", require_valid("quarantine", quarantine, run.run_id), part)
+    if settings is not None:
+        warehouse.stage(run.root, run.run_id, "inputs", _input_records(run, batch, output, classified, split, settings),
+                        part)
+
+    outcomes = classified.outcomes
+    c = run.counts
+    c.inputs_seen += len(batch)
+    c.articles_new += outcomes[NEW]
+    c.articles_updated += outcomes[UPDATED]
+    c.articles_unchanged += outcomes[UNCHANGED] + skipped_outcomes[ARTICLE]
+    c.duplicates += outcomes[DUPLICATE] + skipped_outcomes[DUPLICATE]
+    c.quarantined += len(quarantine) + skipped_outcomes[QUARANTINED]
+    c.inputs_skipped_unchanged += len(skipped)
+    if c.articles + c.duplicates + c.quarantined != c.inputs_seen:
+        raise AssertionError(f"run counts do not add up: {c.as_dict()}")
+    return Staged({**outcomes, "quarantined": len(quarantine), "inputs": len(batch), "skipped": len(skipped)},
+                  classified.to_write, part)
+
+
+def _input_records(run: Run, batch: list[RawInput], output: BatchOutput, classified: Classified,
+                   split: Split | None, settings: Settings) -> pd.DataFrame:
+    """Rows of the ``inputs`` table for the inputs read (and for skipped ones whose time moved)."""
+    now = datetime.now(UTC)
+    duplicates = {d.source_uri: d.article_id for d in classified.duplicates}
+    rows = []
+    for inp in split.todo if split else batch:
+        state = output.files.get(inp.source_uri)
+        if state is None:  # not a regular file: nothing to compare next time
+            continue
+        kept = classified.kept.get(inp.source_uri)
+        outcome = ARTICLE if kept else DUPLICATE if inp.source_uri in duplicates else QUARANTINED
+        # A duplicate names the article it duplicates, so its input is never a dead end.
+        aid, sha = kept or (duplicates.get(inp.source_uri), None)
+        rows.append(record_row(inp, state, input_key(inp, settings), outcome, aid, sha, run.run_id, now))
+    for inp, seen, state in split.touched if split else []:
+        rows.append(record_row(inp, state, seen.input_key, seen.outcome, seen.article_id, seen.content_sha256,
+                               run.run_id, now))
+    return require_valid("inputs", rows, run.run_id)
+
+
+def land_analysis(run: Run, part: int, analysis: Analysis) -> dict[str, int]:
+    """Stage one batch's analysis and add its counts to the run's."""
+    warehouse.stage(run.root, run.run_id, "mentions", analysis.mentions, part)
+    warehouse.stage(run.root, run.run_id, "claims", analysis.claims, part)
+    warehouse.stage(run.root, run.run_id, "quarantine", analysis.quarantine, part, step="enrich")
+    for key, value in analysis.counts.items():
+        run.enrich_counts[key] += value
+    return analysis.counts
+
+
+def enrich_batch(run: Run, staged: Staged, models: Models, settings: Settings) -> dict[str, int]:
+    """``analyse_articles`` then ``land_analysis``, in this process."""
+    if staged.articles.empty:
+        return {}
+    return land_analysis(run, staged.part, analyse_articles(staged.articles, models, settings, run.run_id))
+

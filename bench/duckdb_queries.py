@@ -36,12 +36,13 @@ from newsetl.enrich.mentions.reference import default_reference  # noqa: E402
 from newsetl.land.catalog import VIEWS  # noqa: E402
 from newsetl.land.warehouse import _snapshots  # noqa: E402
 from schemas import TABLES, arrow_schema  # noqa: E402
+from schemas.claims import KINDS as CLAIM_KINDS  # noqa: E402
 
 MENTIONS_PER_ARTICLE = 20
 CLAIMS_PER_ARTICLE = 4
 ENTITIES = 20_000
 LABELS = np.array(["PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT"])
-KINDS = np.array(["direct", "indirect", "mixed", "according_to"])
+KINDS = np.array(CLAIM_KINDS)
 CHECKS = np.array(["too_short", "empty_file", "binary_content", "html_too_complex", "undecodable"])
 
 

@@ -1,18 +1,23 @@
-"""Record contracts: the pandera models of every table, and nothing else.
+"""Record contracts: the pandera models of every table, and what follows from them.
 
-``TABLES`` names each table's model and primary key; ``arrow_schema`` gives the
-Parquet/Delta schema that follows from a model, so the storage layout cannot drift
-from the contract.
+``TABLES`` names each table's model and foreign keys; its primary key is the model's
+``Config.unique``. ``arrow_schema`` gives the Parquet/Delta schema that follows from a
+model and ``frame`` a DataFrame with its columns and types, so neither storage nor the
+pipeline's frames can drift from the contract. Nothing here imports the pipeline.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
+import pandas as pd
 import pandera.pandas as pa
 import pyarrow as pa_arrow
 
-from schemas.articles import MIN_WORDS, ArticleModel, count_words
+from schemas._common import UTC_TS
+from schemas.articles import MIN_WORDS, ArticleModel
 from schemas.claims import ClaimModel
 from schemas.dq_results import DqResultModel
 from schemas.entities import EntityModel
@@ -21,29 +26,35 @@ from schemas.inputs import InputModel
 from schemas.mentions import MentionModel
 from schemas.quarantine import QuarantineModel
 from schemas.runs import RunModel
+from schemas.words import count_words
 
 
 @dataclass(frozen=True)
 class Table:
     name: str
     model: type[pa.DataFrameModel]
-    primary_key: str
     # (column, referenced table) pairs; checked by the pipeline before landing.
     foreign_keys: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def primary_key(self) -> str:
+        """The model's ``Config.unique``: one column."""
+        [key] = self.model.Config.unique
+        return key
 
 
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
-        Table("articles", ArticleModel, "article_id"),
-        Table("mentions", MentionModel, "mention_id", (("article_id", "articles"),)),
-        Table("claims", ClaimModel, "claim_id", (("article_id", "articles"),)),
-        Table("entities", EntityModel, "entity_id"),
-        Table("quarantine", QuarantineModel, "quarantine_id"),
-        Table("runs", RunModel, "run_id"),
-        Table("fetches", FetchModel, "fetch_id"),
-        Table("inputs", InputModel, "source_uri"),
-        Table("dq_results", DqResultModel, "dq_result_id"),
+        Table("articles", ArticleModel),
+        Table("mentions", MentionModel, (("article_id", "articles"),)),
+        Table("claims", ClaimModel, (("article_id", "articles"),)),
+        Table("entities", EntityModel),
+        Table("quarantine", QuarantineModel),
+        Table("runs", RunModel),
+        Table("fetches", FetchModel),
+        Table("inputs", InputModel),
+        Table("dq_results", DqResultModel),
     )
 }
 
@@ -69,6 +80,25 @@ def arrow_schema(model: type[pa.DataFrameModel]) -> pa_arrow.Schema:
     )
 
 
+def columns(model: type[pa.DataFrameModel]) -> list[str]:
+    """The model's columns, in its order."""
+    return list(model.to_schema().columns)
+
+
+def frame(model: type[pa.DataFrameModel], rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
+    """Rows -> a DataFrame with the model's columns in its order, integer and timestamp
+    columns of its types (also when there are no rows); other columns as they come."""
+    schema = model.to_schema().columns
+    df = pd.DataFrame(list(rows), columns=list(schema))
+    for name, column in schema.items():
+        dtype = str(column.dtype)
+        if dtype in ("int64", "Int64"):
+            df[name] = df[name].astype(dtype)
+        elif dtype == str(UTC_TS):
+            df[name] = pd.to_datetime(df[name], utc=True).astype(UTC_TS)
+    return df
+
+
 __all__ = [
     "MIN_WORDS",
     "TABLES",
@@ -83,5 +113,7 @@ __all__ = [
     "RunModel",
     "Table",
     "arrow_schema",
+    "columns",
     "count_words",
+    "frame",
 ]

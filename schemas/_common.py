@@ -1,4 +1,4 @@
-"""Field helpers shared by the table contracts."""
+"""The base every table contract extends, and field helpers shared by the contracts."""
 
 from __future__ import annotations
 
@@ -10,8 +10,17 @@ HEX64 = r"^[0-9a-f]{64}$"
 UTC_TS = pd.DatetimeTZDtype(unit="us", tz="UTC")
 
 
+class Contract(pa.DataFrameModel):
+    """Every table's contract: exactly its columns, values coerced to their types. Each
+    model's own Config adds ``unique`` (its primary key: one column) and ``description``."""
+
+    class Config:
+        strict = True
+        coerce = True
+
+
 def key(description: str) -> pa.Field:
-    """A 16-hex-digit identifier (a truncated SHA-256, see newsetl.extract.identity)."""
+    """A 16-hex-digit identifier (a truncated SHA-256, see newsetl.ids)."""
     return pa.Field(str_matches=HEX16, description=description)
 
 

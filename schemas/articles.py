@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import re
 
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas._common import HEX64, UTC_TS, key, run_id, utc_timestamp
+from schemas._common import HEX64, UTC_TS, Contract, key, run_id, utc_timestamp
+from schemas.words import count_words
 
 # Fewer words than this is a navigation page, an error page or a failed extraction,
 # not an article. 50 words keeps every gold article of the extraction benchmark.
@@ -17,17 +17,7 @@ MIN_WORDS = 50
 MAX_TEXT_CHARS = 2_000_000
 
 
-# Scripts written without spaces between words (Chinese, Japanese): about two
-# characters a word, so such a page is held to a comparable minimum length.
-_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-
-
-def count_words(text: str) -> int:
-    unspaced = sum((len(run) + 1) // 2 for run in _UNSPACED.findall(text))
-    return len(_UNSPACED.sub(" ", text).split()) + unspaced
-
-
-class ArticleModel(pa.DataFrameModel):
+class ArticleModel(Contract):
     article_id: Series[str] = key("Stable id: from the canonical URL when known, else the input path.")
     source_uri: Series[str] = pa.Field(
         str_length={"min_value": 1},
@@ -56,8 +46,6 @@ class ArticleModel(pa.DataFrameModel):
     ingested_at: Series[UTC_TS] = utc_timestamp("When this version of the row was written.")
 
     class Config:
-        strict = True
-        coerce = True
         unique = ["article_id"]
         description = "One row per distinct article (primary key article_id)."
 

@@ -6,12 +6,12 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas._common import HEX16, key, run_id
+from schemas._common import HEX16, Contract, key, run_id
 
 KINDS = ["direct", "indirect", "mixed", "according_to"]
 
 
-class ClaimModel(pa.DataFrameModel):
+class ClaimModel(Contract):
     claim_id: Series[str] = key("Hash of (article_id, content_start, content_end).")
     article_id: Series[str] = pa.Field(str_matches=HEX16, description="The article (articles.article_id).")
     speaker_surface: Series[str] = pa.Field(nullable=True, description="The speaker as written.")
@@ -32,8 +32,6 @@ class ClaimModel(pa.DataFrameModel):
     run_id: Series[str] = run_id()
 
     class Config:
-        strict = True
-        coerce = True
         unique = ["claim_id"]
         description = "One row per attributed statement (primary key claim_id; article_id -> articles)."
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas._common import UTC_TS, key, run_id, utc_timestamp
+from schemas._common import UTC_TS, Contract, key, run_id, utc_timestamp
 
 STATUSES = ["pass", "warn", "fail"]
 
 
-class DqResultModel(pa.DataFrameModel):
+class DqResultModel(Contract):
     dq_result_id: Series[str] = key("Hash of (run_id, table, check_name).")
     run_id: Series[str] = run_id()
     table: Series[str] = pa.Field(
@@ -29,7 +29,5 @@ class DqResultModel(pa.DataFrameModel):
     checked_at: Series[UTC_TS] = utc_timestamp("When the check ran.")
 
     class Config:
-        strict = True
-        coerce = True
         unique = ["dq_result_id"]
         description = "Data-quality check results, one row per check per run (primary key dq_result_id)."

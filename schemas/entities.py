@@ -8,7 +8,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas._common import UTC_TS, key, utc_timestamp
+from schemas._common import UTC_TS, Contract, key, utc_timestamp
 from schemas.mentions import LABELS
 
 
@@ -20,7 +20,7 @@ def _is_json_string_list(value: object) -> bool:
     return isinstance(parsed, list) and len(parsed) > 0 and all(isinstance(v, str) and v for v in parsed)
 
 
-class EntityModel(pa.DataFrameModel):
+class EntityModel(Contract):
     entity_id: Series[str] = key("Hash of the casefolded canonical name (mentions.entity_id).")
     canonical_name: Series[str] = pa.Field(
         str_length={"min_value": 1}, description="The entity's name (its most frequent canonical spelling)."
@@ -40,8 +40,6 @@ class EntityModel(pa.DataFrameModel):
     last_seen: Series[UTC_TS] = utc_timestamp("Latest published_at of an article mentioning it.", nullable=True)
 
     class Config:
-        strict = True
-        coerce = True
         unique = ["entity_id"]
         description = "One row per canonical entity (primary key entity_id; mentions.entity_id -> entities)."
 

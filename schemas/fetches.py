@@ -18,7 +18,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas._common import HEX64, UTC_TS, key, run_id, utc_timestamp
+from schemas._common import HEX64, UTC_TS, Contract, key, run_id, utc_timestamp
 
 SOURCES = ["page", "feed", "warc"]
 OUTCOMES = ["fetched", "unchanged", "duplicate", "robots_excluded", "failed"]
@@ -62,7 +62,7 @@ ERROR_CLASSES = [
 ]
 
 
-class FetchModel(pa.DataFrameModel):
+class FetchModel(Contract):
     fetch_id: Series[str] = key("Hash of (run_id, source, url or WARC record id).")
     run_id: Series[str] = run_id()
     source: Series[str] = pa.Field(isin=SOURCES, description="page (an article URL), feed (RSS/Atom/sitemap) or warc.")
@@ -100,8 +100,6 @@ class FetchModel(pa.DataFrameModel):
     )
 
     class Config:
-        strict = True
-        coerce = True
         unique = ["fetch_id"]
         description = "One row per URL outcome of the fetch stage (primary key fetch_id)."
 

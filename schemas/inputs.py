@@ -13,12 +13,12 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas._common import HEX16, HEX64, UTC_TS, run_id, utc_timestamp
+from schemas._common import HEX16, HEX64, UTC_TS, Contract, run_id, utc_timestamp
 
 OUTCOMES = ["article", "duplicate", "quarantined"]
 
 
-class InputModel(pa.DataFrameModel):
+class InputModel(Contract):
     source_uri: Series[str] = pa.Field(str_length={"min_value": 1}, description="Input file, POSIX path under raw_dir.")
     size_bytes: Series["int64"] = pa.Field(ge=0, description="File size when it was processed.")
     mtime_ns: Series["int64"] = pa.Field(description="File modification time (ns since the epoch) when it was processed.")
@@ -37,8 +37,6 @@ class InputModel(pa.DataFrameModel):
     processed_at: Series[UTC_TS] = utc_timestamp("When the run processed it.")
 
     class Config:
-        strict = True
-        coerce = True
         unique = ["source_uri"]
         description = "One row per raw input last processed (primary key source_uri)."
 

@@ -6,12 +6,12 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas._common import HEX16, key, run_id
+from schemas._common import HEX16, Contract, key, run_id
 
 LABELS = ["PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT"]
 
 
-class MentionModel(pa.DataFrameModel):
+class MentionModel(Contract):
     mention_id: Series[str] = key("Hash of (article_id, start_char, end_char).")
     article_id: Series[str] = pa.Field(str_matches=HEX16, description="The article (articles.article_id).")
     start_char: Series["int64"] = pa.Field(ge=0, description="Start offset in articles.text.")
@@ -24,8 +24,6 @@ class MentionModel(pa.DataFrameModel):
     run_id: Series[str] = run_id()
 
     class Config:
-        strict = True
-        coerce = True
         unique = ["mention_id"]
         description = "One row per mention (primary key mention_id; article_id -> articles)."
 

@@ -11,12 +11,15 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas._common import UTC_TS, key, run_id, utc_timestamp
+from schemas._common import UTC_TS, Contract, key, run_id, utc_timestamp
 
 STAGES = ["input", "articles", "mentions", "claims"]
+# What a row says about the problem, in the order ``newsetl quarantine list`` shows it;
+# the columns from ``resolved_at`` on say how it was closed (``--all`` shows them too).
+PROBLEM_COLUMNS = ["source_uri", "table", "check", "reason", "run_id", "quarantined_at"]
 
 
-class QuarantineModel(pa.DataFrameModel):
+class QuarantineModel(Contract):
     quarantine_id: Series[str] = key("Hash of (table, source_uri, check, reason): the same problem is one row.")
     run_id: Series[str] = run_id()
     table: Series[str] = pa.Field(
@@ -41,8 +44,6 @@ class QuarantineModel(pa.DataFrameModel):
     )
 
     class Config:
-        strict = True
-        coerce = True
         unique = ["quarantine_id"]
         # Rows are built open: the resolution columns are only ever set by a later run,
         # the dismissal columns by a person.
@@ -52,3 +53,8 @@ class QuarantineModel(pa.DataFrameModel):
     @pa.dataframe_check(description="dismissed_at and dismissed_reason are set together")
     def dismissed_says_why(cls, df: pd.DataFrame) -> Series[bool]:
         return df["dismissed_at"].notna() == df["dismissed_reason"].notna()
+
+
+# The columns that say how a row was closed: by a later run, or by a person.
+_COLUMNS = list(QuarantineModel.to_schema().columns)
+CLOSED_COLUMNS = _COLUMNS[_COLUMNS.index("resolved_at"):]

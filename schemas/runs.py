@@ -18,13 +18,13 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas._common import UTC_TS, run_id, utc_timestamp
+from schemas._common import UTC_TS, Contract, run_id, utc_timestamp
 
 STATUSES = ["success", "failed"]
 ERROR_MESSAGE_MAX = 500
 
 
-class RunModel(pa.DataFrameModel):
+class RunModel(Contract):
     run_id: Series[str] = run_id()
     started_at: Series[UTC_TS] = utc_timestamp("Start of the run.")
     finished_at: Series[UTC_TS] = utc_timestamp("End of the run.")
@@ -64,8 +64,6 @@ class RunModel(pa.DataFrameModel):
     newsetl_version: Series[str] = pa.Field(description="Version of the pipeline.")
 
     class Config:
-        strict = True
-        coerce = True
         unique = ["run_id"]
         description = "One row per run (primary key run_id)."
 

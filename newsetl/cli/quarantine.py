@@ -46,10 +46,6 @@ def add_parser(sub: argparse._SubParsersAction, defaults: Settings) -> None:
     which.add_argument("--missing", action="store_true", help="rows whose input is no longer in its raw directory")
 
 
-_QUARANTINE_COLUMNS = ["source_uri", "table", "check", "reason", "run_id", "quarantined_at"]
-_CLOSED_COLUMNS = ["resolved_at", "resolved_run_id", "dismissed_at", "dismissed_reason"]
-
-
 def _quarantine_rows(args: argparse.Namespace, include_resolved: bool = False) -> list[dict[str, Any]] | None:
     from newsetl.land import warehouse
     from newsetl.land.catalog import catalog_path
@@ -66,7 +62,9 @@ def cmd_quarantine_list(args: argparse.Namespace) -> int:
     rows = _quarantine_rows(args, include_resolved=args.all)
     if rows is None:
         return 2
-    columns = _QUARANTINE_COLUMNS + (_CLOSED_COLUMNS if args.all else [])
+    from schemas.quarantine import CLOSED_COLUMNS, PROBLEM_COLUMNS
+
+    columns = PROBLEM_COLUMNS + (CLOSED_COLUMNS if args.all else [])
     emit(columns, [tuple(r[c] for c in columns) for r in rows], args.format)
     return 0
 

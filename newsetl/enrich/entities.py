@@ -9,21 +9,11 @@ from typing import Any
 import pandas as pd
 
 from newsetl.enrich.mentions import EntityReference, load_reference
+from schemas import frame
+from schemas.entities import EntityModel
 from schemas.mentions import LABELS
 
-ENTITY_COLUMNS = [
-    "entity_id",
-    "canonical_name",
-    "label",
-    "aliases",
-    "wikidata_id",
-    "article_count",
-    "mention_count",
-    "first_seen",
-    "last_seen",
-]
 _WS = re.compile(r"\s+")
-_TS = pd.DatetimeTZDtype(unit="us", tz="UTC")
 
 
 def build_entities(mentions: Any, articles: Any, reference: EntityReference | None = None) -> pd.DataFrame:
@@ -92,21 +82,17 @@ def build_entities(mentions: Any, articles: Any, reference: EntityReference | No
                 "last_seen": last_seen,
             }
         )
-    return _typed(pd.DataFrame(rows, columns=ENTITY_COLUMNS))
+    return _typed(frame(EntityModel, rows))
 
 
 def _typed(df: pd.DataFrame) -> pd.DataFrame:
-    df["article_count"] = df["article_count"].astype("int64")
-    df["mention_count"] = df["mention_count"].astype("int64")
     df["wikidata_id"] = df["wikidata_id"].astype(object).where(df["wikidata_id"].notna(), None)
-    for col in ("first_seen", "last_seen"):
-        df[col] = pd.to_datetime(df[col], utc=True).astype(_TS)
     order = ["article_count", "mention_count", "canonical_name"]
     return df.sort_values(order, ascending=[False, False, True]).reset_index(drop=True)
 
 
 def _empty() -> pd.DataFrame:
-    return _typed(pd.DataFrame({c: pd.Series(dtype=object) for c in ENTITY_COLUMNS}))
+    return _typed(frame(EntityModel, []))
 
 
-__all__ = ["ENTITY_COLUMNS", "build_entities"]
+__all__ = ["build_entities"]

@@ -22,6 +22,7 @@ from newsetl.report import write_report
 from newsetl.run.state import Run
 from newsetl.settings import Settings
 from schemas import TABLES, arrow_schema
+from schemas.fetches import OUTCOMES
 from schemas.runs import ERROR_MESSAGE_MAX
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 
 def _url_columns(counts: dict[str, int]) -> dict[str, int]:
     columns = {f"urls_{outcome}": counts.get(outcome, 0)
-               for outcome in ("fetched", "unchanged", "duplicate", "robots_excluded", "failed")}
+               for outcome in OUTCOMES}
     return {"urls_seen": sum(columns.values()), **columns}
 
 

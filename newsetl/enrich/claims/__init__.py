@@ -53,7 +53,7 @@ construction), ``verbs``, ``nouns``, ``phrases``, ``quotes`` (the rules), ``spea
 """
 
 from newsetl.enrich.claims.lexicon import CATEGORIES, Lexicon, default_lexicon, load_lexicon, parse_lexicon
-from newsetl.enrich.claims.rows import CLAIM_COLUMNS, KINDS, claims_consumer, claims_frame, claims_from_doc
+from newsetl.enrich.claims.rows import CLAIM_COLUMNS, claims_consumer, claims_frame, claims_from_doc
 
-__all__ = ["CATEGORIES", "CLAIM_COLUMNS", "KINDS", "Lexicon", "claims_consumer", "claims_frame", "claims_from_doc",
+__all__ = ["CATEGORIES", "CLAIM_COLUMNS", "Lexicon", "claims_consumer", "claims_frame", "claims_from_doc",
            "default_lexicon", "load_lexicon", "parse_lexicon"]

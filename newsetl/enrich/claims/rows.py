@@ -16,29 +16,10 @@ from newsetl.enrich.claims.quotes import floating_quote_claims, split_quote_clai
 from newsetl.enrich.claims.speakers import FIRST_PERSON, RELATIVE, Resolution, resolution_of
 from newsetl.enrich.claims.verbs import interjected, verb_claim, verb_entry
 from newsetl.ids import short_hash
+from schemas import columns, frame
+from schemas.claims import ClaimModel
 
-CLAIM_COLUMNS = [
-    "claim_id",
-    "article_id",
-    "speaker_surface",
-    "speaker_name",
-    "speaker_entity_id",
-    "speaker_start",
-    "speaker_end",
-    "cue",
-    "cue_start",
-    "cue_end",
-    "content",
-    "content_start",
-    "content_end",
-    "kind",
-    "target_name",
-    "target_entity_id",
-    "sentence_index",
-    "run_id",
-]
-
-KINDS = ("direct", "indirect", "mixed", "according_to")
+CLAIM_COLUMNS = columns(ClaimModel)
 
 _NESTED_PRONOUNS = frozenset({"he", "she", "they", "it", "i", "we", "him", "her"})
 
@@ -222,9 +203,4 @@ def claims_consumer(run_id: str, lexicon: Lexicon | None = None) -> Callable[[st
 
 def claims_frame(rows: Iterable[dict]) -> pd.DataFrame:
     """Claim rows -> a DataFrame with the table's columns and dtypes (also when empty)."""
-    df = pd.DataFrame(list(rows), columns=CLAIM_COLUMNS)
-    for col in ("speaker_start", "speaker_end"):
-        df[col] = df[col].astype("Int64")
-    for col in ("cue_start", "cue_end", "content_start", "content_end", "sentence_index"):
-        df[col] = df[col].astype("int64")
-    return df
+    return frame(ClaimModel, rows)

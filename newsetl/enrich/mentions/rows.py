@@ -17,6 +17,8 @@ from newsetl.enrich.mentions.matching import add_acronyms, add_reference_matches
 from newsetl.enrich.mentions.people import link_people
 from newsetl.enrich.mentions.reference import EntityReference, ReferenceEntity
 from newsetl.ids import short_hash
+from schemas import columns, frame
+from schemas.mentions import MentionModel
 
 _WS = re.compile(r"\s+")
 
@@ -130,23 +132,9 @@ def _sentence_starts(doc: Doc) -> list[int]:
 
 
 
-MENTION_COLUMNS = [
-    "mention_id",
-    "article_id",
-    "start_char",
-    "end_char",
-    "surface",
-    "label",
-    "entity_id",
-    "canonical_name",
-    "sentence_index",
-    "run_id",
-]
+MENTION_COLUMNS = columns(MentionModel)
 
 
 def mentions_frame(rows: list[dict]) -> pd.DataFrame:
     """Mention rows -> a DataFrame with the table's columns and dtypes (also when empty)."""
-    df = pd.DataFrame(rows, columns=MENTION_COLUMNS)
-    for col in ("start_char", "end_char", "sentence_index"):
-        df[col] = df[col].astype("int64")
-    return df
+    return frame(MentionModel, rows)

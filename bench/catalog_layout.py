@@ -37,11 +37,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from duckdb_queries import readme_queries, synthetic  # noqa: E402
+from duckdb_queries import checked_query, readme_queries, synthetic  # noqa: E402
 
-from newsetl.land import catalog, warehouse  # noqa: E402
+from newsetl.land import Warehouse, catalog  # noqa: E402
 from newsetl.land.catalog import VIEWS  # noqa: E402
-from newsetl.land.warehouse import _snapshots  # noqa: E402
+from newsetl.settings import Settings  # noqa: E402
 
 
 def size_mb(path: Path) -> float:
@@ -58,14 +58,15 @@ def timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - t0
 
 
-def build_views(root: Path, relative: bool) -> Path:
+def build_views(wh: Warehouse, relative: bool) -> Path:
+    root = wh.local
     path = root / "views.duckdb"
     path.unlink(missing_ok=True)
     cwd = os.getcwd()
     os.chdir(root)  # relative paths are read against the working directory, here too
     con = duckdb.connect(str(path))
     try:
-        for name, snap in _snapshots(root).items():
+        for name, snap in wh.snapshots().items():
             files = [os.path.relpath(f, root) for f in snap.files] if relative else snap.files
             con.execute(catalog.view_sql(con, name, files, snap.schema))
         for name, select in VIEWS.items():
@@ -118,27 +119,27 @@ def reads_after_move(root: Path, catalog_name: str, cwd_inside: bool) -> str:
         moved.rename(root)
 
 
-def change_quarantine(root: Path) -> None:
-    rows = warehouse.read_table(root, "quarantine")
-    warehouse.overwrite(root, "quarantine", rows.slice(1), "bench-2")
+def change_quarantine(wh: Warehouse) -> None:
+    wh.overwrite("quarantine", wh.read_table("quarantine").slice(1), "bench-2")
 
 
-def change_mentions(root: Path) -> None:
-    mentions = warehouse.read_table(root, "mentions")
-    warehouse.overwrite(root, "mentions", mentions.slice(1), "bench-3")
+def change_mentions(wh: Warehouse) -> None:
+    wh.overwrite("mentions", wh.read_table("mentions").slice(1), "bench-3")
 
 
 def main() -> None:
     n_mentions = int(sys.argv[1]) if len(sys.argv) > 1 else int(os.environ.get("BENCH_MENTIONS", "1000000"))
     root = Path(tempfile.mkdtemp(prefix="newsetl-catalog-bench-")) / "warehouse"
+    settings = Settings()
+    wh = Warehouse.at(root, settings)
     rows = []
     try:
-        warehouse.ensure_tables(root)
-        synthetic(root, n_mentions, np.random.default_rng(7))
+        wh.ensure_tables()
+        synthetic(wh, n_mentions, np.random.default_rng(7))
         print(f"{n_mentions} mentions; Delta tables' Parquet files: {parquet_mb(root):.1f} MB")
 
         for layout, relative in (("absolute", False), ("relative", True)):
-            build = timed(lambda: build_views(root, relative))  # noqa: B023
+            build = timed(lambda: build_views(wh, relative))  # noqa: B023
             path = root / "views.duckdb"
             times = query_times(view_query(path, root if relative else Path.cwd()))
             moved = reads_after_move(root, "views.duckdb", cwd_inside=False)
@@ -146,21 +147,21 @@ def main() -> None:
             rows.append((layout, size_mb(path), build, times, moved + (f"; from inside it: {inside}" if inside else "")))
             path.unlink()
 
-        final = catalog.catalog_path(root)
-        build = timed(lambda: catalog.refresh(root, _snapshots(root), VIEWS))
+        final = wh.catalog_path
+        build = timed(lambda: catalog.refresh(wh.loc, wh.snapshots(), VIEWS))
         times = query_times(view_query(final, Path.cwd()))
         moved = reads_after_move(root, catalog.CATALOG, cwd_inside=False)
         rows.append(("native", size_mb(final), build, times, moved))
-        checked = query_times(lambda sql: catalog.query(root, sql))
+        checked = query_times(checked_query(wh, settings))
         rows.append(("native, through `newsetl sql`'s check and sandbox", size_mb(final), build, checked, moved))
-        refreshes = [("nothing changed", timed(lambda: catalog.refresh(root, _snapshots(root), VIEWS)), size_mb(final))]
-        change_quarantine(root)
-        refreshes.append(("quarantine changed", timed(lambda: catalog.refresh(root, _snapshots(root), VIEWS)), size_mb(final)))
+        refreshes = [("nothing changed", timed(lambda: catalog.refresh(wh.loc, wh.snapshots(), VIEWS)), size_mb(final))]
+        change_quarantine(wh)
+        refreshes.append(("quarantine changed", timed(lambda: catalog.refresh(wh.loc, wh.snapshots(), VIEWS)), size_mb(final)))
         for i in range(3):
-            change_mentions(root)
+            change_mentions(wh)
             refreshes.append((f"mentions changed ({i + 1})",
-                              timed(lambda: catalog.refresh(root, _snapshots(root), VIEWS)), size_mb(final)))
-        rows_now = catalog.query(root, "SELECT count(*) FROM mentions")[1][0][0]
+                              timed(lambda: catalog.refresh(wh.loc, wh.snapshots(), VIEWS)), size_mb(final)))
+        rows_now = checked_query(wh, settings)("SELECT count(*) FROM mentions")[1][0][0]
         assert rows_now == n_mentions - 3, rows_now
     finally:
         shutil.rmtree(root.parent, ignore_errors=True)

@@ -21,6 +21,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -30,11 +31,10 @@ import pyarrow as pa
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from newsetl.land import catalog, warehouse  # noqa: E402
 from newsetl.enrich.entities import build_entities  # noqa: E402
 from newsetl.enrich.mentions.reference import default_reference  # noqa: E402
-from newsetl.land.catalog import VIEWS  # noqa: E402
-from newsetl.land.warehouse import _snapshots  # noqa: E402
+from newsetl.land import Warehouse, catalog  # noqa: E402
+from newsetl.settings import Settings  # noqa: E402
 from schemas import TABLES, arrow_schema  # noqa: E402
 from schemas.claims import KINDS as CLAIM_KINDS  # noqa: E402
 
@@ -56,13 +56,13 @@ def table(name: str, columns: dict) -> pa.Table:
     return pa.table({f.name: columns.get(f.name, pa.nulls(n, f.type)) for f in schema}, schema=schema)
 
 
-def synthetic(root: Path, n_mentions: int, rng: np.random.Generator) -> None:
+def synthetic(wh: Warehouse, n_mentions: int, rng: np.random.Generator) -> None:
     n_articles = n_mentions // MENTIONS_PER_ARTICLE
     now = datetime.now(UTC)
     article_ids = hex16(np.arange(1, n_articles + 1) * 7919)
     published = [now - timedelta(hours=int(h)) for h in rng.integers(0, 24 * 365, n_articles)]
     domains = np.array([f"news{i}.example" for i in range(40)])[rng.integers(0, 40, n_articles)]
-    warehouse.overwrite(root, "articles", table("articles", {
+    wh.overwrite("articles", table("articles", {
         "article_id": article_ids, "source_uri": np.char.add("web/", article_ids), "domain": domains,
         "title": np.char.add("Title ", article_ids), "published_at": pa.array(published, pa.timestamp("us", tz="UTC")),
         "language": np.full(n_articles, "en"), "text": np.full(n_articles, "text " * 100),
@@ -76,7 +76,7 @@ def synthetic(root: Path, n_mentions: int, rng: np.random.Generator) -> None:
     entity = np.minimum(rng.zipf(1.3, n_mentions) - 1, ENTITIES - 1)
     article = np.repeat(np.arange(n_articles), MENTIONS_PER_ARTICLE)
     start = rng.integers(0, 5000, n_mentions)
-    warehouse.overwrite(root, "mentions", table("mentions", {
+    wh.overwrite("mentions", table("mentions", {
         "mention_id": hex16(np.arange(n_mentions) * 104729 + 1), "article_id": article_ids[article],
         "start_char": start, "end_char": start + 8, "surface": names[entity], "label": LABELS[entity % len(LABELS)],
         "entity_id": hex16(entity * 15485863 + 3), "canonical_name": names[entity],
@@ -87,7 +87,7 @@ def synthetic(root: Path, n_mentions: int, rng: np.random.Generator) -> None:
     speaker = np.minimum(rng.zipf(1.3, n_claims) - 1, ENTITIES - 1)
     target = np.minimum(rng.zipf(1.5, n_claims) - 1, ENTITIES - 1)
     cue_start = rng.integers(0, 5000, n_claims)
-    warehouse.overwrite(root, "claims", table("claims", {
+    wh.overwrite("claims", table("claims", {
         "claim_id": hex16(np.arange(n_claims) * 1299709 + 5),
         "article_id": article_ids[np.repeat(np.arange(n_articles), CLAIMS_PER_ARTICLE)],
         "speaker_surface": names[speaker], "speaker_name": names[speaker], "speaker_entity_id": hex16(speaker * 15485863 + 3),
@@ -99,7 +99,7 @@ def synthetic(root: Path, n_mentions: int, rng: np.random.Generator) -> None:
     }), "bench")
 
     n_quarantine = max(1, n_articles // 20)
-    warehouse.overwrite(root, "quarantine", table("quarantine", {
+    wh.overwrite("quarantine", table("quarantine", {
         "quarantine_id": hex16(np.arange(n_quarantine) * 31 + 7), "run_id": np.full(n_quarantine, "bench"),
         "table": np.full(n_quarantine, "input"), "source_uri": np.char.add("bad/", hex16(np.arange(n_quarantine))),
         "check": CHECKS[rng.integers(0, len(CHECKS), n_quarantine)], "reason": np.full(n_quarantine, "synthetic"),
@@ -115,14 +115,21 @@ def readme_queries() -> list[tuple[str, str]]:
     return [(b.splitlines()[0].lstrip("- ").strip(), b.strip().rstrip(";")) for b in blocks]
 
 
+def checked_query(wh: Warehouse, settings: Settings) -> Callable[[str], tuple[list[str], list[tuple]]]:
+    """``newsetl sql``'s query: its check, its read-only connection and its limits."""
+    return lambda query: catalog.query(wh.catalog_path, query, settings.sql_timeout_seconds, settings.sql_memory_limit)
+
+
 def main() -> None:
     n_mentions = int(sys.argv[1]) if len(sys.argv) > 1 else int(os.environ.get("BENCH_MENTIONS", "1000000"))
     root = Path(tempfile.mkdtemp(prefix="newsetl-duckdb-bench-"))
+    settings = Settings()
+    wh = Warehouse.at(root, settings)
     try:
-        warehouse.ensure_tables(root)
+        wh.ensure_tables()
         started = time.perf_counter()
-        synthetic(root, n_mentions, np.random.default_rng(7))
-        catalog.refresh(root, _snapshots(root), VIEWS)
+        synthetic(wh, n_mentions, np.random.default_rng(7))
+        wh.refresh_catalog()
         print(f"{n_mentions} mentions written and catalogued in {time.perf_counter() - started:.1f} s")
 
         worst = 0.0
@@ -130,14 +137,14 @@ def main() -> None:
             times = []
             for _ in range(3):
                 t0 = time.perf_counter()
-                _, rows = catalog.query(root, query)
+                _, rows = checked_query(wh, settings)(query)
                 times.append(time.perf_counter() - t0)
             worst = max(worst, min(times))
             print(f"{min(times) * 1000:8.0f} ms  {len(rows):3d} rows  {title}")
 
         t0 = time.perf_counter()
-        mentions = warehouse.read_table(root, "mentions", ["article_id", "entity_id", "canonical_name", "label", "surface"])
-        articles = warehouse.read_table(root, "articles", ["article_id", "published_at"])
+        mentions = wh.read_table("mentions", ["article_id", "entity_id", "canonical_name", "label", "surface"])
+        articles = wh.read_table("articles", ["article_id", "published_at"])
         entities = build_entities(mentions, articles, default_reference())
         rebuild = time.perf_counter() - t0
         print(f"entities rebuilt from {n_mentions} mentions: {len(entities)} entities in {rebuild:.1f} s")

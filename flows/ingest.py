@@ -41,7 +41,7 @@ from rich.progress import Progress  # noqa: E402
 from newsetl import report, run as pipeline  # noqa: E402
 from newsetl.enrich import Analysis  # noqa: E402
 from newsetl.extract import BatchOutput, extract_batch  # noqa: E402
-from newsetl.land import exclusive  # noqa: E402
+from newsetl.land import Warehouse  # noqa: E402
 from newsetl.quality import DataQualityError  # noqa: E402
 from newsetl.settings import Settings  # noqa: E402
 from newsetl.sources import RawInput, WebSources  # noqa: E402
@@ -51,8 +51,8 @@ _task = {"cache_policy": NO_CACHE}
 
 
 @task(name="start-run", **_task)
-def start_run(raw_dir: Path, warehouse_dir: Path) -> pipeline.Run:
-    return pipeline.start_run(raw_dir, warehouse_dir)
+def start_run(raw_dir: Path, warehouse: Warehouse) -> pipeline.Run:
+    return pipeline.start_run(raw_dir, warehouse)
 
 
 @task(name="fetch-web", **_task)
@@ -179,18 +179,18 @@ def _load(run: pipeline.Run, batches: list[list[RawInput]], splits: list[pipelin
         step()
 
 
-def _publish(root: Any, run_id: str) -> None:
+def _publish(warehouse: Warehouse, run_id: str) -> None:
     """The run's summary as Prefect artifacts: counts and checks as tables, and a markdown
     summary with the top quarantine reasons and the report's path."""
     # Artifacts only describe the run: failing to publish them must not fail it, nor hide
     # the exception a failed run is raising.
     try:
-        data = report.gather(root, run_id)
+        data = report.gather(warehouse, run_id)
         create_table_artifact(key="ingest-counts", table=[report.counts(data)], description=f"Run {run_id}")
         create_table_artifact(key="ingest-checks", table=report.checks_table(data),
                               description=f"Data-quality checks of run {run_id}")
         create_markdown_artifact(key="ingest-summary",
-                                 markdown=report.summary_markdown(data, report.report_path(root, run_id)))
+                                 markdown=report.summary_markdown(data, report.report_path(warehouse.local, run_id)))
     except Exception:
         get_run_logger().exception("run %s: publishing the artifacts failed", run_id)
 
@@ -228,9 +228,10 @@ def ingest(
     logger = get_run_logger()
     retry = {"retries": settings.task_retries, "retry_delay_seconds": settings.task_retry_delay_seconds}
 
-    with exclusive(settings.warehouse_dir, wait_seconds=settings.lock_wait_seconds):
-        run = start_run.with_options(**retry)(settings.raw_dir, settings.warehouse_dir)
-        logger.info("run %s: %s -> %s", run.run_id, settings.raw_dir, run.root)
+    warehouse = Warehouse.at(settings.warehouse_dir, settings)
+    with warehouse.exclusive(wait_seconds=settings.lock_wait_seconds):
+        run = start_run.with_options(**retry)(settings.raw_dir, quote(warehouse))
+        logger.info("run %s: %s -> %s", run.run_id, settings.raw_dir, warehouse.loc)
         try:
             if web:
                 fetched = fetch_web(quote(run), settings.raw_dir, web, settings)
@@ -252,10 +253,10 @@ def ingest(
             row = commit.with_options(**retry)(quote(run), settings)
         except BaseException as exc:
             pipeline.fail_run(run, exc)
-            _publish(run.root, run.run_id)
+            _publish(warehouse, run.run_id)
             raise
     logger.info("run %s done: %s", run.run_id, run.counts.as_dict())
-    _publish(run.root, run.run_id)
+    _publish(warehouse, run.run_id)
     return row
 
 

@@ -36,3 +36,23 @@ def prefect_server():
 @pytest.fixture(scope="session")
 def samples_dir() -> Path:
     return SAMPLES
+
+
+def warehouse_at(root):
+    """The warehouse at ``root`` (a path, a URI or a resolved Location) with the
+    environment's settings, as the command line makes it."""
+    from newsetl.land import Location, Warehouse
+    from newsetl.settings import Settings
+
+    return Warehouse(root) if isinstance(root, Location) else Warehouse.at(root, Settings())
+
+
+def query_catalog(root, query: str, **limits):
+    """``newsetl sql``'s answer (columns, rows) from the catalog of the warehouse at ``root``;
+    ``limits``: timeout_seconds, memory_limit (default: the settings')."""
+    from newsetl.land import catalog
+    from newsetl.settings import Settings
+
+    settings = Settings()
+    limits = {"timeout_seconds": settings.sql_timeout_seconds, "memory_limit": settings.sql_memory_limit, **limits}
+    return catalog.query(warehouse_at(root).catalog_path, query, **limits)

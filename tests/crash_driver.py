@@ -76,25 +76,26 @@ def instrument(points: Points) -> None:
     wrap(TableMerger, "execute", lambda self: f"delta.merge:{_name(self._table.table_uri())}")
     wrap(DeltaTable, "delete", lambda self, *a, **k: f"delta.delete:{_name(self.table_uri)}")
     wrap(DeltaTable, "restore", lambda self, *a, **k: f"delta.restore:{_name(self.table_uri)}")
-    wrap(warehouse, "write_deltalake", lambda where, *a, **k: f"write_deltalake:{_name(where)}")
-    wrap(warehouse, "begin_commit", lambda *a, **k: "journal.begin")
-    wrap(warehouse, "end_commit", lambda *a, **k: "journal.end (commit point)")
-    wrap(warehouse, "drop_staging", lambda *a, **k: "drop_staging")
+    wrap(warehouse, "write_deltalake", lambda table, *a, **k: f"write_deltalake:{_name(table.table_uri)}")
+    wrap(warehouse.Warehouse, "begin_commit", lambda *a, **k: "journal.begin")
+    wrap(warehouse.Warehouse, "end_commit", lambda *a, **k: "journal.end (commit point)")
+    wrap(warehouse.Warehouse, "drop_staging", lambda *a, **k: "drop_staging")
     wrap(catalog, "refresh", lambda *a, **k: "catalog.refresh")
 
 
 def run(raw: Path, root: Path, settings: Settings, models: analysis.Models | None = None) -> dict:
     """start_run -> plan_batches -> (extract -> stage -> enrich)* -> commit_run, as the flow
     does it (tests/test_malformed.py runs it in its own process)."""
-    with warehouse.exclusive(root):
-        r = pipeline.start_run(raw, root)
+    wh = warehouse.Warehouse.at(root, settings)
+    with wh.exclusive():
+        r = pipeline.start_run(raw, wh)
         try:
             models = models or analysis.load_models(settings)
             for batch in pipeline.plan_batches(raw, settings):
                 staged = pipeline.stage_batch(r, batch, extract_batch(batch, settings, r.run_id))
                 if not staged.articles.empty:
                     pipeline.enrich_batch(r, staged, models, settings)
-            return pipeline.commit_run(r)
+            return pipeline.commit_run(r, settings)
         except BaseException:
             pipeline.fail_run(r)
             raise

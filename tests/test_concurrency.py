@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from deltalake import DeltaTable
 
-from newsetl.land import catalog
 from schemas import TABLES
+from conftest import query_catalog
 
 DRIVER = Path(__file__).with_name("crash_driver.py")
 SNAPSHOT_SQL = "SELECT article_id, content_sha256 FROM articles ORDER BY article_id"
@@ -57,7 +57,7 @@ def _intact(root: Path) -> dict[str, list[dict]]:
     """Every Delta table reads; the catalog shows exactly the tables' rows."""
     tables = {t: DeltaTable(str(root / t)).to_pyarrow_table().to_pylist() for t in TABLES}
     for t in TABLES:
-        cols, rows = catalog.query(root, f'SELECT * FROM "{t}"')
+        cols, rows = query_catalog(root, f'SELECT * FROM "{t}"')
         assert len(rows) == len(tables[t]), t
     assert not (root / "_commit.json").exists() and not any((root / "_staging").glob("*"))
     return tables
@@ -111,14 +111,14 @@ def test_a_catalog_reader_during_a_run_sees_the_previous_run_then_the_new_one(tm
     root = tmp_path / "warehouse"
     raw1, raw2 = _raw(tmp_path, samples_dir, 1), _raw(tmp_path, samples_dir, 6)
     subprocess.run([sys.executable, str(DRIVER), str(raw1), str(root)], check=True, capture_output=True, timeout=300)
-    before = catalog.query(root, SNAPSHOT_SQL)[1]
+    before = query_catalog(root, SNAPSHOT_SQL)[1]
     observed: list = []
     done = threading.Event()
 
     def poll() -> None:
         while not done.is_set():
             try:
-                observed.append(catalog.query(root, SNAPSHOT_SQL)[1])
+                observed.append(query_catalog(root, SNAPSHOT_SQL)[1])
             except Exception as exc:  # noqa: BLE001 - an error is an observation that fails the test
                 observed.append(exc)
             time.sleep(0.02)
@@ -132,7 +132,7 @@ def test_a_catalog_reader_during_a_run_sees_the_previous_run_then_the_new_one(tm
         done.set()
         reader.join()
     assert run.returncode == 0, run.stderr[-3000:]
-    after = catalog.query(root, SNAPSHOT_SQL)[1]
+    after = query_catalog(root, SNAPSHOT_SQL)[1]
     assert len(after) > len(before) and set(before) < set(after)
     errors = [o for o in observed if isinstance(o, Exception)]
     assert errors == []

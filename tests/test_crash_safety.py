@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 from deltalake import DeltaTable
 
-from newsetl.land import catalog, warehouse
+from newsetl.land import warehouse
 from schemas import TABLES
+from conftest import query_catalog, warehouse_at
 
 DRIVER = Path(__file__).with_name("crash_driver.py")
 # Columns that legitimately differ between two runs landing the same rows: run ids,
@@ -88,10 +89,10 @@ def catalog_content(root: Path, exact: bool = False) -> dict[str, list]:
     """What a catalog reader sees: every view, every column (``exact``) or the stable ones."""
     out = {}
     for t in TABLES:
-        cols, rows = catalog.query(root, f'SELECT * FROM "{t}"')
+        cols, rows = query_catalog(root, f'SELECT * FROM "{t}"')
         dicts = [dict(zip(cols, r, strict=True)) for r in rows]
         out[t] = sorted(map(str, dicts)) if exact else _rows(t, dicts)
-    out["claims_by_speaker"] = sorted(map(str, catalog.query(root, "SELECT * FROM claims_by_speaker")[1]))
+    out["claims_by_speaker"] = sorted(map(str, query_catalog(root, "SELECT * FROM claims_by_speaker")[1]))
     return out
 
 
@@ -216,7 +217,7 @@ def _scenario(setup: dict, server: ForkServer, k: int, side: str) -> list[str]:
             failures.append(f"{where}: after the next run, the catalog's {table} differs from the tables")
     if seen["claims_by_speaker"] != setup["run2_catalog"]["claims_by_speaker"]:
         failures.append(f"{where}: after the next run, claims_by_speaker differs")
-    if warehouse.journal_path(root).exists() or any((root / warehouse.STAGING).glob("*")):
+    if warehouse_at(root).journal_path.exists() or any((root / warehouse.STAGING).glob("*")):
         failures.append(f"{where}: journal or staging left behind")
     shutil.rmtree(root, ignore_errors=True)
     return failures

@@ -16,12 +16,13 @@ import pytest
 from deltalake import DeltaTable, write_deltalake
 
 from newsetl import enrich as analysis, quality as dq, run as pipeline
-from newsetl.land import catalog, warehouse
+from newsetl.land import warehouse
 from newsetl.extract import extract_batch
 from newsetl.ids import short_hash
 from newsetl.quality.run_checks import freshness
 from newsetl.settings import Settings
 from schemas import TABLES
+from conftest import query_catalog, warehouse_at
 
 SEEDS = ["000_8f60cbc1a07930e3.txt", "001_cc9ea31035356c05.txt", "002_c211a52ca44ff17f.txt"]
 MENU = b"<html><body><nav><a href='/'>Home</a> <a href='/news'>News</a></nav></body></html>"
@@ -37,7 +38,7 @@ def page(seed: Path) -> bytes:
 def run_pipeline(raw: Path, root: Path, settings: Settings | None = None, only_sources=None) -> dict:
     """One run through the pipeline functions the flow calls, without Prefect."""
     settings = settings or Settings(enrich=False)
-    run = pipeline.start_run(raw, root)
+    run = pipeline.start_run(raw, warehouse_at(root))
     try:
         if only_sources is not None:  # as the flow does for a replay
             pipeline.reanalyse(run, only_sources)
@@ -61,12 +62,12 @@ def results_of(root: Path, run_id: str) -> dict[tuple[str, str], dict]:
 
 
 def cross_table_checks(root) -> list:
-    with warehouse.connect(root) as con:
+    with warehouse_at(root).connect() as con:
         return dq.cross_table_checks(con)
 
 
 def open_quarantine(root, **options) -> list:
-    with warehouse.connect(root, ("quarantine", "runs")) as con:
+    with warehouse_at(root).connect(("quarantine", "runs")) as con:
         return dq.open_quarantine(con, **options)
 
 
@@ -194,10 +195,10 @@ def test_a_failing_cross_table_check_rolls_the_run_back_and_records_why(sample_w
     assert json.loads(results[("mentions", "span_slices_text")]["sample"]) == ["00000000000000aa"]
     assert results[("run", "quarantined_share")]["status"] == "pass"
     # The catalog shows why, and still the last complete run's articles.
-    _, rows = catalog.query(root, "SELECT status, count(*) FROM dq_results WHERE run_id = "
+    _, rows = query_catalog(root, "SELECT status, count(*) FROM dq_results WHERE run_id = "
                                   f"'{failed['run_id']}' GROUP BY ALL ORDER BY 1")
     assert dict(rows)["fail"] == 1
-    assert catalog.query(root, "SELECT count(*) FROM articles")[1] == [(16,)]
+    assert query_catalog(root, "SELECT count(*) FROM articles")[1] == [(16,)]
 
 
 def junk_raw(tmp_path: Path, samples_dir: Path) -> Path:
@@ -215,12 +216,12 @@ def junk_raw(tmp_path: Path, samples_dir: Path) -> Path:
 
 def test_circuit_breaker_stops_a_mostly_junk_run_before_any_article_lands(tmp_path, samples_dir):
     raw, root = junk_raw(tmp_path, samples_dir), tmp_path / "warehouse"
-    warehouse.ensure_tables(root)
-    articles_version = warehouse.table_version(root, "articles")
+    warehouse_at(root).ensure_tables()
+    articles_version = warehouse_at(root).table_version("articles")
     settings = Settings(enrich=False, dq_min_inputs=1)
     with pytest.raises(dq.CircuitBreakerTripped, match=r"stopped: 62% of inputs quarantined \(fail above 50%\)"):
         run_pipeline(raw, root, settings)
-    assert warehouse.table_version(root, "articles") == articles_version and table(root, "articles") == []
+    assert warehouse_at(root).table_version("articles") == articles_version and table(root, "articles") == []
     [run] = table(root, "runs")
     assert run["status"] == "failed" and run["quarantined"] == 5 and run["inputs_seen"] == 8
     assert {q["source_uri"] for q in table(root, "quarantine")} == {
@@ -234,23 +235,23 @@ def test_circuit_breaker_stops_a_mostly_junk_run_before_any_article_lands(tmp_pa
     assert (no_text["failure_count"], no_text["rows_checked"], no_text["status"]) == (2, 7, "warn")
     assert ("articles", "primary_key_unique") not in results  # nothing merged, nothing cross-checked
     # The catalog was refreshed: people can see why.
-    assert catalog.query(root, "SELECT status FROM runs")[1] == [("failed",)]
+    assert query_catalog(root, "SELECT status FROM runs")[1] == [("failed",)]
     assert not (root / warehouse.JOURNAL).exists() and not (root / warehouse.STAGING / run["run_id"]).exists()
 
 
 def test_a_retried_commit_after_the_breaker_lands_nothing_more(tmp_path, samples_dir):
     raw, root = junk_raw(tmp_path, samples_dir), tmp_path / "warehouse"
     settings = Settings(enrich=False, dq_min_inputs=1)
-    run = pipeline.start_run(raw, root)
+    run = pipeline.start_run(raw, warehouse_at(root))
     for batch in pipeline.plan_batches(raw, settings):
         pipeline.stage_batch(run, batch, extract_batch(batch, settings, run.run_id))
     with pytest.raises(dq.CircuitBreakerTripped):
         pipeline.commit_run(run, settings)
-    versions = {name: warehouse.table_version(root, name) for name in TABLES}
+    versions = {name: warehouse_at(root).table_version(name) for name in TABLES}
     with pytest.raises(dq.CircuitBreakerTripped):
         pipeline.commit_run(run, settings)
     pipeline.fail_run(run)
-    assert {name: warehouse.table_version(root, name) for name in TABLES} == versions
+    assert {name: warehouse_at(root).table_version(name) for name in TABLES} == versions
 
 
 def test_few_inputs_only_warn_and_land(tmp_path, samples_dir):
@@ -330,9 +331,9 @@ def test_quarantine_row_is_resolved_when_its_input_lands_and_reopened_when_it_br
     reopened = {q["source_uri"]: q for q in table(root, "quarantine")}["junk/menu.html"]
     assert reopened["resolved_at"] is None and reopened["run_id"] == broken["run_id"]
     # A re-run that changes nothing resolves nothing and rewrites no quarantine row.
-    version = warehouse.table_version(root, "quarantine")
+    version = warehouse_at(root).table_version("quarantine")
     run_pipeline(raw, root, only_sources=["junk/menu.html", "junk/empty.html"])
-    assert warehouse.table_version(root, "quarantine") == version
+    assert warehouse_at(root).table_version("quarantine") == version
 
 
 def test_a_replay_analyses_the_articles_of_its_inputs_again(tmp_path, samples_dir):

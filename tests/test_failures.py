@@ -23,13 +23,13 @@ from fetch_servers import Site, closed_port
 from test_dq import MENU, SEEDS, page, results_of, run_pipeline, write_seeds
 
 from newsetl import quality as dq, report, run as pipeline
-from newsetl.land import catalog, warehouse
 from newsetl.sources import WebSources
 from newsetl.cli import main
 from newsetl.extract import BatchOutput, extract_batch
 from newsetl.settings import Settings
 from schemas import TABLES, arrow_schema
 from schemas.runs import ERROR_MESSAGE_MAX
+from conftest import query_catalog, warehouse_at
 
 FETCH = {"fetch_allow_private_hosts": True, "fetch_per_host_delay": 0, "fetch_backoff_base": 0.01,
          "fetch_retries": 0, "fetch_timeout_read": 2, "fetch_timeout_connect": 2}
@@ -42,8 +42,8 @@ def rows(root: Path, table: str) -> list[dict]:
 def land(raw: Path, root: Path, settings: Settings, feeds: tuple[str, ...] = ()) -> dict:
     """One run as the flow runs it (fetch, incremental split, extract, stage with the inputs
     table, commit), without Prefect."""
-    with warehouse.exclusive(root):
-        run = pipeline.start_run(raw, root)
+    with warehouse_at(root).exclusive():
+        run = pipeline.start_run(raw, warehouse_at(root))
         try:
             if feeds:
                 pipeline.stage_fetches(run, raw, WebSources(feeds=feeds), settings)
@@ -99,7 +99,7 @@ def test_a_run_whose_feeds_all_fail_counts_them_and_is_stopped(tmp_path, prefect
     assert rows(wh, "articles") == []  # the circuit breaker kept the disk pages out too
 
     # The reason is on the run's report and in `newsetl runs`.
-    html = report.report_path(wh, run["run_id"]).read_text(encoding="utf-8")
+    html = report.report_path(warehouse_at(wh).local, run["run_id"]).read_text(encoding="utf-8")
     assert '<p id="failure" class="failure"><b>Failed:</b> CircuitBreakerTripped: run ' in html
     capsys.readouterr()
     assert main(["runs", "--warehouse", str(wh), "--format", "json"]) == 0
@@ -171,7 +171,7 @@ def test_a_failed_run_records_why(tmp_path, prefect_server, web_env, capsys):
     [run] = rows(wh, "runs")
     assert (run["status"], run["error_class"]) == ("failed", "FileNotFoundError")
     assert run["error_message"] == f"raw directory not found: {missing}"
-    assert f"FileNotFoundError: raw directory not found: {missing}" in report.report_path(wh).read_text(encoding="utf-8")
+    assert f"FileNotFoundError: raw directory not found: {missing}" in report.report_path(warehouse_at(wh).local).read_text(encoding="utf-8")
     capsys.readouterr()
     assert main(["runs", "--warehouse", str(wh)]) == 0
     table = capsys.readouterr().out
@@ -208,7 +208,7 @@ def test_an_old_warehouse_gains_the_new_columns(tmp_path, samples_dir, capsys):
     for name in ("runs", "quarantine"):  # the tables this run merged into (it fetched nothing)
         assert set(added[name]) <= {f.name for f in DeltaTable(str(wh / name)).schema().fields}
     # Views follow the contracts: a column the files lack reads as null.
-    assert catalog.query(wh, "SELECT count(via_feed) FROM fetches")[1] == [(0,)]
+    assert query_catalog(wh, "SELECT count(via_feed) FROM fetches")[1] == [(0,)]
     capsys.readouterr()
     assert main(["runs", "--warehouse", str(wh), "--format", "json"]) == 0
     listed = json.loads(capsys.readouterr().out)
@@ -217,7 +217,7 @@ def test_an_old_warehouse_gains_the_new_columns(tmp_path, samples_dir, capsys):
     assert main(["runs", "--warehouse", str(wh), "--limit", "1", "--format", "csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("run_id,status,started_at,duration_s,") and len(lines) == 2
-    assert catalog.query(wh, "SELECT count(*) FROM runs WHERE raw_dir IS NOT NULL")[1] == [(1,)]
+    assert query_catalog(wh, "SELECT count(*) FROM runs WHERE raw_dir IS NOT NULL")[1] == [(1,)]
 
 
 # --- arguments checked before Prefect starts ---------------------------------------------
@@ -346,7 +346,7 @@ def test_replay_finds_each_runs_raw_directory_and_dismiss_closes_rows(tmp_path, 
     assert closed["junk/empty.html"]["dismissed_at"] and closed["junk/empty.html"]["resolved_at"] is None
 
     # A dismissal writes to the warehouse: it waits for no run and refuses while one runs.
-    with warehouse.exclusive(wh):
+    with warehouse_at(wh).exclusive():
         assert main(["quarantine", "dismiss", "--source", "junk/report.pdf", "--reason", "not news",
                      "--warehouse", str(wh)]) == 3
     assert "another newsetl run is writing" in capsys.readouterr().err
@@ -357,7 +357,7 @@ def test_replay_finds_each_runs_raw_directory_and_dismiss_closes_rows(tmp_path, 
     assert main(["quarantine", "dismiss", "--source", "junk/nope.html", "--reason", "x", "--warehouse", str(wh)]) == 1
     assert _listed(capsys, "--warehouse", str(wh)) == []
     # The catalog was swapped in after each dismissal, and nothing is left to replay.
-    assert catalog.query(wh, "SELECT count(*) FROM quarantine WHERE dismissed_at IS NOT NULL")[1] == [(2,)]
+    assert query_catalog(wh, "SELECT count(*) FROM quarantine WHERE dismissed_at IS NOT NULL")[1] == [(2,)]
     capsys.readouterr()
     assert main(["quarantine", "replay", "--warehouse", str(wh)]) == 0
     assert capsys.readouterr().out.startswith("nothing to replay")

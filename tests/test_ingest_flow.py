@@ -14,7 +14,8 @@ import duckdb
 import pytest
 from deltalake import DeltaTable
 
-from newsetl.land.catalog import catalog_path
+from conftest import warehouse_at
+
 
 # (seed file, a sentence of its first body paragraph, a sentence of its last one)
 SEED_BODIES = {
@@ -146,7 +147,7 @@ def test_second_run_changes_nothing(landed, prefect_server):
     assert _articles(warehouse) == before
     quarantine = DeltaTable(str(warehouse / "quarantine")).to_pyarrow_table()
     assert quarantine.num_rows == len(BAD_INPUTS)  # the same problems, not new rows
-    runs = duckdb.connect(str(catalog_path(warehouse)), read_only=True).execute("SELECT count(*) FROM runs").fetchone()
+    runs = duckdb.connect(str(warehouse_at(warehouse).catalog_path), read_only=True).execute("SELECT count(*) FROM runs").fetchone()
     assert runs == (2,)
 
 
@@ -154,7 +155,7 @@ def test_mentions_and_claims_slice_the_article_text(landed):
     _, warehouse, run = landed
     assert run["articles_enriched"] == 15 and run["enrich_skipped_non_english"] == 1  # the Korean page
     assert run["mentions"] > 500 and run["claims"] > 50 and run["enrich_quarantined"] == 0
-    con = duckdb.connect(str(catalog_path(warehouse)), read_only=True)
+    con = duckdb.connect(str(warehouse_at(warehouse).catalog_path), read_only=True)
     off = con.execute("""SELECT count(*) FROM mentions m JOIN articles a USING (article_id)
                          WHERE substr(a.text, m.start_char + 1, m.end_char - m.start_char) <> m.surface""").fetchone()
     assert off == (0,)

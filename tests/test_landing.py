@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import pickle
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +18,8 @@ from newsetl.run.dedup import DUPLICATE, NEW, UNCHANGED, UPDATED, Ledger, classi
 from newsetl.extract.identity import article_id_for, content_sha256, domain_of, normalize_url
 from newsetl.quality.validate import validate_records
 from schemas import TABLES, arrow_schema, count_words
+from newsetl.settings import Settings
+from conftest import query_catalog, warehouse_at
 
 TEXT = ("Pakistan's Foreign Office said the strike hit a refugee camp. " * 12).strip()
 
@@ -86,66 +89,85 @@ def test_dedup_outcomes_do_not_depend_on_batching():
     assert list(first.to_write["source_uri"]) == ["changed.txt"]
 
 
-def _land(root: Path, run_id: str, rows: list[dict]) -> dict:
+def _land(root: Path | warehouse.Warehouse, run_id: str, rows: list[dict]) -> dict:
+    wh = root if isinstance(root, warehouse.Warehouse) else warehouse_at(root)
     valid = validate_records("articles", rows, run_id).valid
-    warehouse.stage(root, run_id, "articles", valid, 0)
-    return warehouse.merge(root, "articles", warehouse.staged(root, run_id, "articles"), run_id,
-                           update_if="t.content_sha256 != s.content_sha256")
+    wh.stage(run_id, "articles", valid, 0)
+    return wh.merge("articles", wh.staged(run_id, "articles"), run_id, update_if="t.content_sha256 != s.content_sha256")
 
 
 def test_merge_is_idempotent_and_updates_only_changed_text(tmp_path):
-    warehouse.ensure_tables(tmp_path)
+    warehouse_at(tmp_path).ensure_tables()
     first = _land(tmp_path, "r1", [article("a.txt"), article("b.txt", text=TEXT + " B.")])
     assert first["num_target_rows_inserted"] == 2
-    version = warehouse.table_version(tmp_path, "articles")
+    version = warehouse_at(tmp_path).table_version("articles")
     again = _land(tmp_path, "r2", [article("a.txt", run_id="r2"), article("b.txt", text=TEXT + " B.", run_id="r2")])
     assert again["num_target_rows_inserted"] == again["num_target_rows_updated"] == 0
-    assert warehouse.table_version(tmp_path, "articles") == version
+    assert warehouse_at(tmp_path).table_version("articles") == version
     changed = _land(tmp_path, "r3", [article("b.txt", text=TEXT + " B, revised.", run_id="r3")])
     assert changed["num_target_rows_updated"] == 1
-    rows = {r["source_uri"]: r for r in warehouse.read_table(tmp_path, "articles").to_pylist()}
+    rows = {r["source_uri"]: r for r in warehouse_at(tmp_path).read_table("articles").to_pylist()}
     assert rows["a.txt"]["run_id"] == "r1" and rows["b.txt"]["run_id"] == "r3"
 
 
+def test_the_journal_records_the_versions_in_the_store_not_those_a_handle_saw(tmp_path):
+    """A warehouse keeps its table handles for the operation; another writer's commit in
+    the meantime must still be what the journal records and a roll-back keeps."""
+    mine, other = warehouse_at(tmp_path), warehouse_at(tmp_path)
+    mine.ensure_tables()  # every table opened
+    _land(other, "r-other", [article("a.txt")])
+    assert mine.begin_commit("r-mine")["articles"] == other.table_version("articles")
+    assert mine.roll_back() == "r-mine"
+    assert [r["source_uri"] for r in warehouse_at(tmp_path).read_table("articles").to_pylist()] == ["a.txt"]
+
+
+def test_a_warehouse_pickles_without_its_table_handles(tmp_path):
+    wh = warehouse_at(tmp_path)
+    wh.ensure_tables()
+    copy = pickle.loads(pickle.dumps(wh))
+    assert copy.loc == wh.loc and copy.opens == 0
+    assert copy.table_version("runs") == wh.table_version("runs") == 0
+
+
 def _snapshots(root: Path) -> dict:
-    return {n: catalog.TableSnapshot(warehouse.live_files(root, n), arrow_schema(t.model)) for n, t in TABLES.items()}
+    return warehouse_at(root).snapshots()
 
 
 def test_catalog_has_a_typed_table_per_table_and_is_swapped_atomically(tmp_path):
-    warehouse.ensure_tables(tmp_path)
-    catalog.refresh(tmp_path, _snapshots(tmp_path))
-    reader = duckdb.connect(str(catalog.catalog_path(tmp_path)), read_only=True)
+    warehouse_at(tmp_path).ensure_tables()
+    catalog.refresh(warehouse_at(tmp_path).loc, _snapshots(tmp_path))
+    reader = duckdb.connect(str(warehouse_at(tmp_path).catalog_path), read_only=True)
     assert reader.execute("SELECT count(*) FROM articles").fetchone() == (0,)
     types = dict(reader.execute("SELECT column_name, data_type FROM information_schema.columns "
                                 "WHERE table_name = 'mentions'").fetchall())
     assert types["start_char"] == "BIGINT" and types["surface"] == "VARCHAR"
     _land(tmp_path, "r1", [article("a.txt")])
-    catalog.refresh(tmp_path, _snapshots(tmp_path))
+    catalog.refresh(warehouse_at(tmp_path).loc, _snapshots(tmp_path))
     # A reader that opened the old catalog keeps its snapshot; a new one sees the run.
     assert reader.execute("SELECT count(*) FROM articles").fetchone() == (0,)
     reader.close()
-    cols, rows = catalog.query(tmp_path, "SELECT source_uri, word_count FROM articles")
+    cols, rows = query_catalog(tmp_path, "SELECT source_uri, word_count FROM articles")
     assert cols == ["source_uri", "word_count"] and rows == [("a.txt", 120)]
 
 
 def test_user_sql_cannot_write_or_escape(tmp_path):
-    warehouse.ensure_tables(tmp_path)
-    catalog.refresh(tmp_path, _snapshots(tmp_path))
+    warehouse_at(tmp_path).ensure_tables()
+    catalog.refresh(warehouse_at(tmp_path).loc, _snapshots(tmp_path))
     for sql in ("CREATE TABLE x AS SELECT 1", "UPDATE articles SET title = 'x'", "SET enable_external_access = true",
                 "SELECT 1; DROP TABLE runs", "LOAD httpfs",
                 f"SELECT * FROM read_text('{Path(__file__).resolve()}')"):
         with pytest.raises(catalog.ReadOnlyViolation):
-            catalog.query(tmp_path, sql)
+            query_catalog(tmp_path, sql)
     # Past the check, the connection itself can open no file.
-    con = catalog.connect_read_only(tmp_path)
+    con = catalog.connect_read_only(warehouse_at(tmp_path).catalog_path, Settings().sql_memory_limit)
     with pytest.raises(duckdb.PermissionException):
         con.execute(f"SELECT * FROM read_text('{Path(__file__).resolve()}')")
     con.close()
-    assert catalog.query(tmp_path, "SELECT count(*) FROM runs")[1] == [(0,)]
+    assert query_catalog(tmp_path, "SELECT count(*) FROM runs")[1] == [(0,)]
 
 
 def _hold_lock(root: str, ready, release) -> None:
-    with warehouse.exclusive(Path(root)):
+    with warehouse_at(root).exclusive():
         ready.set()
         release.wait(30)
 
@@ -158,13 +180,13 @@ def test_a_second_run_on_the_same_warehouse_is_refused_then_admitted(tmp_path):
     try:
         assert ready.wait(60)
         with pytest.raises(warehouse.WarehouseBusy, match="another newsetl run"):
-            with warehouse.exclusive(tmp_path, wait_seconds=0.5):
+            with warehouse_at(tmp_path).exclusive(wait_seconds=0.5):
                 pass
     finally:
         release.set()
         holder.join(30)
     started = time.monotonic()
-    with warehouse.exclusive(tmp_path, wait_seconds=5):
+    with warehouse_at(tmp_path).exclusive(wait_seconds=5):
         assert time.monotonic() - started < 5
 
 
@@ -175,11 +197,11 @@ def test_merge_adds_columns_a_contract_gained_before_planning_its_predicate(tmp_
 
     schema = arrow_schema(TABLES["quarantine"].model)
     old = pa.schema([f for f in schema if not f.name.startswith(("resolved_", "dismissed_"))])
-    DeltaTable.create(str(warehouse.table_path(tmp_path, "quarantine")), old, name="quarantine")
+    DeltaTable.create(str(warehouse_at(tmp_path).table_path("quarantine")), old, name="quarantine")
     row = {"quarantine_id": "0" * 16, "run_id": "r1", "table": "input", "record_key": None, "source_uri": "a.html",
            "check": "empty_file", "reason": "the file is empty", "record_json": None,
            "quarantined_at": datetime.now(UTC), "resolved_at": None, "resolved_run_id": None}
-    warehouse.merge(tmp_path, "quarantine", pa.Table.from_pylist([row], schema=schema), "r1",
+    warehouse_at(tmp_path).merge("quarantine", pa.Table.from_pylist([row], schema=schema), "r1",
                     update_if="(t.resolved_at IS NULL) != (s.resolved_at IS NULL)")
-    landed = warehouse.read_table(tmp_path, "quarantine")
+    landed = warehouse_at(tmp_path).read_table("quarantine")
     assert landed.schema.names == schema.names and landed.num_rows == 1

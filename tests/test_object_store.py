@@ -15,11 +15,13 @@ import pytest
 from deltalake import DeltaTable
 
 from newsetl import run as pipeline
-from newsetl.land import catalog, location as storage, warehouse
+from newsetl.land import Warehouse, catalog, location as storage, warehouse
 from newsetl.extract import extract_batch
 from newsetl.settings import Settings
 from newsetl.quality.validate import validate_records
+from schemas import TABLES
 from test_landing import article
+from conftest import query_catalog, warehouse_at
 
 BUCKET = "bucket"
 URI = f"s3://{BUCKET}/wh"
@@ -60,10 +62,10 @@ def s3():
         proc.wait(30)
 
 
-def _run(raw: Path, where: storage.Location | Path, settings: Settings) -> dict:
+def _run(raw: Path, wh: Warehouse, settings: Settings) -> dict:
     """start_run -> (extract -> stage)* -> commit_run, as the flow does it, without Prefect."""
-    with warehouse.exclusive(where):
-        run = pipeline.start_run(raw, where)
+    with wh.exclusive():
+        run = pipeline.start_run(raw, wh)
         try:
             for batch in pipeline.plan_batches(raw, settings):
                 pipeline.stage_batch(run, batch, extract_batch(batch, settings, run.run_id))
@@ -74,7 +76,7 @@ def _run(raw: Path, where: storage.Location | Path, settings: Settings) -> dict:
 
 
 def _articles(where) -> list[dict]:
-    return sorted(warehouse.read_table(where, "articles", COLUMNS).to_pylist(), key=lambda r: r["article_id"])
+    return sorted(warehouse_at(where).read_table("articles", COLUMNS).to_pylist(), key=lambda r: r["article_id"])
 
 
 def _keys(client, prefix: str) -> list[str]:
@@ -93,7 +95,7 @@ def landed(s3, tmp_path_factory, samples_dir):
     settings = Settings(raw_dir=raw, enrich=False)
     on_disk = tmp_path_factory.mktemp("wh")
     return {"raw": raw, "remote": remote, "local": on_disk, "settings": settings, "client": client,
-            "remote_row": _run(raw, remote, settings), "local_row": _run(raw, on_disk, settings)}
+            "remote_row": _run(raw, Warehouse(remote), settings), "local_row": _run(raw, warehouse_at(on_disk), settings)}
 
 
 def test_a_run_on_s3_lands_what_a_local_run_lands(landed):
@@ -104,22 +106,22 @@ def test_a_run_on_s3_lands_what_a_local_run_lands(landed):
     assert landed["remote_row"]["articles_new"] == 16 and landed["remote_row"]["quarantined"] == 1
     assert _articles(remote) == _articles(landed["local"])
     for table in ("quarantine", "runs"):
-        assert warehouse.read_table(remote, table).num_rows == warehouse.read_table(landed["local"], table).num_rows
+        assert warehouse_at(remote).read_table(table).num_rows == warehouse_at(landed["local"]).read_table(table).num_rows
     # The tables are in the bucket; this machine keeps only the lock, catalog and reports.
     assert f"wh/articles/_delta_log/{0:020d}.json" in _keys(client, "wh/articles/_delta_log/")
-    assert all(f.startswith(f"{URI}/articles/") for f in warehouse.live_files(remote, "articles"))
+    assert all(f.startswith(f"{URI}/articles/") for f in warehouse_at(remote).live_files("articles"))
     assert not (remote.local / "articles").exists() and not any((remote.local / warehouse.STAGING).iterdir())
-    assert catalog.catalog_path(remote).is_file()
+    assert warehouse_at(remote).catalog_path.is_file()
     assert not _keys(client, "wh/_commit.json")  # committed: no journal left
 
 
 def test_the_catalog_reads_the_bucket_and_nothing_else(landed):
     remote, local = landed["remote"], landed["local"]
     sql = "SELECT count(*), sum(word_count), count(DISTINCT content_sha256) FROM articles"
-    assert catalog.query(remote, sql) == catalog.query(local, sql)
+    assert query_catalog(remote, sql) == query_catalog(local, sql)
     # The catalog holds the rows: it names no file of the bucket, and no credential is
     # written, nor shown in a repr.
-    assert f"{URI}/articles/".encode() not in catalog.catalog_path(remote).read_bytes()
+    assert f"{URI}/articles/".encode() not in warehouse_at(remote).catalog_path.read_bytes()
     written = [p for p in remote.local.rglob("*") if p.is_file()]
     assert written and not [p for p in written if SECRET.encode() in p.read_bytes()]
     assert SECRET not in repr(remote) and SECRET not in repr(Settings(storage_options={"K": SECRET}))
@@ -128,9 +130,9 @@ def test_the_catalog_reads_the_bucket_and_nothing_else(landed):
                f"SELECT * FROM glob('s3://{BUCKET}/*')")
     for query in outside:
         with pytest.raises(catalog.ReadOnlyViolation):
-            catalog.query(remote, query)
+            query_catalog(remote, query)
     # Past the check, the connection has no filesystem for the bucket and opens no file.
-    con = catalog.connect_read_only(remote)
+    con = catalog.connect_read_only(warehouse_at(remote).catalog_path, Settings().sql_memory_limit)
     for query in outside:
         with pytest.raises(Exception, match="Permission Error"):
             con.execute(query)
@@ -152,32 +154,38 @@ def test_newsetl_sql_takes_the_uri_and_settings_from_the_environment(landed, s3)
 
 def test_a_rerun_on_s3_changes_nothing(landed):
     remote = landed["remote"]
-    before = {t: warehouse.table_version(remote, t) for t in ("articles", "quarantine", "mentions", "claims")}
+    before = {t: warehouse_at(remote).table_version(t) for t in ("articles", "quarantine", "mentions", "claims")}
     rows = _articles(remote)
-    row = _run(landed["raw"], remote, landed["settings"])
+    wh = Warehouse(remote)
+    row = _run(landed["raw"], wh, landed["settings"])
     assert row["status"] == "success" and row["articles_new"] == 0 and row["articles_unchanged"] == 16
-    assert {t: warehouse.table_version(remote, t) for t in before} == before
+    # Each table was opened once for the whole run, its handle reused (D29: an open is
+    # several requests to the store).
+    assert wh.opens == len(TABLES)
+    assert {t: warehouse_at(remote).table_version(t) for t in before} == before
     assert _articles(remote) == rows
-    assert catalog.query(remote, "SELECT count(*) FROM runs")[1] == [(2,)]
+    assert query_catalog(remote, "SELECT count(*) FROM runs")[1] == [(2,)]
 
 
 def test_roll_back_on_s3_restores_the_recorded_versions(landed):
     remote, client = landed["remote"], landed["client"]
-    version, rows = warehouse.table_version(remote, "articles"), _articles(remote)
-    warehouse.begin_commit(remote, "r-dies")
+    dying = Warehouse(remote)
+    version, rows = dying.table_version("articles"), _articles(remote)
+    dying.begin_commit("r-dies")
     assert _keys(client, "wh/_commit.json") == ["wh/_commit.json"]  # the journal is with the tables
     valid = validate_records("articles", [article("late.txt", run_id="r-dies")], "r-dies").valid
-    warehouse.stage(remote, "r-dies", "articles", valid, 0)
-    warehouse.merge(remote, "articles", warehouse.staged(remote, "r-dies", "articles"), "r-dies",
-                    update_if="t.content_sha256 != s.content_sha256")
-    assert warehouse.table_version(remote, "articles") == version + 1
+    dying.stage("r-dies", "articles", valid, 0)
+    dying.merge("articles", dying.staged("r-dies", "articles"), "r-dies",
+                update_if="t.content_sha256 != s.content_sha256")
+    assert dying.table_version("articles") == version + 1
     # The run dies here; the next one (any machine) finds the journal and undoes the merge.
-    assert warehouse.roll_back(remote) == "r-dies"
-    assert warehouse.table_version(remote, "articles") == version + 2  # a restore is a new version
+    following = Warehouse(remote)
+    assert following.roll_back() == "r-dies"
+    assert following.table_version("articles") == version + 2  # a restore is a new version
     assert _articles(remote) == rows
     assert not _keys(client, "wh/_commit.json")
-    assert warehouse.roll_back(remote) is None
-    warehouse.drop_staging(remote, "r-dies")
+    assert following.roll_back() is None
+    dying.drop_staging("r-dies")
 
 
 def test_delta_commits_on_s3_refuse_a_stale_writer(landed):
@@ -197,14 +205,14 @@ def test_a_location_is_a_directory_or_an_s3_uri(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("NEWSETL_STORAGE_OPTIONS", json.dumps({"aws_region": "eu-west-1"}))
     monkeypatch.delenv("NEWSETL_LOCAL_DIR", raising=False)
-    local = storage.locate("wh")
+    local = storage.locate("wh", Settings())
     assert not local.remote and local.uri == str(tmp_path / "wh") and local.local == tmp_path / "wh"
-    remote = storage.locate("s3://news-bucket/prod/wh/")
+    remote = storage.locate("s3://news-bucket/prod/wh/", Settings())
     assert remote.remote and remote.uri == "s3://news-bucket/prod/wh"
     assert remote.local == tmp_path / ".newsetl" / "s3" / "news-bucket" / "prod" / "wh"
-    assert remote.options == {"AWS_REGION": "eu-west-1"} and os.fspath(remote) == str(remote.local)
-    assert warehouse.table_path(remote, "runs") == "s3://news-bucket/prod/wh/runs"
-    assert warehouse.table_path(local, "runs") == tmp_path / "wh" / "runs"
+    assert remote.options == {"AWS_REGION": "eu-west-1"}
+    assert warehouse_at(remote).table_path("runs") == "s3://news-bucket/prod/wh/runs"
+    assert warehouse_at(local).table_path("runs") == tmp_path / "wh" / "runs"
     for bad in ("gs://bucket/wh", "s3:///wh", Path("s3://bucket/wh")):  # a Path loses a slash
         with pytest.raises(ValueError):
-            storage.locate(bad)
+            storage.locate(bad, Settings())

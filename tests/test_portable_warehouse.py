@@ -18,6 +18,7 @@ from newsetl.land import catalog, warehouse
 from newsetl.extract import extract_batch
 from newsetl.settings import Settings
 from schemas import TABLES, arrow_schema
+from conftest import query_catalog, warehouse_at
 
 SEEDS = ["000_8f60cbc1a07930e3.txt", "001_cc9ea31035356c05.txt", "002_c211a52ca44ff17f.txt"]
 COUNT = "SELECT count(*) FROM articles"
@@ -26,8 +27,8 @@ COUNT = "SELECT count(*) FROM articles"
 def _run(raw: Path, root: Path) -> dict:
     """One incremental run through the pipeline functions the flow calls, without Prefect."""
     settings = Settings(enrich=False)
-    with warehouse.exclusive(root):
-        run = pipeline.start_run(raw, root)
+    with warehouse_at(root).exclusive():
+        run = pipeline.start_run(raw, warehouse_at(root))
         try:
             for batch in pipeline.plan_batches(raw, settings):
                 split = pipeline.split_inputs(run, batch, settings)
@@ -58,7 +59,7 @@ def _plain(root: Path, query: str) -> list[tuple]:
 
 
 def _snapshots(root: Path) -> dict:
-    return {n: catalog.TableSnapshot(warehouse.live_files(root, n), arrow_schema(t.model)) for n, t in TABLES.items()}
+    return {n: catalog.TableSnapshot(warehouse_at(root).live_files(n), arrow_schema(t.model)) for n, t in TABLES.items()}
 
 
 def test_a_copied_then_moved_warehouse_reads_its_own_rows_and_runs_on(tmp_path, samples_dir):
@@ -66,12 +67,12 @@ def test_a_copied_then_moved_warehouse_reads_its_own_rows_and_runs_on(tmp_path, 
     original = tmp_path / "site" / "warehouse"
     assert _run(raw, original)["articles_new"] == 2
     # A run that died mid-commit: its journal goes along with the copy.
-    warehouse.begin_commit(original, "r-died")
+    warehouse_at(original).begin_commit("r-died")
 
     laptop = tmp_path / "laptop" / "warehouse"
     shutil.copytree(original, laptop, symlinks=True)  # cp -r, rsync -a
     # The original moves on; the copy must not follow it, and must not need it.
-    warehouse.roll_back(original)
+    warehouse_at(original).roll_back()
     (raw / SEEDS[2]).write_bytes((samples_dir / "seeds" / SEEDS[2]).read_bytes())
     assert _run(raw, original)["articles_new"] == 1
     assert _plain(original, COUNT) == [(3,)]
@@ -91,12 +92,12 @@ def test_a_copied_then_moved_warehouse_reads_its_own_rows_and_runs_on(tmp_path, 
     assert _plain(moved, "SELECT count(*) FROM claims_by_speaker") == [(0,)]
 
     # The lock is the moved warehouse's own.
-    with warehouse.exclusive(moved), pytest.raises(warehouse.WarehouseBusy), warehouse.exclusive(moved):
+    with warehouse_at(moved).exclusive(), pytest.raises(warehouse.WarehouseBusy), warehouse_at(moved).exclusive():
         pass
     # A run on it: the dead run's journal is rolled back, the two old inputs are not read
     # again, the new one lands, and the catalog shows it.
     row = _run(raw, moved)
-    assert not warehouse.journal_path(moved).exists()
+    assert not warehouse_at(moved).journal_path.exists()
     assert row["status"] == "success" and row["inputs_skipped_unchanged"] == 2 and row["articles_new"] == 1
     assert _plain(moved, COUNT) == [(3,)]
     assert _plain(moved, "SELECT count(*) FROM runs") == [(2,)]
@@ -120,9 +121,9 @@ def test_a_refresh_loads_only_what_changed_and_writes_nothing_when_nothing_did(t
     raw = _raw(tmp_path, samples_dir, SEEDS[:1])
     root = tmp_path / "warehouse"
     _run(raw, root)
-    path = catalog.catalog_path(root)
+    path = warehouse_at(root).catalog_path
     before = (path.stat().st_ino, path.read_bytes())
-    catalog.refresh(root, _snapshots(root), catalog.VIEWS)
+    catalog.refresh(warehouse_at(root).loc, _snapshots(root), catalog.VIEWS)
     assert (path.stat().st_ino, path.read_bytes()) == before  # not even swapped
 
     # A changed table is loaded again; the others are carried over from the last catalog.
@@ -136,7 +137,7 @@ def test_a_refresh_loads_only_what_changed_and_writes_nothing_when_nothing_did(t
     assert after["articles"] != keys["articles"] and after["runs"] != keys["runs"]
     assert after["mentions"] == keys["mentions"] and after["claims_by_speaker"] == keys["claims_by_speaker"]
     for name in TABLES:  # and every table shows exactly its Delta table
-        assert _plain(root, f'SELECT count(*) FROM "{name}"') == [(warehouse.read_table(root, name).num_rows,)]
+        assert _plain(root, f'SELECT count(*) FROM "{name}"') == [(warehouse_at(root).read_table(name).num_rows,)]
 
 
 def test_nothing_left_beside_the_catalog_stops_a_refresh(tmp_path, samples_dir):
@@ -161,17 +162,17 @@ def test_a_catalog_of_the_old_layout_is_rebuilt_and_refused_until_then(tmp_path,
     raw = _raw(tmp_path, samples_dir, SEEDS[:1])
     root = tmp_path / "warehouse"
     _run(raw, root)
-    path = catalog.catalog_path(root)
+    path = warehouse_at(root).catalog_path
     path.unlink()
     with duckdb.connect(str(path)) as con:  # views over absolute paths, as before
         for name, snap in _snapshots(root).items():
             con.execute(catalog.view_sql(con, name, snap.files, snap.schema))
     with pytest.raises(catalog.OutdatedCatalog, match="next `newsetl run`"):
-        catalog.query(root, COUNT)
+        query_catalog(root, COUNT)
     out = _sql(root, COUNT, cwd=tmp_path)
     assert out.returncode == 2 and "older newsetl" in out.stderr
-    catalog.refresh(root, _snapshots(root), catalog.VIEWS)
-    assert catalog.query(root, COUNT)[1] == [(1,)]
+    catalog.refresh(warehouse_at(root).loc, _snapshots(root), catalog.VIEWS)
+    assert query_catalog(root, COUNT)[1] == [(1,)]
     assert _plain(root, "SELECT table_type FROM information_schema.tables WHERE table_name = 'articles'") == [
         ("BASE TABLE",)]
 
@@ -180,7 +181,7 @@ def test_the_catalog_is_written_for_the_pinned_command_line_tool(tmp_path, sampl
     raw = _raw(tmp_path, samples_dir, SEEDS[:1])
     root = tmp_path / "warehouse"
     _run(raw, root)
-    with duckdb.connect(str(catalog.catalog_path(root)), read_only=True) as con:
+    with duckdb.connect(str(warehouse_at(root).catalog_path), read_only=True) as con:
         [(tags,)] = con.execute("SELECT tags FROM duckdb_databases() WHERE NOT internal AND database_name = "
                                 "current_database()").fetchall()
     assert tags["storage_version"].startswith("v1.5")

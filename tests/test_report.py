@@ -17,10 +17,10 @@ import pytest
 from deltalake import DeltaTable
 
 from newsetl import enrich as analysis, report, run as pipeline
-from newsetl.land import warehouse
 from newsetl.cli import main
 from newsetl.extract import extract_batch
 from newsetl.settings import Settings
+from conftest import warehouse_at
 
 HOSTILE = "<script>document.title='pwned'</script><img src=x onerror=\"document.body.dataset.pwned=1\">"
 HOSTILE_PAGE = f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
@@ -42,13 +42,13 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 def _land(raw: Path, root: Path, models: analysis.Models | None) -> dict:
     """One run through the pipeline's own functions, as the flow calls them."""
     settings = Settings(raw_dir=raw, warehouse_dir=root)
-    with warehouse.exclusive(root):
-        run = pipeline.start_run(raw, root)
+    with warehouse_at(root).exclusive():
+        run = pipeline.start_run(raw, warehouse_at(root))
         for batch in pipeline.plan_batches(raw, settings):
             staged = pipeline.stage_batch(run, batch, extract_batch(batch, settings, run.run_id))
             if models is not None:
                 pipeline.enrich_batch(run, staged, models, settings)
-        return pipeline.commit_run(run)
+        return pipeline.commit_run(run, settings)
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +70,7 @@ def _table(root: Path, name: str):
 
 def test_each_run_writes_its_report_and_latest(sample):
     root, row = sample
-    own, latest = report.report_path(root, row["run_id"]), report.report_path(root)
+    own, latest = report.report_path(warehouse_at(root).local, row["run_id"]), report.report_path(warehouse_at(root).local)
     assert own.is_file() and latest.is_file()
     html = own.read_text(encoding="utf-8")
     assert latest.read_text(encoding="utf-8") == html
@@ -84,12 +84,12 @@ def test_each_run_writes_its_report_and_latest(sample):
 
 def test_report_shows_every_check_of_the_run(sample):
     root, row = sample
-    data = report.gather(root, row["run_id"])
+    data = report.gather(warehouse_at(root), row["run_id"])
     dq = _table(root, "dq_results").filter(pc.field("run_id") == row["run_id"]).to_pylist()
     assert data.checks is not None and len(data.checks) == len(dq)
     assert [c["status"] for c in data.checks] == sorted((c["status"] for c in data.checks),
                                                        key=["fail", "warn", "pass"].index)
-    html = report.report_path(root, row["run_id"]).read_text(encoding="utf-8")
+    html = report.report_path(warehouse_at(root).local, row["run_id"]).read_text(encoding="utf-8")
     checks_html = html[html.index('<section id="checks">'):html.index('<section id="quarantine">')]
     assert checks_html.count("<tr>") == len(dq) + 1  # and the header
     for check in dq:
@@ -98,8 +98,8 @@ def test_report_shows_every_check_of_the_run(sample):
 
 def test_summary_markdown_and_checks_table(sample):
     root, row = sample
-    data = report.gather(root, row["run_id"])
-    path = report.report_path(root, row["run_id"])
+    data = report.gather(warehouse_at(root), row["run_id"])
+    path = report.report_path(warehouse_at(root).local, row["run_id"])
     md = report.summary_markdown(data, path)
     assert md.startswith(f"# Ingest run {row['run_id']}: success\n")
     assert f"Report: `{path}`" in md
@@ -130,21 +130,21 @@ def test_without_a_dq_results_table_the_report_says_no_checks(sample, tmp_path):
     shutil.copytree(root, copy, ignore=shutil.ignore_patterns(report.REPORTS))
     # The views read the copy's own files (Delta logs hold relative paths).
     shutil.rmtree(copy / "dq_results")
-    path = report.write_report(copy, row["run_id"])
+    path = report.write_report(warehouse_at(copy), row["run_id"])
     html = path.read_text(encoding="utf-8")
     assert "<p>No checks recorded.</p>" in html
-    assert "No checks recorded." in report.summary_markdown(report.gather(copy, row["run_id"]))
+    assert "No checks recorded." in report.summary_markdown(report.gather(warehouse_at(copy), row["run_id"]))
     assert f"<b>{row['inputs_seen']}</b>inputs seen" in html
 
 
 def test_a_failed_run_gets_a_report(tmp_path):
     raw, root = tmp_path / "raw", tmp_path / "warehouse"
     raw.mkdir()
-    with warehouse.exclusive(root):
-        run = pipeline.start_run(raw, root)
+    with warehouse_at(root).exclusive():
+        run = pipeline.start_run(raw, warehouse_at(root))
         pipeline.fail_run(run)
-    html = report.report_path(root).read_text(encoding="utf-8")
-    assert report.report_path(root, run.run_id).read_text(encoding="utf-8") == html
+    html = report.report_path(warehouse_at(root).local).read_text(encoding="utf-8")
+    assert report.report_path(warehouse_at(root).local, run.run_id).read_text(encoding="utf-8") == html
     assert '<span class="status failed">failed</span>' in html and "Nothing quarantined." in html
 
 
@@ -163,9 +163,9 @@ def test_a_report_error_does_not_fail_the_run(tmp_path, caplog):
 def test_newsetl_report_prints_the_path(sample, tmp_path, capsys):
     root, row = sample
     assert main(["report", "--warehouse", str(root)]) == 0
-    assert capsys.readouterr().out.strip() == str(report.report_path(root))
+    assert capsys.readouterr().out.strip() == str(report.report_path(warehouse_at(root).local))
     assert main(["report", "--warehouse", str(root), "--run", row["run_id"]]) == 0
-    assert capsys.readouterr().out.strip() == str(report.report_path(root, row["run_id"]))
+    assert capsys.readouterr().out.strip() == str(report.report_path(warehouse_at(root).local, row["run_id"]))
     assert main(["report", "--warehouse", str(root), "--run", "20000101T000000Z-000000"]) == 2
     assert "no report for run 20000101T000000Z-000000" in capsys.readouterr().err
     assert main(["report", "--warehouse", str(tmp_path)]) == 2
@@ -194,10 +194,10 @@ def test_the_flow_publishes_its_summary_even_when_the_run_fails(prefect_server, 
     published = _artifacts(state.state_details.flow_run_id)
     assert json.loads(published["ingest-counts"])[0]["inputs_seen"] == row["inputs_seen"] == 6
     checks = json.loads(published["ingest-checks"])
-    assert len(checks) == len(report.gather(root.resolve(), row["run_id"]).checks)
+    assert len(checks) == len(report.gather(warehouse_at(root), row["run_id"]).checks)
     summary = published["ingest-summary"]
-    assert summary == report.summary_markdown(report.gather(root.resolve(), row["run_id"]),
-                                              report.report_path(root.resolve(), row["run_id"]))
+    assert summary == report.summary_markdown(report.gather(warehouse_at(root), row["run_id"]),
+                                              report.report_path(warehouse_at(root).local, row["run_id"]))
     assert "input/empty\\_file" in summary
 
     # A run that fails (here: its raw directory is gone) is recorded, reported and published,
@@ -209,7 +209,7 @@ def test_the_flow_publishes_its_summary_even_when_the_run_fails(prefect_server, 
         state.result()
     failed = [r for r in _table(root, "runs").to_pylist() if r["status"] == "failed"]
     assert len(failed) == 1
-    assert report.report_path(root, failed[0]["run_id"]).is_file()
+    assert report.report_path(warehouse_at(root).local, failed[0]["run_id"]).is_file()
     assert _artifacts(state.state_details.flow_run_id)["ingest-summary"].startswith(
         f"# Ingest run {failed[0]['run_id']}: failed")
 
@@ -254,7 +254,7 @@ def test_report_renders_in_chromium(sample, browser):
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
     page.on("request", lambda r: requests.append(r.url))
-    url = report.report_path(root, row["run_id"]).resolve().as_uri()
+    url = report.report_path(warehouse_at(root).local, row["run_id"]).resolve().as_uri()
     page.goto(url, wait_until="load")
 
     assert problems == []
@@ -293,4 +293,4 @@ def test_report_renders_in_chromium(sample, browser):
 def test_the_same_data_renders_the_same_page(sample):
     root, row = sample
     at = datetime(2026, 1, 1, tzinfo=UTC)
-    assert report.render(report.gather(root, row["run_id"]), at) == report.render(report.gather(root, row["run_id"]), at)
+    assert report.render(report.gather(warehouse_at(root), row["run_id"]), at) == report.render(report.gather(warehouse_at(root), row["run_id"]), at)

@@ -16,9 +16,10 @@ import duckdb
 import pytest
 
 from newsetl import run as pipeline
-from newsetl.land import catalog, warehouse
+from newsetl.land import catalog
 from newsetl.extract import extract_batch
 from newsetl.settings import Settings
+from conftest import query_catalog, warehouse_at
 
 SEEDS = ["000_8f60cbc1a07930e3.txt", "001_cc9ea31035356c05.txt"]
 CROSS_JOIN = "SELECT count(*) FROM range(100000) a, range(100000) b, range(100000) c"
@@ -31,8 +32,8 @@ BIG = ("SELECT count(*) FROM range(20000000) AS a "
 def _run(raw: Path, root: Path) -> dict:
     """One run through the pipeline functions the flow calls, without Prefect."""
     settings = Settings(enrich=False)
-    with warehouse.exclusive(root):
-        run = pipeline.start_run(raw, root)
+    with warehouse_at(root).exclusive():
+        run = pipeline.start_run(raw, warehouse_at(root))
         try:
             for batch in pipeline.plan_batches(raw, settings):
                 pipeline.stage_batch(run, batch, extract_batch(batch, settings, run.run_id))
@@ -74,7 +75,7 @@ def landed(tmp_path_factory, samples_dir):
 
 def attacks(root: Path) -> list[str]:
     """The issue's attacks and their siblings, aimed at this warehouse's own files."""
-    live = warehouse.live_files(root, "articles")[0]
+    live = warehouse_at(root).live_files("articles")[0]
     log = root / "articles" / "_delta_log" / f"{99:020d}.json"
     plant = "(SELECT '{\"commitInfo\":{}}' AS line)"
     return [
@@ -118,12 +119,12 @@ def test_every_attack_is_refused_and_the_warehouse_stays_byte_identical(landed):
     before = tree(root)
     for sql in attacks(root):
         with pytest.raises((catalog.ReadOnlyViolation, duckdb.ParserException)):  # refused, or not SQL
-            catalog.query(root, sql)
+            query_catalog(root, sql)
     assert tree(root) == before
     # Reading still works, and so does the next run.
-    assert catalog.query(root, "SELECT count(*) FROM articles")[1] == [(2,)]
+    assert query_catalog(root, "SELECT count(*) FROM articles")[1] == [(2,)]
     assert _run(raw, root)["status"] == "success"
-    assert catalog.query(root, "SELECT count(*) FROM runs")[1][0][0] >= 2
+    assert query_catalog(root, "SELECT count(*) FROM runs")[1][0][0] >= 2
 
 
 def test_the_sandbox_holds_when_the_check_is_bypassed(landed):
@@ -134,7 +135,7 @@ def test_the_sandbox_holds_when_the_check_is_bypassed(landed):
     outside = root.parent / "outside"
     outside.mkdir(exist_ok=True)
     for sql in [*attacks(root), f"COPY (SELECT 1 AS x) TO '{outside}/escaped.csv'"]:
-        con = catalog.connect_read_only(root)
+        con = catalog.connect_read_only(warehouse_at(root).catalog_path, Settings().sql_memory_limit)
         try:
             for statement in con.extract_statements(sql):
                 try:
@@ -148,7 +149,7 @@ def test_the_sandbox_holds_when_the_check_is_bypassed(landed):
     assert tree(root) == before
     assert not any(outside.iterdir())
     # The file writers are stopped by the engine itself, with DuckDB's own message.
-    con = catalog.connect_read_only(root)
+    con = catalog.connect_read_only(warehouse_at(root).catalog_path, Settings().sql_memory_limit)
     with pytest.raises(duckdb.PermissionException):
         con.execute(f"COPY (SELECT 1 AS x) TO '{outside}/escaped.csv'")
     with pytest.raises(duckdb.PermissionException):
@@ -165,7 +166,7 @@ def test_read_only_queries_still_work(landed):
                 "WITH t AS (SELECT * FROM articles) SELECT count(*) FROM t;",
                 "SELECT table_name FROM information_schema.tables", "SELECT * FROM duckdb_tables()",
                 "PIVOT (SELECT language, word_count FROM articles) ON language IN ('en') USING sum(word_count)"):
-        columns, _ = catalog.query(root, sql)
+        columns, _ = query_catalog(root, sql)
         assert columns, sql
 
 
@@ -173,7 +174,7 @@ def test_a_runaway_query_stops_at_the_timeout(landed):
     _, root = landed
     started = time.monotonic()
     with pytest.raises(catalog.QueryLimitExceeded, match=r"longer than 1 s"):
-        catalog.query(root, CROSS_JOIN, timeout_seconds=1)
+        query_catalog(root, CROSS_JOIN, timeout_seconds=1)
     assert time.monotonic() - started < 30  # ended by itself, not by the test's timeout
 
 
@@ -181,7 +182,7 @@ def test_a_query_past_the_memory_cap_stops_and_spills_nothing(landed):
     _, root = landed
     before = tree(root)
     with pytest.raises(catalog.QueryLimitExceeded, match="more than 64MB"):
-        catalog.query(root, BIG, memory_limit="64MB")
+        query_catalog(root, BIG, memory_limit="64MB")
     assert tree(root) == before  # DuckDB's default spill directory is catalog.duckdb.tmp
 
 
@@ -209,4 +210,3 @@ def test_the_command_line_ends_runaway_queries_with_one_line(landed):
 def test_limits_default_to_a_minute_and_two_gigabytes():
     settings = Settings()
     assert settings.sql_timeout_seconds == 60 and settings.sql_memory_limit == "2GB"
-    assert catalog.DEFAULT_TIMEOUT_SECONDS == 60 and catalog.DEFAULT_MEMORY_LIMIT == "2GB"

@@ -25,6 +25,14 @@ def add_warehouse(parser: argparse.ArgumentParser, defaults: Settings) -> None:
                         help="warehouse directory or s3://bucket/prefix (default: %(default)s)")
 
 
+def settings_of(args: argparse.Namespace) -> Settings:
+    """The command's settings: the environment's, with its --warehouse; built once, here,
+    and passed to what the command calls."""
+    from newsetl.cli.preflight import settings_for
+
+    return settings_for({"warehouse_dir": args.warehouse})
+
+
 def positive(text: str) -> int:
     value = int(text)
     if value < 1:

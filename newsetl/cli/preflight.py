@@ -69,11 +69,11 @@ def check_raw_dir(raw: Path, created_by_fetch: bool = False) -> None:
         raise UsageError(f"--raw {raw}: cannot be created, {ancestor} is not a directory")
 
 
-def check_warehouse(where: str) -> None:
+def check_warehouse(where: str, settings: Settings) -> None:
     """A directory (existing or to be created) or an object-store URI whose local
     directory can be one."""
     try:
-        loc = storage.locate(where)
+        loc = storage.locate(where, settings)
     except ValueError as exc:
         raise UsageError(f"--warehouse {where}: {exc}") from None
     local = loc.local
@@ -123,13 +123,13 @@ def check_sources_file(path: Path) -> None:
         check_readable_file(warc, f"--sources {path}: warcs entry")
 
 
-def check_run(raw: Path, warehouse: str, *, urls_file: Path | None = None, feeds: Iterable[str] = (),
+def check_run(raw: Path, warehouse: str, settings: Settings, *, urls_file: Path | None = None, feeds: Iterable[str] = (),
               warcs: Iterable[Path] = (), sources_file: Path | None = None) -> None:
     """Every path a run needs, in the order of the command line; raises the first problem.
     With web sources the raw directory may be missing: their pages are stored there first."""
     warcs = list(warcs)
     check_raw_dir(raw, created_by_fetch=bool(urls_file or list(feeds) or warcs or sources_file))
-    check_warehouse(warehouse)
+    check_warehouse(warehouse, settings)
     if urls_file is not None:
         check_readable_file(urls_file, "--urls")
     for warc in warcs:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from newsetl.cli.common import add_warehouse, emit
+from newsetl.cli.common import add_warehouse, emit, settings_of
 from newsetl.cli.preflight import UsageError
 from newsetl.cli.run import ingest
 from newsetl.settings import Settings
@@ -46,20 +46,28 @@ def add_parser(sub: argparse._SubParsersAction, defaults: Settings) -> None:
     which.add_argument("--missing", action="store_true", help="rows whose input is no longer in its raw directory")
 
 
-def _quarantine_rows(args: argparse.Namespace, include_resolved: bool = False) -> list[dict[str, Any]] | None:
-    from newsetl.land import warehouse
-    from newsetl.land.catalog import catalog_path
+def _open_rows(args: argparse.Namespace, settings: Settings, include_resolved: bool = False,
+               sources: list[str] | None = None) -> list[dict[str, Any]]:
+    from newsetl.land import Warehouse
     from newsetl.quality import open_quarantine
 
-    if not catalog_path(args.warehouse).is_file():  # every run, even a failed one, writes it
+    with Warehouse.at(args.warehouse, settings).connect(("quarantine", "runs")) as con:
+        run, check = (args.run, args.check) if sources is None else (None, None)
+        return open_quarantine(con, run, check, include_resolved, sources=sources).to_pylist()
+
+
+def _quarantine_rows(args: argparse.Namespace, settings: Settings,
+                     include_resolved: bool = False) -> list[dict[str, Any]] | None:
+    from newsetl.land import catalog_path, locate
+
+    if not catalog_path(locate(args.warehouse, settings)).is_file():  # every run, even a failed one, writes it
         print(f"newsetl quarantine: no warehouse at {args.warehouse}: run `newsetl run` first", file=sys.stderr)
         return None
-    with warehouse.connect(args.warehouse, ("quarantine", "runs")) as con:
-        return open_quarantine(con, args.run, args.check, include_resolved).to_pylist()
+    return _open_rows(args, settings, include_resolved)
 
 
 def cmd_quarantine_list(args: argparse.Namespace) -> int:
-    rows = _quarantine_rows(args, include_resolved=args.all)
+    rows = _quarantine_rows(args, settings_of(args), include_resolved=args.all)
     if rows is None:
         return 2
     from schemas.quarantine import CLOSED_COLUMNS, PROBLEM_COLUMNS
@@ -84,12 +92,11 @@ def _say_unreachable(prog: str, found: Located, missing_hint: bool) -> None:
 
 def cmd_quarantine_replay(args: argparse.Namespace) -> int:
     from newsetl.cli import preflight
-    from newsetl.land import warehouse
-    from newsetl.quality import open_quarantine
     from newsetl.run import review
 
     prog = "newsetl quarantine replay"
-    rows = _quarantine_rows(args)
+    settings = settings_of(args)
+    rows = _quarantine_rows(args, settings)
     if rows is None:
         return 2
     found = review.locate(rows, args.raw)
@@ -97,17 +104,16 @@ def cmd_quarantine_replay(args: argparse.Namespace) -> int:
     if not found.present:
         print("nothing to replay: no open quarantine row names an input that is still in its raw directory")
         return 0
-    preflight.check_warehouse(str(args.warehouse))
+    preflight.check_warehouse(str(args.warehouse), settings)
     for folder in found.present:
         preflight.check_raw_dir(folder)
     code = 0
     # One run per raw directory: a run reads one directory, and input paths are relative to it.
     for folder, sources in found.present.items():
-        row = ingest(prog, raw_dir=str(folder), warehouse_dir=str(args.warehouse), only_sources=sources)
+        row = ingest(prog, settings, raw_dir=str(folder), warehouse_dir=str(args.warehouse), only_sources=sources)
         if isinstance(row, int):
             return row
-        with warehouse.connect(args.warehouse, ("quarantine", "runs")) as con:
-            history = open_quarantine(con, include_resolved=True, sources=sources).to_pylist()
+        history = _open_rows(args, settings, include_resolved=True, sources=sources)
         resolved = sum(1 for r in history if r["resolved_run_id"] == row["run_id"])
         still = sum(1 for r in history if r["resolved_at"] is None and r["dismissed_at"] is None)
         print(f"run {row['run_id']}: {row['status']}: replayed {len(sources)} inputs "
@@ -118,16 +124,15 @@ def cmd_quarantine_replay(args: argparse.Namespace) -> int:
 
 
 def cmd_quarantine_dismiss(args: argparse.Namespace) -> int:
-    from newsetl.cli import preflight
-    from newsetl.land import WarehouseBusy
+    from newsetl.land import Warehouse, WarehouseBusy
     from newsetl.run import review
 
     prog = "newsetl quarantine dismiss"
     reason = review.one_line(args.reason)
     if not reason:
         raise UsageError("--reason: say why these rows need nothing more")
-    settings = preflight.settings_for({"warehouse_dir": args.warehouse})
-    rows = _quarantine_rows(args)
+    settings = settings_of(args)
+    rows = _quarantine_rows(args, settings)
     if rows is None:
         return 2
     if args.missing:
@@ -145,7 +150,8 @@ def cmd_quarantine_dismiss(args: argparse.Namespace) -> int:
         print("nothing to dismiss: every open quarantine row names an input that is still there")
         return 0
     try:
-        count = review.dismiss(args.warehouse, [r["quarantine_id"] for r in chosen], reason, settings)
+        count = review.dismiss(Warehouse.at(args.warehouse, settings), [r["quarantine_id"] for r in chosen],
+                               reason, settings)
     except WarehouseBusy as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
         return 3

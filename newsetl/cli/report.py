@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from newsetl.cli.common import add_warehouse
+from newsetl.cli.common import add_warehouse, settings_of
 from newsetl.settings import Settings
 
 
@@ -18,9 +18,10 @@ def add_parser(sub: argparse._SubParsersAction, defaults: Settings) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from newsetl.land import locate
     from newsetl.report import report_path
 
-    path = report_path(args.warehouse, args.run)
+    path = report_path(locate(args.warehouse, settings_of(args)).local, args.run)
     if not path.is_file():
         which = f"run {args.run}" if args.run else "any run"
         print(f"newsetl report: no report for {which} in {args.warehouse} (reports are written by `newsetl run`)",

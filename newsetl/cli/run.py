@@ -31,14 +31,14 @@ def add_parser(sub: argparse._SubParsersAction, defaults: Settings) -> None:
     web.add_argument("--sources", type=Path, metavar="FILE", help="sources file naming feeds, sitemaps, URL lists, WARCs (e.g. raw/sources.yaml)")
 
 
-def ingest(prog: str, **params: Any) -> dict[str, Any] | int:
+def ingest(prog: str, settings: Settings, **params: Any) -> dict[str, Any] | int:
     """Run the ingest flow: its runs row, or the exit code of a run that did not finish."""
-    from newsetl.land import WarehouseBusy, exclusive
+    from newsetl.land import Warehouse, WarehouseBusy
 
     try:
         # Fail fast and quietly when another run holds the warehouse, before Prefect starts
         # (the flow takes the lock itself; this only spares a traceback in its log).
-        with exclusive(params["warehouse_dir"], wait_seconds=Settings().lock_wait_seconds):
+        with Warehouse.at(params["warehouse_dir"], settings).exclusive(wait_seconds=settings.lock_wait_seconds):
             pass
     except WarehouseBusy as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
@@ -63,14 +63,15 @@ def main(args: argparse.Namespace) -> int:
     from newsetl.cli import preflight
 
     # Before Prefect starts: a wrong path or setting is one line and exit 2, at once.
-    preflight.settings_for({"raw_dir": args.raw, "warehouse_dir": args.warehouse, "batch_size": args.batch_size,
-                            "dask_address": args.dask_address, "dask_local": args.dask_local})
-    preflight.check_run(args.raw, str(args.warehouse), urls_file=args.urls, feeds=args.feed, warcs=args.warc,
-                        sources_file=args.sources)
-    from newsetl.land import catalog_path
+    settings = preflight.settings_for({"raw_dir": args.raw, "warehouse_dir": args.warehouse,
+                                       "batch_size": args.batch_size, "dask_address": args.dask_address,
+                                       "dask_local": args.dask_local})
+    preflight.check_run(args.raw, str(args.warehouse), settings, urls_file=args.urls, feeds=args.feed,
+                        warcs=args.warc, sources_file=args.sources)
+    from newsetl.land import catalog_path, locate
 
     row = ingest(
-        "newsetl run", raw_dir=str(args.raw), warehouse_dir=str(args.warehouse), batch_size=args.batch_size,
+        "newsetl run", settings, raw_dir=str(args.raw), warehouse_dir=str(args.warehouse), batch_size=args.batch_size,
         urls_file=str(args.urls) if args.urls else None, feeds=args.feed,
         warcs=[str(w) for w in args.warc], sources_file=str(args.sources) if args.sources else None,
         dask_address=args.dask_address, dask_local=args.dask_local,
@@ -94,6 +95,6 @@ def main(args: argparse.Namespace) -> int:
             f"duplicate {row['urls_duplicate']}, robots-excluded {row['urls_robots_excluded']}, "
             f"failed {row['urls_failed']}: see the fetches table)"
         )
-    lines.append(f"  warehouse     {args.warehouse}  (DuckDB catalog: {catalog_path(args.warehouse)})")
+    lines.append(f"  warehouse     {args.warehouse}  (DuckDB catalog: {catalog_path(locate(args.warehouse, settings))})")
     print("\n".join(lines))
     return 0 if row["status"] == "success" else 1

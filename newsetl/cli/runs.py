@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from newsetl.cli.common import add_warehouse, emit, positive
+from newsetl.cli.common import add_warehouse, emit, positive, settings_of
 from newsetl.settings import Settings
 
 
@@ -20,13 +20,14 @@ def add_parser(sub: argparse._SubParsersAction, defaults: Settings) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from newsetl.land import catalog_path
+    from newsetl.land import Warehouse, catalog_path, locate
     from newsetl.report import recent_runs
 
-    if not catalog_path(args.warehouse).is_file():  # every run, even a failed one, writes it
+    loc = locate(args.warehouse, settings_of(args))
+    if not catalog_path(loc).is_file():  # every run, even a failed one, writes it
         print(f"newsetl runs: no warehouse at {args.warehouse}: run `newsetl run` first", file=sys.stderr)
         return 2
-    columns, rows = recent_runs(args.warehouse, args.limit)
+    columns, rows = recent_runs(Warehouse(loc), args.limit)
     if args.format == "table":
         _print_runs([dict(zip(columns, row, strict=True)) for row in rows], sys.stdout)
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from newsetl.cli.common import add_warehouse, emit
+from newsetl.cli.common import add_warehouse, emit, settings_of
 from newsetl.settings import Settings
 
 
@@ -48,15 +48,17 @@ def _memory_size(text: str) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
-    from newsetl.land.catalog import OutdatedCatalog, QueryLimitExceeded, ReadOnlyViolation, query
+    from newsetl.land import locate
+    from newsetl.land.catalog import OutdatedCatalog, QueryLimitExceeded, ReadOnlyViolation, catalog_path, query
 
     import duckdb
 
-    settings = Settings()
+    settings = settings_of(args)
     timeout = args.timeout or settings.sql_timeout_seconds
     memory_limit = args.memory_limit or settings.sql_memory_limit
     try:
-        columns, rows = query(args.warehouse, args.query, timeout_seconds=timeout, memory_limit=memory_limit)
+        path = catalog_path(locate(args.warehouse, settings))
+        columns, rows = query(path, args.query, timeout_seconds=timeout, memory_limit=memory_limit)
     except (ReadOnlyViolation, FileNotFoundError, OutdatedCatalog) as exc:
         print(f"newsetl sql: {exc}", file=sys.stderr)
         return 2

@@ -33,7 +33,6 @@ import duckdb
 import pyarrow as pa
 
 from newsetl.land import location as storage
-from newsetl.settings import Settings
 from newsetl.land.location import Location
 
 CATALOG = "catalog.duckdb"
@@ -48,9 +47,6 @@ _META = f"{_META_SCHEMA}.catalog_objects"
 # Private build directories, beside the catalog (one rename away from it); leftovers of a
 # killed refresh are removed by the next one.
 _BUILD_PREFIX = ".catalog-build-"
-
-DEFAULT_TIMEOUT_SECONDS: float = Settings.model_fields["sql_timeout_seconds"].default
-DEFAULT_MEMORY_LIMIT: str = Settings.model_fields["sql_memory_limit"].default
 
 
 # Views over the tables, for analysts to start from.
@@ -80,8 +76,8 @@ class TableSnapshot:
     schema: pa.Schema
 
 
-def catalog_path(root: Location | Path | str) -> Path:
-    return storage.locate(root).local / CATALOG
+def catalog_path(loc: Location) -> Path:
+    return loc.local / CATALOG
 
 
 def _quote(name: str) -> str:
@@ -155,11 +151,9 @@ def _remove_leftovers(local: Path) -> None:
             entry.unlink(missing_ok=True)
 
 
-def refresh(root: Location | Path | str, tables: Mapping[str, TableSnapshot],
-            extra_views: Mapping[str, str] = {}) -> Path:
+def refresh(loc: Location, tables: Mapping[str, TableSnapshot], extra_views: Mapping[str, str] = {}) -> Path:
     """Make the catalog hold ``tables`` (and ``extra_views``: name -> SELECT over them).
     Call while holding the warehouse's run lock."""
-    loc = storage.locate(root)
     final = catalog_path(loc)
     final.parent.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(loc.local)
@@ -332,9 +326,8 @@ _LOCKED_DOWN = {
 }
 
 
-def connect_read_only(root: Location | Path | str,
-                      memory_limit: str = DEFAULT_MEMORY_LIMIT) -> duckdb.DuckDBPyConnection:
-    path = catalog_path(root)
+def connect_read_only(path: Path, memory_limit: str) -> duckdb.DuckDBPyConnection:
+    """A connection to the catalog file at ``path`` that can open no other file."""
     if not path.is_file():
         raise FileNotFoundError(f"no catalog at {path}: run `newsetl run` first")
     config = {**_LOCKED_DOWN, "memory_limit": memory_limit, "lock_configuration": True}
@@ -347,12 +340,12 @@ def connect_read_only(root: Location | Path | str,
     return con
 
 
-def query(root: Location | Path | str, sql: str, timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
-          memory_limit: str = DEFAULT_MEMORY_LIMIT) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Run a read-only query against the catalog: (column names, rows). Raises
-    ReadOnlyViolation before running it, QueryLimitExceeded past either limit."""
+def query(path: Path, sql: str, timeout_seconds: float, memory_limit: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Run a read-only query against the catalog file at ``path``: (column names, rows).
+    Raises ReadOnlyViolation before running it, QueryLimitExceeded past either limit.
+    The limits are settings (sql_timeout_seconds, sql_memory_limit), given by the caller."""
     try:
-        con = connect_read_only(root, memory_limit)
+        con = connect_read_only(path, memory_limit)
     except duckdb.OutOfMemoryException:  # a limit too small to open the catalog at all
         raise _too_big(memory_limit) from None
     try:

@@ -36,9 +36,9 @@ _REGION_KEYS = ("AWS_REGION", "AWS_DEFAULT_REGION")
 @dataclass(frozen=True)
 class Location:
     """``uri``: the tables' root, an absolute path or ``s3://bucket/prefix``; ``local``: this
-    machine's directory for the lock, staging, catalog and reports. ``os.fspath`` of a
-    location is its local directory, so code that writes files beside the warehouse
-    (reports) needs no object-store case."""
+    machine's directory for the lock, staging, catalog and reports. Resolved once per
+    operation (``newsetl.land.Warehouse``); deliberately not path-like, so it cannot be
+    taken for its local directory."""
 
     uri: str
     local: Path
@@ -56,20 +56,15 @@ class Location:
     def __str__(self) -> str:
         return self.uri
 
-    def __fspath__(self) -> str:
-        return str(self.local)
-
 
 def _scheme(text: str) -> str:
     scheme = urlsplit(text).scheme
     return scheme if len(scheme) > 1 and "://" in text else ""  # one letter: a Windows drive
 
 
-def locate(where: Location | str | os.PathLike, settings: Settings | None = None) -> Location:
+def locate(where: str | os.PathLike, settings: Settings) -> Location:
     """The warehouse at ``where``. Object-store options and the local directory come from
-    ``settings`` (by default the environment's: NEWSETL_STORAGE_OPTIONS, NEWSETL_LOCAL_DIR)."""
-    if isinstance(where, Location):
-        return where
+    ``settings`` (NEWSETL_STORAGE_OPTIONS, NEWSETL_LOCAL_DIR)."""
     text = os.fspath(where)
     scheme = _scheme(text)
     if not scheme:
@@ -84,7 +79,6 @@ def locate(where: Location | str | os.PathLike, settings: Settings | None = None
     uri = text.rstrip("/")
     if not urlsplit(uri).netloc:
         raise ValueError(f"warehouse URI {text!r} names no bucket")
-    settings = settings or Settings()
     local = settings.local_dir or LOCAL_ROOT / scheme / urlsplit(uri).netloc / urlsplit(uri).path.strip("/")
     options = {k.upper(): v.get_secret_value() for k, v in settings.storage_options.items()}
     return Location(uri, Path(local).resolve(), options)

@@ -6,9 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
-from deltalake import DeltaTable
 
-from newsetl.land import location, warehouse
+from newsetl.land.warehouse import Warehouse
 from newsetl.quality import OPEN
 from schemas import TABLES
 
@@ -38,13 +37,10 @@ class ReportData:
     claim_kinds: list[tuple[str, float]] = field(default_factory=list)
 
 
-def _connect(root: warehouse.Root) -> duckdb.DuckDBPyConnection:
+def _connect(warehouse: Warehouse) -> duckdb.DuckDBPyConnection:
     """Views over every existing table's live Parquet files (the tables as committed,
     whatever state the catalog is in); a warehouse older than a table lacks its view."""
-    loc = location.locate(root)
-    options = location.delta_options(loc)
-    con = warehouse.connect(loc, [name for name in TABLES
-                                  if DeltaTable.is_deltatable(loc.at(name), storage_options=options)])
+    con = warehouse.connect([name for name in TABLES if warehouse.exists(name)])
     # Times and days in UTC, as the page says, whatever this machine's time zone.
     con.execute("SET TimeZone = 'UTC'")
     return con
@@ -67,8 +63,8 @@ def _has(con: duckdb.DuckDBPyConnection, table: str, column: str | None = None) 
     return column is None or column in [r[0] for r in con.execute(f'DESCRIBE "{table}"').fetchall()]
 
 
-def gather(root: warehouse.Root, run_id: str) -> ReportData:
-    con = _connect(root)
+def gather(warehouse: Warehouse, run_id: str) -> ReportData:
+    con = _connect(warehouse)
     try:
         runs = _rows(con, "SELECT * FROM runs WHERE run_id = ?", [run_id])
         checks = None

@@ -7,7 +7,7 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-from newsetl.land import location, warehouse
+from newsetl.land.warehouse import Warehouse
 from newsetl.report.data import gather
 from newsetl.report.html import render
 
@@ -15,9 +15,9 @@ REPORTS = "reports"
 LATEST = "latest.html"
 
 
-def report_path(root: warehouse.Root, run_id: str | None = None) -> Path:
+def report_path(local: Path, run_id: str | None = None) -> Path:
     """Reports are local files, beside the catalog, for an object-store warehouse too."""
-    return location.locate(root).local / REPORTS / (f"{run_id}.html" if run_id else LATEST)
+    return local / REPORTS / (f"{run_id}.html" if run_id else LATEST)
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -26,11 +26,11 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)  # a reader never sees half a page
 
 
-def write_report(root: warehouse.Root, run_id: str) -> Path:
+def write_report(warehouse: Warehouse, run_id: str) -> Path:
     """Write ``reports/<run_id>.html`` and make ``reports/latest.html`` a copy of it."""
-    html = render(gather(root, run_id), datetime.now(UTC))
-    path = report_path(root, run_id)
+    html = render(gather(warehouse, run_id), datetime.now(UTC))
+    path = report_path(warehouse.local, run_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     _write_atomic(path, html)
-    _write_atomic(report_path(root), html)
+    _write_atomic(report_path(warehouse.local), html)
     return path

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from newsetl.land import warehouse
+from newsetl.land.warehouse import Warehouse
 
 # What `newsetl runs` shows, in this order (duration_s is computed).
 COLUMNS = ["run_id", "status", "started_at", "duration_s", "inputs_seen", "articles", "articles_new",
            "duplicates", "quarantined", "urls_seen", "urls_failed", "error_class", "error_message"]
 
 
-def recent_runs(root: warehouse.Root, limit: int) -> tuple[list[str], list[tuple[Any, ...]]]:
+def recent_runs(warehouse: Warehouse, limit: int) -> tuple[list[str], list[tuple[Any, ...]]]:
     """The ``limit`` most recent runs, newest first, as (columns, rows). A warehouse whose
     runs table predates the error columns shows them empty."""
-    con = warehouse.connect(root, ("runs",))
+    con = warehouse.connect(("runs",))
     try:
         con.execute("SET TimeZone = 'UTC'")
         rows = con.execute(

@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from newsetl import __version__, quality
 from newsetl.enrich import build_entities, default_reference
-from newsetl.land import warehouse
+from newsetl.land.warehouse import to_arrow
 from newsetl.quality import (
     CircuitBreakerTripped, CrossTableCheckFailed, RunFacts, cross_table_checks, failures, require_valid,
     resolved_quarantine, run_checks, summary,
@@ -63,7 +63,7 @@ def run_row(run: Run, status: str, finished_at: datetime) -> dict[str, Any]:
     }
 
 
-def commit_run(run: Run, settings: Settings | None = None) -> dict[str, Any]:
+def commit_run(run: Run, settings: Settings) -> dict[str, Any]:
     """Land the staged rows (one Delta commit per table), record the run, then swap in
     a catalog that shows it. Until the swap, catalog readers see the previous run; a
     crash before the commit point is rolled back by the next run (or by ``fail_run``).
@@ -75,21 +75,19 @@ def commit_run(run: Run, settings: Settings | None = None) -> dict[str, Any]:
     so the run is rolled back and ``fail_run`` records why."""
     if run.stopped is not None:  # a retry of a commit a check stopped must not land anything
         raise run.stopped
-    # Only paths and batch size differ between the flow's settings and the environment's.
-    settings = settings or Settings()
     now = datetime.now(UTC)
-    with warehouse.connect(run.root, RUN_CHECK_TABLES) as con:
+    with run.warehouse.connect(RUN_CHECK_TABLES) as con:
         run.dq_results = run_checks(con, _run_facts(run), settings, now)
     tripped = failures(run.dq_results)
-    warehouse.begin_commit(run.root, run.run_id)
+    run.warehouse.begin_commit(run.run_id)
     if not tripped:
         _merge_articles(run)
     _merge_quarantine(run, resolve=not tripped, now=now)
-    staged = warehouse.staged(run.root, run.run_id, "fetches")
+    staged = run.warehouse.staged(run.run_id, "fetches")
     if staged is not None:  # fetch rows are per run
-        warehouse.merge(run.root, "fetches", staged, run.run_id, update_if=False)
+        run.warehouse.merge("fetches", staged, run.run_id, update_if=False)
     if not tripped:
-        with warehouse.connect(run.root) as con:
+        with run.warehouse.connect() as con:
             checks = cross_table_checks(con)
         run.dq_results += checks
         if failed := failures(checks):
@@ -100,9 +98,9 @@ def commit_run(run: Run, settings: Settings | None = None) -> dict[str, Any]:
     if stop is not None:
         run.error = describe_error(stop)  # recorded with the failed run
     row = record_run(run, "failed" if tripped else "success")
-    warehouse.end_commit(run.root)
-    warehouse.refresh_catalog(run.root)
-    warehouse.drop_staging(run.root, run.run_id)
+    run.warehouse.end_commit()
+    run.warehouse.refresh_catalog()
+    run.warehouse.drop_staging(run.run_id)
     if stop is not None:
         run.stopped = stop
         raise stop  # fail_run writes its report
@@ -111,28 +109,28 @@ def commit_run(run: Run, settings: Settings | None = None) -> dict[str, Any]:
 
 
 def _merge_articles(run: Run) -> None:
-    staged = warehouse.staged(run.root, run.run_id, "articles")
+    staged = run.warehouse.staged(run.run_id, "articles")
     if staged is not None:
         # Only a changed text rewrites a row: re-running on the same inputs changes nothing.
-        warehouse.merge(run.root, "articles", staged, run.run_id, update_if="t.content_sha256 != s.content_sha256")
+        run.warehouse.merge("articles", staged, run.run_id, update_if="t.content_sha256 != s.content_sha256")
     enriched = False
     for table in ("mentions", "claims"):
         # A changed article's old mentions and claims go; its new ones come in.
-        staged = warehouse.staged(run.root, run.run_id, table)
+        staged = run.warehouse.staged(run.run_id, table)
         if staged is not None or run.updated_ids:
-            warehouse.merge(run.root, table, staged, run.run_id, update_if=True, replace_articles=run.updated_ids)
+            run.warehouse.merge(table, staged, run.run_id, update_if=True, replace_articles=run.updated_ids)
             enriched = True
     if enriched:
         rebuild_entities(run)
-    staged = warehouse.staged(run.root, run.run_id, "inputs")
+    staged = run.warehouse.staged(run.run_id, "inputs")
     if staged is not None:  # committed with the articles it describes (see newsetl.run.incremental)
-        warehouse.merge(run.root, "inputs", staged, run.run_id, update_if=True)
+        run.warehouse.merge("inputs", staged, run.run_id, update_if=True)
 
 
 def _run_facts(run: Run) -> RunFacts:
-    quarantine = warehouse.staged(run.root, run.run_id, "quarantine")
-    articles = warehouse.staged(run.root, run.run_id, "articles")
-    fetches = warehouse.staged(run.root, run.run_id, "fetches")
+    quarantine = run.warehouse.staged(run.run_id, "quarantine")
+    articles = run.warehouse.staged(run.run_id, "articles")
+    fetches = run.warehouse.staged(run.run_id, "fetches")
     staged = (articles.to_table(columns=["word_count", "published_at", "source_uri"]).to_pydict()
               if articles is not None else {})
     c = run.counts
@@ -158,21 +156,21 @@ def _merge_quarantine(run: Run, resolve: bool, now: datetime) -> None:
     With ``resolve``, open rows this run fixed are closed: an input that now landed (as
     an article or a duplicate), or an article re-analysed without the problem; a closed
     problem that comes back is reopened."""
-    staged = warehouse.staged(run.root, run.run_id, "quarantine")
+    staged = run.warehouse.staged(run.run_id, "quarantine")
     new = staged.to_table() if staged is not None else arrow_schema(TABLES["quarantine"].model).empty_table()
     parts = [new]
     if resolve:
         landed = set(run.ledger.kept_ids.values()) | set(run.duplicate_sources)
         analysed: set[str] = set()
-        articles = warehouse.staged(run.root, run.run_id, "articles")
+        articles = run.warehouse.staged(run.run_id, "articles")
         if articles is not None and any(run.enrich_counts[k] for k in _ANALYSED):
             analysed = set(articles.to_table(columns=["source_uri"]).column("source_uri").to_pylist())
-        with warehouse.connect(run.root, ("quarantine",)) as con:
+        with run.warehouse.connect(("quarantine",)) as con:
             parts.append(resolved_quarantine(con, landed, analysed, new.column("quarantine_id").to_pylist(),
                                              run.run_id, now))
     source = pa.concat_tables(parts)
     if source.num_rows:
-        warehouse.merge(run.root, "quarantine", source, run.run_id,
+        run.warehouse.merge("quarantine", source, run.run_id,
                         update_if="(t.resolved_at IS NULL) != (s.resolved_at IS NULL)")
 
 
@@ -180,18 +178,18 @@ def land_dq_results(run: Run, update_if: bool) -> None:
     records = quality.rows(run.run_id, run.dq_results, datetime.now(UTC))
     valid = require_valid("dq_results", records, run.run_id)
     if not valid.empty:
-        warehouse.merge(run.root, "dq_results", warehouse.to_arrow("dq_results", valid), run.run_id,
+        run.warehouse.merge("dq_results", to_arrow("dq_results", valid), run.run_id,
                         update_if=update_if)
 
 
 def rebuild_entities(run: Run) -> None:
     """The entities table, rebuilt from all mentions (not only this run's): DuckDB counts
     over the five columns it needs, so the cost stays seconds at a million mentions."""
-    mentions = warehouse.read_table(run.root, "mentions", ["article_id", "entity_id", "canonical_name", "label", "surface"])
-    articles = warehouse.read_table(run.root, "articles", ["article_id", "published_at"])
+    mentions = run.warehouse.read_table("mentions", ["article_id", "entity_id", "canonical_name", "label", "surface"])
+    articles = run.warehouse.read_table("articles", ["article_id", "published_at"])
     entities = build_entities(mentions, articles, default_reference())
     valid = require_valid("entities", entities.to_dict("records"), run.run_id)
-    warehouse.overwrite(run.root, "entities", warehouse.to_arrow("entities", valid), run.run_id)
+    run.warehouse.overwrite("entities", to_arrow("entities", valid), run.run_id)
 
 
 def record_run(run: Run, status: str) -> dict[str, Any]:
@@ -199,8 +197,8 @@ def record_run(run: Run, status: str) -> dict[str, Any]:
     valid = require_valid("runs", [row], run.run_id)
     # A merge, not an append: a retried commit records the run once, and a run whose
     # commit fails after this point is marked failed rather than left as a success.
-    warehouse.merge(
-        run.root, "runs", warehouse.to_arrow("runs", valid), run.run_id, update_if="t.status != s.status"
+    run.warehouse.merge(
+        "runs", to_arrow("runs", valid), run.run_id, update_if="t.status != s.status"
     )
     return row
 
@@ -216,18 +214,18 @@ def fail_run(run: Run, error: BaseException | None = None) -> None:
     elif run.error is None and run.stopped is not None:
         run.error = describe_error(run.stopped)
     try:
-        warehouse.roll_back(run.root)
+        run.warehouse.roll_back()
         land_dq_results(run, update_if=False)
         record_run(run, "failed")
-        warehouse.refresh_catalog(run.root)
+        run.warehouse.refresh_catalog()
     finally:
-        warehouse.drop_staging(run.root, run.run_id)
+        run.warehouse.drop_staging(run.run_id)
     _write_report(run)
 
 
 def _write_report(run: Run) -> None:
     # The report only shows the run: failing to write it must not fail (or un-commit) it.
     try:
-        write_report(run.root, run.run_id)
+        write_report(run.warehouse, run.run_id)
     except Exception:
         log.exception("run %s: writing the report failed", run.run_id)

@@ -17,7 +17,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from newsetl.land import warehouse
+from newsetl.land.warehouse import Warehouse
 from newsetl.quality import dismissed_quarantine, open_quarantine
 from newsetl.settings import Settings
 from newsetl.sources import discover
@@ -70,22 +70,22 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def dismiss(root: warehouse.Root, quarantine_ids: list[str], reason: str, settings: Settings,
+def dismiss(warehouse: Warehouse, quarantine_ids: list[str], reason: str, settings: Settings,
             now: datetime | None = None) -> int:
     """Mark these quarantine rows dismissed with ``reason``, if they are still open; returns
     how many. Holds the run lock and commits through Delta like a run, then swaps in a
     catalog that shows it."""
     now = now or datetime.now(UTC)
-    with warehouse.exclusive(root, wait_seconds=settings.lock_wait_seconds):
+    with warehouse.exclusive(wait_seconds=settings.lock_wait_seconds):
         # A run that died mid-commit is undone first, as the next run would: its restore
         # must not undo this commit later.
-        warehouse.roll_back(root)
-        with warehouse.connect(root, ("quarantine", "runs")) as con:
+        warehouse.roll_back()
+        with warehouse.connect(("quarantine", "runs")) as con:
             rows = open_quarantine(con)
         rows = rows.filter(pc.is_in(rows.column("quarantine_id"), value_set=pa.array(quarantine_ids, pa.string())))
         if rows.num_rows:
-            warehouse.merge(root, "quarantine", dismissed_quarantine(rows, one_line(reason), now),
+            warehouse.merge("quarantine", dismissed_quarantine(rows, one_line(reason), now),
                             f"dismiss:{now:%Y%m%dT%H%M%SZ}",
                             update_if="t.resolved_at IS NULL AND t.dismissed_at IS NULL")
-        warehouse.refresh_catalog(root)
+        warehouse.refresh_catalog()
     return rows.num_rows

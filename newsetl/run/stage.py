@@ -12,7 +12,6 @@ import pandas as pd
 
 from newsetl.enrich import Analysis, Models, analyse_articles
 from newsetl.extract import BatchOutput
-from newsetl.land import warehouse
 from newsetl.quality import require_valid, validate_records
 from newsetl.run.dedup import DUPLICATE, NEW, UNCHANGED, UPDATED, Classified, classify
 from newsetl.run.incremental import ARTICLE, QUARANTINED, Split, input_key, record_row
@@ -28,7 +27,7 @@ def stage_fetches(run: Run, raw_dir: Path, sources: WebSources, settings: Settin
     per URL."""
     fetched = fetch_web(sources, raw_dir, run.run_id, settings)
     run.feeds = fetched.feeds
-    warehouse.stage(run.root, run.run_id, "fetches", fetched.outcome.frame(), 0)
+    run.warehouse.stage(run.run_id, "fetches", fetched.outcome.frame(), 0)
     run.url_counts = fetched.outcome.counts()
     return run.url_counts
 
@@ -63,10 +62,10 @@ def stage_batch(run: Run, batch: list[RawInput], output: BatchOutput, split: Spl
     run.updated_ids.extend(classified.updated_ids)
     part = run.parts
     run.parts += 1
-    warehouse.stage(run.root, run.run_id, "articles", classified.to_write, part)
-    warehouse.stage(run.root, run.run_id, "quarantine", require_valid("quarantine", quarantine, run.run_id), part)
+    run.warehouse.stage(run.run_id, "articles", classified.to_write, part)
+    run.warehouse.stage(run.run_id, "quarantine", require_valid("quarantine", quarantine, run.run_id), part)
     if settings is not None:
-        warehouse.stage(run.root, run.run_id, "inputs", _input_records(run, batch, output, classified, split, settings),
+        run.warehouse.stage(run.run_id, "inputs", _input_records(run, batch, output, classified, split, settings),
                         part)
 
     outcomes = classified.outcomes
@@ -107,9 +106,9 @@ def _input_records(run: Run, batch: list[RawInput], output: BatchOutput, classif
 
 def land_analysis(run: Run, part: int, analysis: Analysis) -> dict[str, int]:
     """Stage one batch's analysis and add its counts to the run's."""
-    warehouse.stage(run.root, run.run_id, "mentions", analysis.mentions, part)
-    warehouse.stage(run.root, run.run_id, "claims", analysis.claims, part)
-    warehouse.stage(run.root, run.run_id, "quarantine", analysis.quarantine, part, step="enrich")
+    run.warehouse.stage(run.run_id, "mentions", analysis.mentions, part)
+    run.warehouse.stage(run.run_id, "claims", analysis.claims, part)
+    run.warehouse.stage(run.run_id, "quarantine", analysis.quarantine, part, step="enrich")
     for key, value in analysis.counts.items():
         run.enrich_counts[key] += value
     return analysis.counts

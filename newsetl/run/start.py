@@ -7,8 +7,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from newsetl.land import location as storage, warehouse
-from newsetl.land.location import Location
+from newsetl.land.warehouse import Warehouse
 from newsetl.run.dedup import Ledger
 from newsetl.run.incremental import InputLog
 from newsetl.run.state import Run
@@ -20,20 +19,19 @@ def new_run_id(now: datetime) -> str:
 
 
 
-def start_run(raw_dir: Path, warehouse_dir: Path | str | Location) -> Run:
+def start_run(raw_dir: Path, warehouse: Warehouse) -> Run:
     """Prepare the warehouse (a directory or an s3:// URI) for a run. Call while holding
-    ``warehouse.exclusive``."""
-    root = storage.locate(warehouse_dir)
-    warehouse.ensure_tables(root)
+    ``warehouse.exclusive()``."""
+    warehouse.ensure_tables()
     # A run that died mid-commit is undone, and its staged rows are never committed.
-    warehouse.roll_back(root)
-    warehouse.drop_staging(root)
+    warehouse.roll_back()
+    warehouse.drop_staging()
     # A run that died between its commit point and the catalog swap left a stale catalog.
-    warehouse.refresh_catalog(root)
+    warehouse.refresh_catalog()
     now = datetime.now(UTC)
-    ledger = Ledger.from_warehouse(warehouse.read_table(root, "articles", ["article_id", "content_sha256"]))
-    inputs_log = InputLog.from_warehouse(warehouse.read_table(root, "inputs"))
-    return Run(run_id=new_run_id(now), root=root, source=str(raw_dir), started_at=now, ledger=ledger,
+    ledger = Ledger.from_warehouse(warehouse.read_table("articles", ["article_id", "content_sha256"]))
+    inputs_log = InputLog.from_warehouse(warehouse.read_table("inputs"))
+    return Run(run_id=new_run_id(now), warehouse=warehouse, source=str(raw_dir), started_at=now, ledger=ledger,
                raw_dir=str(Path(raw_dir).resolve()), inputs_log=inputs_log)
 
 
@@ -42,7 +40,7 @@ def reanalyse(run: Run, sources: list[str]) -> int:
     (their mentions and claims are replaced, and problems quarantined by the NLP stage
     are resolved when they do not come back). Returns how many articles."""
     wanted = set(sources)
-    landed = warehouse.read_table(run.root, "articles", ["article_id", "source_uri"]).to_pylist()
+    landed = run.warehouse.read_table("articles", ["article_id", "source_uri"]).to_pylist()
     ids = [r["article_id"] for r in landed if r["source_uri"] in wanted]
     for aid in ids:
         run.ledger.landed[aid] = ""  # no text hashes to "": the next sight of it is an update

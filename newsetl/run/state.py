@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from newsetl.land.location import Location
+from newsetl.land.warehouse import Warehouse
 from newsetl.quality import DataQualityError, Result
 from newsetl.run.dedup import Ledger
 from newsetl.run.incremental import InputLog
@@ -37,7 +37,7 @@ class RunCounts:
 @dataclass
 class Run:
     run_id: str
-    root: Location
+    warehouse: Warehouse
     source: str  # the raw directory as given
     started_at: datetime
     ledger: Ledger

@@ -78,14 +78,16 @@ def analyse(articles: pd.DataFrame, settings: Settings, run_id: str, pool: Execu
     return pipeline.analyse_on(pool, articles, settings, run_id)
 
 
+# The staging tasks leave the run as it was and return what the batch adds; the flow folds
+# it in once the task succeeded, so a retried task counts nothing twice.
 @task(name="stage-batch", **_task)
-def stage(run: pipeline.Run, batch: list[RawInput], output: BatchOutput, split: pipeline.Split,
-          settings: Settings) -> pipeline.Staged:
-    return pipeline.stage_batch(run, batch, output, split, settings)
+def stage(run: pipeline.Run, part: int, batch: list[RawInput], output: BatchOutput, split: pipeline.Split,
+          settings: Settings) -> pipeline.BatchResult:
+    return pipeline.stage_batch(run, part, batch, output, split, settings)
 
 
 @task(name="stage-analysis", **_task)
-def stage_analysis(run: pipeline.Run, part: int, analysis: Analysis) -> dict[str, int]:
+def stage_analysis(run: pipeline.Run, part: int, analysis: Analysis) -> pipeline.AnalysisResult:
     return pipeline.land_analysis(run, part, analysis)
 
 
@@ -146,13 +148,14 @@ def _load(run: pipeline.Run, batches: list[list[RawInput]], splits: list[pipelin
     holds back staging and the next submissions."""
     logger = get_run_logger()
     extract_r = extract.with_options(**retry)
-    reading: deque = deque()  # (batch, split, extract future or None), in input order
+    reading: deque = deque()  # (part, batch, split, extract future or None), in input order
     analysing: dict = {}  # analyse future -> part
 
     def stage_oldest() -> None:
-        batch, split, future = reading.popleft()
+        part, batch, split, future = reading.popleft()
         output = future.result() if future is not None else BatchOutput()
-        staged = stage(quote(run), quote(batch), quote(output), quote(split), settings)
+        staged = stage(quote(run), part, quote(batch), quote(output), quote(split), settings)
+        run.fold_batch(staged)
         logger.info("batch staged: %s", staged.outcomes)
         if settings.enrich and not staged.articles.empty:
             analysing[submit(analyse, articles=staged.articles, settings=settings, run_id=run.run_id)] = staged.part
@@ -160,19 +163,20 @@ def _load(run: pipeline.Run, batches: list[list[RawInput]], splits: list[pipelin
 
     def step() -> None:
         """Stage the oldest batch or land an analysis, whichever finishes first."""
-        if reading and reading[0][2] is None:
+        if reading and reading[0][3] is None:
             stage_oldest()
             return
-        first = next(as_completed([*([reading[0][2]] if reading else []), *analysing]))
+        first = next(as_completed([*([reading[0][3]] if reading else []), *analysing]))
         if first in analysing:
-            part = analysing.pop(first)
-            logger.info("batch analysed: %s", stage_analysis(quote(run), part, quote(first.result())))
+            landed = stage_analysis(quote(run), analysing.pop(first), quote(first.result()))
+            run.fold_analysis(landed)
+            logger.info("batch analysed: %s", landed.counts)
         else:
             stage_oldest()
 
-    for batch, split in zip(batches, splits, strict=True):
+    for part, (batch, split) in enumerate(zip(batches, splits, strict=True)):
         future = submit(extract_r, batch=split.todo, settings=settings, run_id=run.run_id) if split.todo else None
-        reading.append((batch, split, future))
+        reading.append((part, batch, split, future))
         while len(reading) + len(analysing) > 2 * slots:
             step()
     while reading or analysing:

@@ -91,10 +91,11 @@ def run(raw: Path, root: Path, settings: Settings, models: analysis.Models | Non
         r = pipeline.start_run(raw, wh)
         try:
             models = models or analysis.load_models(settings)
-            for batch in pipeline.plan_batches(raw, settings):
-                staged = pipeline.stage_batch(r, batch, extract_batch(batch, settings, r.run_id))
+            for part, batch in enumerate(pipeline.plan_batches(raw, settings)):
+                staged = pipeline.stage_batch(r, part, batch, extract_batch(batch, settings, r.run_id))
+                r.fold_batch(staged)
                 if not staged.articles.empty:
-                    pipeline.enrich_batch(r, staged, models, settings)
+                    r.fold_analysis(pipeline.enrich_batch(r, staged, models, settings))
             return pipeline.commit_run(r, settings)
         except BaseException:
             pipeline.fail_run(r)

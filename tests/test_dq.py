@@ -43,10 +43,11 @@ def run_pipeline(raw: Path, root: Path, settings: Settings | None = None, only_s
         if only_sources is not None:  # as the flow does for a replay
             pipeline.reanalyse(run, only_sources)
         models = analysis.load_models(settings) if settings.enrich else None
-        for batch in pipeline.plan_batches(raw, settings, only_sources):
-            staged = pipeline.stage_batch(run, batch, extract_batch(batch, settings, run.run_id))
+        for part, batch in enumerate(pipeline.plan_batches(raw, settings, only_sources)):
+            staged = pipeline.stage_batch(run, part, batch, extract_batch(batch, settings, run.run_id))
+            run.fold_batch(staged)
             if models is not None and not staged.articles.empty:
-                pipeline.enrich_batch(run, staged, models, settings)
+                run.fold_analysis(pipeline.enrich_batch(run, staged, models, settings))
         return pipeline.commit_run(run, settings)
     except BaseException:
         pipeline.fail_run(run)
@@ -243,8 +244,8 @@ def test_a_retried_commit_after_the_breaker_lands_nothing_more(tmp_path, samples
     raw, root = junk_raw(tmp_path, samples_dir), tmp_path / "warehouse"
     settings = Settings(enrich=False, dq_min_inputs=1)
     run = pipeline.start_run(raw, warehouse_at(root))
-    for batch in pipeline.plan_batches(raw, settings):
-        pipeline.stage_batch(run, batch, extract_batch(batch, settings, run.run_id))
+    for part, batch in enumerate(pipeline.plan_batches(raw, settings)):
+        run.fold_batch(pipeline.stage_batch(run, part, batch, extract_batch(batch, settings, run.run_id)))
     with pytest.raises(dq.CircuitBreakerTripped):
         pipeline.commit_run(run, settings)
     versions = {name: warehouse_at(root).table_version(name) for name in TABLES}

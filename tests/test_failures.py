@@ -47,10 +47,10 @@ def land(raw: Path, root: Path, settings: Settings, feeds: tuple[str, ...] = ())
         try:
             if feeds:
                 pipeline.stage_fetches(run, raw, WebSources(feeds=feeds), settings)
-            for batch in pipeline.plan_batches(raw, settings):
+            for part, batch in enumerate(pipeline.plan_batches(raw, settings)):
                 split = pipeline.split_inputs(run, batch, settings)
                 output = extract_batch(split.todo, settings, run.run_id) if split.todo else BatchOutput()
-                pipeline.stage_batch(run, batch, output, split, settings)
+                run.fold_batch(pipeline.stage_batch(run, part, batch, output, split, settings))
             return pipeline.commit_run(run, settings)
         except BaseException as exc:
             pipeline.fail_run(run, exc)

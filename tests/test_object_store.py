@@ -67,8 +67,8 @@ def _run(raw: Path, wh: Warehouse, settings: Settings) -> dict:
     with wh.exclusive():
         run = pipeline.start_run(raw, wh)
         try:
-            for batch in pipeline.plan_batches(raw, settings):
-                pipeline.stage_batch(run, batch, extract_batch(batch, settings, run.run_id))
+            for part, batch in enumerate(pipeline.plan_batches(raw, settings)):
+                run.fold_batch(pipeline.stage_batch(run, part, batch, extract_batch(batch, settings, run.run_id)))
             return pipeline.commit_run(run, settings)
         except BaseException:
             pipeline.fail_run(run)

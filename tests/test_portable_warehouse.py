@@ -30,10 +30,10 @@ def _run(raw: Path, root: Path) -> dict:
     with warehouse_at(root).exclusive():
         run = pipeline.start_run(raw, warehouse_at(root))
         try:
-            for batch in pipeline.plan_batches(raw, settings):
+            for part, batch in enumerate(pipeline.plan_batches(raw, settings)):
                 split = pipeline.split_inputs(run, batch, settings)
                 output = extract_batch(split.todo, settings, run.run_id)
-                pipeline.stage_batch(run, batch, output, split, settings)
+                run.fold_batch(pipeline.stage_batch(run, part, batch, output, split, settings))
             return pipeline.commit_run(run, settings)
         except BaseException:
             pipeline.fail_run(run)

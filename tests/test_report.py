@@ -44,10 +44,11 @@ def _land(raw: Path, root: Path, models: analysis.Models | None) -> dict:
     settings = Settings(raw_dir=raw, warehouse_dir=root)
     with warehouse_at(root).exclusive():
         run = pipeline.start_run(raw, warehouse_at(root))
-        for batch in pipeline.plan_batches(raw, settings):
-            staged = pipeline.stage_batch(run, batch, extract_batch(batch, settings, run.run_id))
+        for part, batch in enumerate(pipeline.plan_batches(raw, settings)):
+            staged = pipeline.stage_batch(run, part, batch, extract_batch(batch, settings, run.run_id))
+            run.fold_batch(staged)
             if models is not None:
-                pipeline.enrich_batch(run, staged, models, settings)
+                run.fold_analysis(pipeline.enrich_batch(run, staged, models, settings))
         return pipeline.commit_run(run, settings)
 
 

@@ -35,8 +35,8 @@ def _run(raw: Path, root: Path) -> dict:
     with warehouse_at(root).exclusive():
         run = pipeline.start_run(raw, warehouse_at(root))
         try:
-            for batch in pipeline.plan_batches(raw, settings):
-                pipeline.stage_batch(run, batch, extract_batch(batch, settings, run.run_id))
+            for part, batch in enumerate(pipeline.plan_batches(raw, settings)):
+                run.fold_batch(pipeline.stage_batch(run, part, batch, extract_batch(batch, settings, run.run_id)))
             return pipeline.commit_run(run, settings)
         except BaseException:
             pipeline.fail_run(run)

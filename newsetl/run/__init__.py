@@ -4,7 +4,11 @@ flow calls in order:
     start_run -> [stage_fetches] -> plan_batches -> split_inputs
               -> (extract_batch -> stage_batch -> analyse -> land_analysis)* -> commit_run | fail_run
 
-* ``state``       - ``Run`` and its counts;
+``stage_batch`` and ``land_analysis`` return what a batch adds to the run
+(``BatchResult``, ``AnalysisResult``); the caller folds it in (``Run.fold_batch``,
+``Run.fold_analysis``), once, in input order for batches.
+
+* ``state``       - ``Run``, its counts, and the batch results it folds in;
 * ``start``       - ``start_run``: the warehouse made ready, what it holds read once;
 * ``plan``        - the inputs in batches, and which must be read (``incremental``);
 * ``stage``       - what each step stages; ``dedup`` decides new, changed, unchanged, duplicate;
@@ -16,11 +20,11 @@ flow calls in order:
 from newsetl.run.commit import commit_run, describe_error, fail_run
 from newsetl.run.incremental import Split
 from newsetl.run.plan import plan_batches, split_inputs
-from newsetl.run.stage import Staged, enrich_batch, land_analysis, stage_batch, stage_fetches
+from newsetl.run.stage import enrich_batch, land_analysis, stage_batch, stage_fetches
 from newsetl.run.start import reanalyse, start_run
-from newsetl.run.state import Run
+from newsetl.run.state import AnalysisResult, BatchResult, Run
 from newsetl.run.workers import analyse_on, local_pool, run_on, worker_count
 
-__all__ = ["Run", "Split", "Staged", "analyse_on", "commit_run", "describe_error", "enrich_batch", "fail_run",
+__all__ = ["AnalysisResult", "BatchResult", "Run", "Split", "analyse_on", "commit_run", "describe_error", "enrich_batch", "fail_run",
            "land_analysis", "local_pool", "plan_batches", "reanalyse", "run_on", "split_inputs", "stage_batch",
            "stage_fetches", "start_run", "worker_count"]

@@ -6,6 +6,8 @@ outcome does not depend on how inputs were cut into batches.
 
 from __future__ import annotations
 
+from collections import ChainMap
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -16,16 +18,38 @@ NEW, UPDATED, UNCHANGED, DUPLICATE = "new", "updated", "unchanged", "duplicate"
 
 
 @dataclass
+class Kept:
+    """Articles kept: article_id -> source_uri, and content sha -> (source_uri, article_id)."""
+
+    ids: dict[str, str] = field(default_factory=dict)
+    shas: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+
+@dataclass
 class Ledger:
     landed: dict[str, str] = field(default_factory=dict)  # article_id -> sha in the warehouse
     landed_shas: dict[str, str] = field(default_factory=dict)  # sha -> article_id in the warehouse
-    kept_ids: dict[str, str] = field(default_factory=dict)  # article_id -> source_uri, this run
-    kept_shas: dict[str, tuple[str, str]] = field(default_factory=dict)  # sha -> (source_uri, article_id), this run
+    kept_ids: MutableMapping[str, str] = field(default_factory=dict)  # article_id -> source_uri, this run
+    # sha -> (source_uri, article_id), this run
+    kept_shas: MutableMapping[str, tuple[str, str]] = field(default_factory=dict)
 
     def keep(self, article_id: str, sha: str, source_uri: str) -> None:
         """Record an article this run keeps (classified here, or skipped as unchanged)."""
         self.kept_ids[article_id] = source_uri
         self.kept_shas[sha] = (source_uri, article_id)
+
+    def overlay(self) -> tuple[Ledger, Kept]:
+        """A ledger that reads this one and writes what it keeps to the ``Kept`` returned,
+        leaving this one as it was: a batch classifies against it, and the run takes its
+        articles in (``take``) once the batch is staged, so a retried batch meets the
+        same ledger as the first attempt."""
+        kept = Kept()
+        return Ledger(self.landed, self.landed_shas, ChainMap(kept.ids, self.kept_ids),
+                      ChainMap(kept.shas, self.kept_shas)), kept
+
+    def take(self, kept: Kept) -> None:
+        self.kept_ids.update(kept.ids)
+        self.kept_shas.update(kept.shas)
 
     @classmethod
     def from_warehouse(cls, ids_and_shas: pa.Table) -> Ledger:

@@ -4,7 +4,6 @@ deduplicated), a batch's analysis. Staged rows are Parquet parts, merged at the 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from newsetl.extract import BatchOutput
 from newsetl.quality import require_valid, validate_records
 from newsetl.run.dedup import DUPLICATE, NEW, UNCHANGED, UPDATED, Classified, classify
 from newsetl.run.incremental import ARTICLE, QUARANTINED, Split, input_key, record_row
-from newsetl.run.state import Run
+from newsetl.run.state import AnalysisResult, BatchResult, Run, RunCounts
 from newsetl.settings import Settings
 from newsetl.sources import RawInput, WebSources, fetch_web
 
@@ -32,19 +31,15 @@ def stage_fetches(run: Run, raw_dir: Path, sources: WebSources, settings: Settin
     return run.url_counts
 
 
-@dataclass
-class Staged:
-    outcomes: dict[str, int]
-    articles: pd.DataFrame  # new and changed articles: what the enrich stage analyses
-    part: int
-
-
-def stage_batch(run: Run, batch: list[RawInput], output: BatchOutput, split: Split | None = None,
-                settings: Settings | None = None) -> Staged:
-    """Validate, dedup and stage one extracted batch. ``split``: how ``split_inputs`` cut
+def stage_batch(run: Run, part: int, batch: list[RawInput], output: BatchOutput, split: Split | None = None,
+                settings: Settings | None = None) -> BatchResult:
+    """Validate, dedup and stage one extracted batch, the run's ``part``-th; returns what
+    it adds to the run (``Run.fold_batch`` takes it in) and leaves the run as it was, so a
+    retry stages the same rows under the same part. ``split``: how ``split_inputs`` cut
     the batch (``output`` is then the extraction of ``split.todo``); its skipped inputs
     are counted under their last outcome. With ``settings``, the inputs read are recorded
     in the ``inputs`` table so that the next run can skip them."""
+    ledger, kept = run.ledger.overlay()
     skipped = split.skipped if split else []
     skipped_outcomes = dict.fromkeys((ARTICLE, DUPLICATE, QUARANTINED), 0)
     # Unchanged articles are kept first: a changed input of the batch with the same text or
@@ -52,35 +47,33 @@ def stage_batch(run: Run, batch: list[RawInput], output: BatchOutput, split: Spl
     for inp, seen in skipped:
         skipped_outcomes[seen.outcome] += 1
         if seen.outcome == ARTICLE:
-            run.ledger.keep(seen.article_id, seen.content_sha256, inp.source_uri)
+            ledger.keep(seen.article_id, seen.content_sha256, inp.source_uri)
     checked = validate_records("articles", output.articles, run.run_id)
     quarantine = output.quarantine + checked.quarantine
-    classified = classify(checked.valid, run.ledger)
+    classified = classify(checked.valid, ledger)
     for dup in classified.duplicates:
         log.info("duplicate skipped: %s (%s)", dup.source_uri, dup.why)
-        run.duplicate_sources.append(dup.source_uri)
-    run.updated_ids.extend(classified.updated_ids)
-    part = run.parts
-    run.parts += 1
     run.warehouse.stage(run.run_id, "articles", classified.to_write, part)
     run.warehouse.stage(run.run_id, "quarantine", require_valid("quarantine", quarantine, run.run_id), part)
     if settings is not None:
         run.warehouse.stage(run.run_id, "inputs", _input_records(run, batch, output, classified, split, settings),
-                        part)
+                            part)
 
     outcomes = classified.outcomes
-    c = run.counts
-    c.inputs_seen += len(batch)
-    c.articles_new += outcomes[NEW]
-    c.articles_updated += outcomes[UPDATED]
-    c.articles_unchanged += outcomes[UNCHANGED] + skipped_outcomes[ARTICLE]
-    c.duplicates += outcomes[DUPLICATE] + skipped_outcomes[DUPLICATE]
-    c.quarantined += len(quarantine) + skipped_outcomes[QUARANTINED]
-    c.inputs_skipped_unchanged += len(skipped)
-    if c.articles + c.duplicates + c.quarantined != c.inputs_seen:
-        raise AssertionError(f"run counts do not add up: {c.as_dict()}")
-    return Staged({**outcomes, "quarantined": len(quarantine), "inputs": len(batch), "skipped": len(skipped)},
-                  classified.to_write, part)
+    counts = RunCounts(
+        inputs_seen=len(batch),
+        articles_new=outcomes[NEW],
+        articles_updated=outcomes[UPDATED],
+        articles_unchanged=outcomes[UNCHANGED] + skipped_outcomes[ARTICLE],
+        duplicates=outcomes[DUPLICATE] + skipped_outcomes[DUPLICATE],
+        quarantined=len(quarantine) + skipped_outcomes[QUARANTINED],
+        inputs_skipped_unchanged=len(skipped),
+    )
+    return BatchResult(
+        part=part, counts=counts, articles=classified.to_write, kept=kept, updated_ids=classified.updated_ids,
+        duplicate_sources=[d.source_uri for d in classified.duplicates],
+        outcomes={**outcomes, "quarantined": len(quarantine), "inputs": len(batch), "skipped": len(skipped)},
+    )
 
 
 def _input_records(run: Run, batch: list[RawInput], output: BatchOutput, classified: Classified,
@@ -104,19 +97,16 @@ def _input_records(run: Run, batch: list[RawInput], output: BatchOutput, classif
     return require_valid("inputs", rows, run.run_id)
 
 
-def land_analysis(run: Run, part: int, analysis: Analysis) -> dict[str, int]:
-    """Stage one batch's analysis and add its counts to the run's."""
+def land_analysis(run: Run, part: int, analysis: Analysis) -> AnalysisResult:
+    """Stage one batch's analysis; returns its counts for ``Run.fold_analysis``."""
     run.warehouse.stage(run.run_id, "mentions", analysis.mentions, part)
     run.warehouse.stage(run.run_id, "claims", analysis.claims, part)
     run.warehouse.stage(run.run_id, "quarantine", analysis.quarantine, part, step="enrich")
-    for key, value in analysis.counts.items():
-        run.enrich_counts[key] += value
-    return analysis.counts
+    return AnalysisResult(part, dict(analysis.counts))
 
 
-def enrich_batch(run: Run, staged: Staged, models: Models, settings: Settings) -> dict[str, int]:
+def enrich_batch(run: Run, staged: BatchResult, models: Models, settings: Settings) -> AnalysisResult:
     """``analyse_articles`` then ``land_analysis``, in this process."""
     if staged.articles.empty:
-        return {}
+        return AnalysisResult(staged.part, {})
     return land_analysis(run, staged.part, analyse_articles(staged.articles, models, settings, run.run_id))
-

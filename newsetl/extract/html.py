@@ -238,8 +238,9 @@ def _metadata(tree: HtmlElement, url: str | None) -> dict[str, Any]:
         "published_at": parse_published(meta.date),
         "url": _page_url(tree, meta.url, url),
         "sitename": meta.sitename or None,
-        # trafilatura only fills .language with py3langid installed; else the page's declaration
-        "language": normalize_language(meta.language) or page_language,
+        # What the page declares (trafilatura's metadata has none); the text decides
+        # with it in newsetl.extract.language.
+        "language": page_language,
     }
 
 

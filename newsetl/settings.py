@@ -128,6 +128,17 @@ class Settings(BaseSettings):
     dask_address: str | None = None
     dask_local: int = Field(0, ge=0, le=256)
 
+    # --- stories (near-duplicates, newsetl/run/stories.py, docs/decisions.md D58) ---
+    # Two articles are one story when at least this share of the shorter one's word
+    # shingles are in the longer one (estimated from their MinHash signatures).
+    story_similarity: float = Field(0.5, gt=0, le=1)
+    # Words per shingle; LSH bands and MinHash values per band (bands x rows values in
+    # a signature). Changing any of the three changes every signature and band key:
+    # landed articles must then be re-keyed.
+    story_shingle_words: int = Field(5, ge=1, le=20)
+    story_bands: int = Field(32, ge=1, le=512)
+    story_rows: int = Field(3, ge=1, le=32)
+
     # --- newsetl sql (ad-hoc queries on the catalog) ---
     # A query running longer is interrupted; one needing more memory fails (it never spills
     # to disk). Both end with a one-line error; --timeout and --memory-limit override them.

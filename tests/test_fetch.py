@@ -354,6 +354,103 @@ def test_robots_rules_matching() -> None:
     assert RobotsRules.parse("", UA).can_fetch("http://h/anything")
 
 
+# RFC 9309's own example file (section 5.1), read by the crawlers it names.
+RFC_EXAMPLE = """
+User-Agent: *
+Disallow: *.gif$
+Disallow: /example/
+Allow: /publications/
+
+User-Agent: foobot
+Disallow:/
+Allow:/example/page.html
+Allow:/example/allowed.gif
+
+User-Agent: barbot
+User-Agent: bazbot
+Disallow: /example/page.html
+
+User-Agent: quxbot
+
+EOF
+"""
+
+
+@pytest.mark.parametrize(
+    ("agent", "path", "allowed"),
+    [
+        ("anybot/1.0", "/publications/a.html", True),
+        ("anybot/1.0", "/example/x.html", False),
+        ("anybot/1.0", "/images/logo.gif", False),  # wildcard with $ anchor
+        ("anybot/1.0", "/images/logo.gif.html", True),
+        ("FooBot/2.1 (+http://foo.example)", "/example/page.html", True),  # longer Allow beats Disallow:/
+        ("foobot", "/example/allowed.gif", True),
+        ("foobot", "/example/other.html", False),
+        ("barbot", "/example/page.html", False),  # two agents, one group
+        ("bazbot", "/example/page.html", False),
+        ("bazbot", "/example/x.html", True),  # its own group, not *'s
+        ("quxbot", "/example/x.html", True),  # an empty group allows everything
+    ],
+)
+def test_robots_rfc_9309_example(agent: str, path: str, allowed: bool) -> None:
+    assert RobotsRules.parse(RFC_EXAMPLE, agent).can_fetch(f"https://example.com{path}") is allowed
+
+
+def test_robots_longest_match_wildcards_and_percent_encoding() -> None:
+    rules = RobotsRules.parse(
+        "User-agent: *\n"
+        "Allow: /page\nDisallow: /*.html\n"  # /page.html: the longer pattern wins
+        "Allow: /shop/\nDisallow: /shop/*/cart\n"
+        "Disallow: /a%2Fb\n"  # an encoded slash is not a path separator (RFC 9309 2.2.2)
+        "Disallow: /caf%C3%A9\n"
+        "Disallow: /x$\n",
+        UA,
+    )
+    assert not rules.can_fetch("http://h/page.html")
+    assert rules.can_fetch("http://h/page")
+    assert not rules.can_fetch("http://h/shop/books/cart")
+    assert rules.can_fetch("http://h/shop/books/list")
+    assert rules.can_fetch("http://h/a/b")
+    assert not rules.can_fetch("http://h/a%2Fb")
+    assert not rules.can_fetch("http://h/café")  # the same octets, written raw
+    assert not rules.can_fetch("http://h/x") and rules.can_fetch("http://h/x/y")
+
+
+def test_robots_groups_of_one_agent_are_combined() -> None:
+    rules = RobotsRules.parse(
+        "User-agent: newsetl-test\nDisallow: /a\n\nUser-agent: *\nDisallow: /\n\n"
+        "User-agent: newsetl-test\nDisallow: /b\nCrawl-delay: 2.5\n",
+        UA,
+    )
+    assert not rules.can_fetch("http://h/a") and not rules.can_fetch("http://h/b")
+    assert rules.can_fetch("http://h/c")
+    assert rules.crawl_delay == 2.5
+
+
+@pytest.mark.parametrize(
+    ("status", "allowed", "disallow_all"),
+    [(404, True, False), (401, True, False), (410, True, False), (429, False, True),
+     (500, False, True), (503, False, True), (None, False, True), (302, False, True)],
+)
+def test_robots_status_policy(status: int | None, allowed: bool, disallow_all: bool) -> None:
+    from newsetl.sources.fetch.robots import RobotsResponse, rules_from_response
+
+    body = b"User-agent: *\nAllow: /\n"  # what a 5xx page says does not count
+    rules = rules_from_response(RobotsResponse(status, body, error="refused", error_class="connection_refused"), UA)
+    assert rules.can_fetch("http://h/page") is allowed
+    assert rules.disallow_all is disallow_all
+    assert (rules.network_error == "connection_refused") is (status is None)
+
+
+def test_robots_garbage_never_raises() -> None:
+    rng = random.Random(9309)
+    alphabet = "User-agent: *\nDisallow: /Allow$%*?#\x00\ufffd é\t:" + "".join(map(chr, range(32, 127)))
+    for _ in range(300):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 400)))
+        rules = RobotsRules.parse(text, UA)
+        assert rules.can_fetch("http://h/" + "".join(rng.choice("ab/%*$?=") for _ in range(12))) in (True, False)
+
+
 # --- politeness ---
 
 

@@ -146,6 +146,22 @@ def test_other_metadata_fields(extracted):
     assert extract_html(_JSONLD_ONLY, url="https://example.org/budget").url == "https://example.org/budget"
 
 
+def test_a_canonical_link_keeps_the_parameters_that_name_the_page():
+    """trafilatura rewrites a canonical link with courlan, whose tracker filter drops
+    ``reform``; the page's own link is kept, and identity normalises it (D53)."""
+    from newsetl.extract.identity import article_id_for
+
+    story = "".join(f"<p>The council met on day {i} to debate the harbour plan and its cost to the city.</p>"
+                    for i in range(12))
+    html = ('<html><head><title>Vote</title><link rel="canonical" '
+            'href="https://news.example/vote.html?reform=1&amp;b=2&amp;a=1&amp;utm_source=rss"></head>'
+            f"<body><article><h1>Vote</h1>{story}</article></body></html>")
+    url = extract_html(html, url="https://news.example/feed-item?id=9").url
+    assert url == "https://news.example/vote.html?reform=1&b=2&a=1&utm_source=rss"  # as the page wrote it
+    assert article_id_for(url, "x") == article_id_for("https://news.example/vote.html?a=1&b=2&reform=1", "y")
+    assert article_id_for(url, "x") != article_id_for("https://news.example/vote.html?a=1&b=2", "y")
+
+
 def test_gold_sentence_check_can_fail(extracted):
     # the boilerplate assertions are meaningful: a whole-page dump contains the navigation
     assert "Skip to site index" in html2txt(read_sample("04a6711c"))

@@ -54,6 +54,50 @@ def test_identity_is_stable_and_url_based_when_possible():
     assert domain_of("https://www.foreignpolicy.com/x") == "foreignpolicy.com"
 
 
+def test_one_article_id_whatever_the_spelling_of_its_url():
+    one = {
+        article_id_for(url, "x.html")
+        for url in (
+            "https://example.com/news?b=2&a=1",
+            "https://example.com/news?a=1&b=2",
+            "https://EXAMPLE.com:443/news/?a=1&utm_campaign=z&b=2&fbclid=abc#comments",
+            "https://example.com/news?ref=rss&a=1&referrer=home&b=2",
+            "https://user@example.com/x/../news?a=1&b=2",
+        )
+    }
+    assert len(one) == 1
+    # Percent-escapes, raw non-ASCII letters and IDN hosts are one spelling each.
+    assert normalize_url("https://bücher.example/r%c3%a9sum%c3%a9") == normalize_url(
+        "https://xn--bcher-kva.example/résumé") == "https://xn--bcher-kva.example/r%C3%A9sum%C3%A9"
+
+
+def test_parameters_that_name_a_page_are_kept():
+    assert normalize_url("https://example.com/a?reform=1") == "https://example.com/a?reform=1"
+    ids = {article_id_for(f"https://example.com/a{q}", "x.html")
+           for q in ("", "?reform=1", "?reference=2", "?refresh=1", "?story=5", "?story=6")}
+    assert len(ids) == 6
+    assert normalize_url("https://example.com/a?print=&id=3") == "https://example.com/a?id=3&print="
+    assert normalize_url("http://example.com:443/a") == "http://example.com:443/a"  # not http's port
+    assert normalize_url("https://example.com:99999/a") is None  # a broken port: no URL identity
+    assert article_id_for("https://example.com:99999/a", "x.html") == article_id_for(None, "x.html")
+
+
+@pytest.mark.parametrize(
+    ("url", "landed_id"),
+    [  # ids that warehouses already hold, computed by the rule before D53
+        ("https://www.nytimes.com/2019/11/19/opinion/republicans-elections-impeachment.html", "020f577d7c42563e"),
+        ("http://social.techcrunch.com/2019/11/18/new-york-state-attorney-general-reportedly-investigating-wework/",
+         "7d523d695a1677c7"),
+        ("https://www.wired.com/story/instagram-business-accounts-analytics/", "b47432f20ed659e7"),
+        ("https://www.polygraph.info/a/fact-check-russia-us-al-tanf-rukban/30279001.html", "4277bec6d9e0612e"),
+        ("https://foreignpolicy.com/2017/10/12/pakistan/?p=3&s=1", "0261d04d2ca1bc74"),
+        ("https://example.com/news?id=7", "262f12d883174d81"),
+    ],
+)
+def test_ids_of_urls_that_were_already_normal_do_not_change(url, landed_id):
+    assert article_id_for(url, "x.html") == landed_id
+
+
 def test_validation_quarantines_each_bad_row_with_every_reason():
     good = article("good.txt")
     short = article("short.txt", text="Too short.")

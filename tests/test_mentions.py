@@ -324,6 +324,33 @@ def test_reference_data_loads_and_normalizes(reference):
     assert name_key("Al Qaeda") == name_key("al-Qaeda")
 
 
+@pytest.mark.parametrize(("text", "found"), [
+    # Inside what the model keeps as one token ("U.S.-Pakistan"), both names are found.
+    ("Ties between U.S.-Pakistan officials eased.", [("U.S.", "United States"), ("Pakistan", "Pakistan")]),
+    ("Officials of al-Qaeda and al Qaeda and al - Qaeda met.", [("al-Qaeda", "al-Qaeda"), ("al Qaeda", "al-Qaeda"),
+                                                              ("al - Qaeda", "al-Qaeda")]),
+    ("A pro-Taliban rally; the Haqqani network’s leaders.", [("Taliban", "Taliban"), ("Haqqani network", "Haqqani network")]),
+    # Not across a line break, not with a gap inside a part, not inside a longer word or abbreviation.
+    ("the al\nQaeda cell, the U. S. Army, Pakistani troops, the Pakistan.gov site, x.Pakistan", []),
+])
+def test_reference_names_are_found_as_the_text_writes_them(reference, text, found):
+    assert [(text[s:e], ent.name) for s, e, ent in reference.scan(text)] == found
+
+
+def test_a_long_reference_list_is_matched_like_a_short_one(reference):
+    """The matcher's cost follows the text, not the list (bench: 1.5 ms an article at 10,000
+    entities, where the regex alternation took 66 ms); what it finds is the same."""
+    from newsetl.enrich.mentions.reference import ReferenceEntity
+
+    extra = [ReferenceEntity(f"Person {chr(65 + i // 26)}{chr(65 + i % 26)} Example", "PERSON") for i in range(600)]
+    big = EntityReference([*reference.entities, *extra], reference.fixes)
+    text = TILLERSON + "\n\nPerson QZ Example and Person AB Example spoke to al-Qaeda."
+    found = [(s, e, ent.name) for s, e, ent in big.scan(text)]
+    assert [x for x in found if x[2] not in {e.name for e in extra}] == [
+        (s, e, ent.name) for s, e, ent in reference.scan(text)]
+    assert [name for _, _, name in found if name.startswith("Person")] == ["Person QZ Example", "Person AB Example"]
+
+
 def test_reference_rejects_an_alias_naming_two_entities(tmp_path):
     bad = tmp_path / "entities.yaml"
     bad.write_text(

@@ -295,3 +295,32 @@ def test_the_same_data_renders_the_same_page(sample):
     root, row = sample
     at = datetime(2026, 1, 1, tzinfo=UTC)
     assert report.render(report.gather(warehouse_at(root), row["run_id"]), at) == report.render(report.gather(warehouse_at(root), row["run_id"]), at)
+
+
+def test_hostile_text_in_every_field_stays_text():
+    """Every value the page prints comes from the warehouse, so each one gets a hostile
+    string: the page must hold exactly the elements the template writes (D55)."""
+    import lxml.html
+
+    evil = "<script>x()</script><img src=x onerror=\"y()\"></td></tr><svg onload=z()> & 'q'"
+    run = {k: 3 for k in report.data.COUNTS} | {
+        "run_id": evil, "status": "failed\" onmouseover=\"x()", "source": evil, "newsetl_version": evil,
+        "started_at": datetime(2026, 1, 2, 3, 4, 5), "finished_at": datetime(2026, 1, 2, 3, 5, 6),
+        "error_class": evil, "error_message": evil}
+    check = {"table": evil, "check_name": evil, "status": evil, "failure_count": evil, "rows_checked": 1.5,
+             "observed": evil, "threshold": evil, "message": evil}
+    problem = {"table": evil, "check": evil, "rows": evil, "new_in_run": 1, "example": evil, "reason": evil}
+    article = {"title": evil, "domain": evil, "source_uri": evil, "published": evil, "word_count": evil}
+    pairs = [(evil, 3.0), (evil + "2", 1.0)]
+    data = report.ReportData(evil, run, [check], [problem], [article], pairs, pairs, 1, pairs, pairs, pairs)
+    html = report.render(data, datetime(2026, 1, 1, tzinfo=UTC))
+
+    page = lxml.html.document_fromstring(html)
+    written = {"html", "head", "meta", "title", "style", "body", "h1", "h2", "p", "b", "span", "section", "div",
+               "table", "thead", "tbody", "tr", "th", "td", "figure", "figcaption", "svg", "rect", "text", "line"}
+    assert {el.tag for el in page.iter() if isinstance(el.tag, str)} <= written
+    assert not [a for el in page.iter() if isinstance(el.tag, str) for a in el.attrib if a.lower().startswith("on")]
+    assert page.xpath("//meta[@http-equiv='Content-Security-Policy']/@content") == [report.CSP]
+    assert evil in page.xpath("string(//title)")
+    assert page.xpath("//section[@id='articles']//td")[0].text_content() == evil
+    assert len([t for t in page.xpath("//text()") if evil in t]) >= 20  # each field, as text

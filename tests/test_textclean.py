@@ -430,6 +430,30 @@ def test_parse_date_line_rejects_non_dates(line):
     assert parse_date_line(line) is None
 
 
+@pytest.mark.parametrize(
+    "line, expected",
+    [  # layouts outside the three the cleaner's own parser knew (D56: dateparser reads them)
+        ("March 3 2024 9am", datetime(2024, 3, 3, 9, 0, tzinfo=timezone.utc)),
+        ("9 am March 3 2024", datetime(2024, 3, 3, 9, 0, tzinfo=timezone.utc)),
+        ("Tuesday, March 3 at 9 am, 2024", datetime(2024, 3, 3, 9, 0, tzinfo=timezone.utc)),
+        ("7th of June 2012", datetime(2012, 6, 7, tzinfo=timezone.utc)),
+        ("Friday, 7 June 2019 10:12 GMT+5", datetime(2019, 6, 7, 5, 12, tzinfo=timezone.utc)),
+    ],
+)
+def test_parse_date_line_reads_more_layouts(line, expected):
+    assert parse_date_line(line) == expected
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["06/07/2012",  # June or July, depending on the country: not guessed
+     "May 2012 be remembered", "Islamabad, June 7, 2012", "Photo: June 7, 2012", "June 7 2012 2:61 pm",
+     "March 3, 2024 Updated March 4, 2024", "yesterday at 9 am", "1338 words, 2012"],
+)
+def test_parse_date_line_still_rejects_what_is_not_a_date_line(line):
+    assert parse_date_line(line) is None
+
+
 def test_byline_and_date_on_one_line():
     raw = ("Harbour dredging begins\n\nBy Ana Ruiz | June 9, 2024 8:00 am PDT\n\n"
            + _ARTICLE_HEAD.split("\n\n", 1)[1] + _ARTICLE_TAIL.strip())

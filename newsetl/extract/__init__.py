@@ -3,7 +3,7 @@
 * ``batch``      - ``extract_batch``: a batch of inputs read and extracted (what a task runs);
 * ``html``       - HTML pages: trafilatura, then ``candidates`` (a choice among extractions);
 * ``textdump/``  - plain-text dumps: rules, then a learned line classifier;
-* ``language``   - a cheap English detector for pages that do not say;
+* ``language``   - the language of the text (py3langid), weighed against the page's declaration;
 * ``identity``   - ``article_id`` from the canonical URL or the path, the content hash;
 * ``document``   - ``Extracted``, what an extractor hands to the article builder.
 """

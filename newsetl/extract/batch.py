@@ -14,7 +14,7 @@ from typing import Any
 from newsetl.extract.document import Extracted
 from newsetl.extract.html import extract_html
 from newsetl.extract.identity import article_id_for, content_sha256, domain_of
-from newsetl.extract.language import guess_language
+from newsetl.extract.language import identify_language
 from newsetl.extract.textdump import clean_dump
 from newsetl.quality import quarantine_row
 from newsetl.settings import Settings
@@ -42,7 +42,7 @@ def build_article(inp: RawInput, doc: Extracted, run_id: str, now: datetime) -> 
         "title": doc.title,
         "byline": doc.byline,
         "published_at": doc.published_at,
-        "language": doc.language or guess_language(doc.text),
+        "language": identify_language(doc.text, declared=doc.language),
         "text": doc.text,
         "word_count": count_words(doc.text),
         "content_sha256": content_sha256(doc.text),

@@ -25,10 +25,12 @@ import threading
 from copy import copy
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import trafilatura
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction, baseline, extract_metadata, html2txt, load_html
+from trafilatura.metadata import URL_SELECTORS, extract_url
 
 from newsetl.extract import candidates
 from newsetl.extract.document import Extracted
@@ -192,6 +194,28 @@ def _page_language(tree: HtmlElement) -> str | None:
     return None
 
 
+def _canonical_link(tree: HtmlElement, url: str | None) -> str | None:
+    """The page's canonical link as written (trafilatura's selectors), made absolute."""
+    for selector in URL_SELECTORS:
+        element = tree.find(selector)
+        href = (element.get("href") or "").strip() if element is not None else ""
+        if href:
+            absolute = urljoin(url or "", href)
+            parts = urlsplit(absolute)
+            return absolute if parts.scheme in ("http", "https") and parts.netloc else None
+    return None
+
+
+def _page_url(tree: HtmlElement, declared: str | None, url: str | None) -> str | None:
+    """trafilatura's URL (og:url, then the canonical link, then ``url``), except that a
+    canonical link is kept as written: trafilatura passes it through courlan, whose
+    tracker filter drops parameters that name pages ("?reform=1", "?gallery=2").
+    ``article_id`` normalises it itself (identity.normalize_url, D53)."""
+    if declared and declared != url and declared == extract_url(tree):
+        return _canonical_link(tree, url) or declared
+    return declared or url
+
+
 def _metadata(tree: HtmlElement, url: str | None) -> dict[str, Any]:
     date_params = {
         "original_date": True,
@@ -212,11 +236,11 @@ def _metadata(tree: HtmlElement, url: str | None) -> dict[str, Any]:
         "title": meta.title or None,
         "byline": meta.author or None,
         "published_at": parse_published(meta.date),
-        # trafilatura: og:url / canonical link, else the url given
-        "url": meta.url or url,
+        "url": _page_url(tree, meta.url, url),
         "sitename": meta.sitename or None,
-        # trafilatura only fills .language with py3langid installed; else the page's declaration
-        "language": normalize_language(meta.language) or page_language,
+        # What the page declares (trafilatura's metadata has none); the text decides
+        # with it in newsetl.extract.language.
+        "language": page_language,
     }
 
 

@@ -52,6 +52,7 @@ class Seen:
 _READING_CODE = ("newsetl.sources.disk", "newsetl.sources.decode", "newsetl.sources.filestate")
 _EXTRACT_STAGE = "newsetl.extract"
 _GATE_CODE = ("newsetl.quality.validate", "newsetl.quality.quarantine", "schemas.articles")
+_EXTRACT_LIBRARIES = ("trafilatura", "readability-lxml", "w3lib", "py3langid", "dateparser")
 
 
 def _code_files() -> list[Path]:
@@ -63,8 +64,10 @@ def _code_files() -> list[Path]:
 
 @functools.cache
 def code_fingerprint() -> str:
-    # The extractors' versions too: an upgrade can change what they extract.
-    versions = " ".join(importlib.metadata.version(name) for name in ("trafilatura", "readability-lxml"))
+    # The versions of the libraries that decide what an input becomes: an upgrade can
+    # change what they extract, its article_id (w3lib), its language (py3langid) or its
+    # date (dateparser, for text dumps).
+    versions = " ".join(importlib.metadata.version(name) for name in _EXTRACT_LIBRARIES)
     digest = hashlib.sha256(f"{__version__} {versions}".encode())
     for path in _code_files():
         digest.update(path.read_bytes())

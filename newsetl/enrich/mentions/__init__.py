@@ -25,7 +25,8 @@ Steps, per article:
 ``entity_id`` is the first 16 hex digits of SHA-256 of the casefolded canonical name, so
 the same canonical name gets the same id in every article and every run.
 
-Modules: ``reference`` (the reference list and the NER fixes, as data), ``clean`` (step 1),
+Modules: ``reference`` (the reference list and the NER fixes, as data), ``phrases``
+(where the list's names occur: spaCy's PhraseMatcher over the text's words), ``clean`` (step 1),
 ``candidates`` and ``matching`` (steps 1 and 2), ``people`` (step 3), ``rows`` (step 4 and
 the rows).
 """

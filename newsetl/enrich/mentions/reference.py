@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from newsetl.enrich.mentions.phrases import PhraseScanner
 from schemas.mentions import LABELS
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
@@ -148,7 +149,7 @@ class EntityReference:
                 if name_key(alias) in self._strong:
                     raise ValueError(f"weak alias {alias!r} of {ent.name!r} is already a name or alias")
                 self._add(self._weak, alias, ent)
-        self._scan_re = self._build_scanner(entities)
+        self._scanner = self._build_scanner(entities)
 
     @staticmethod
     def _add(table: dict[str, ReferenceEntity], alias: str, ent: ReferenceEntity) -> None:
@@ -161,7 +162,7 @@ class EntityReference:
         table[key] = ent
 
     @staticmethod
-    def _build_scanner(entities: list[ReferenceEntity]) -> re.Pattern[str] | None:
+    def _build_scanner(entities: list[ReferenceEntity]) -> PhraseScanner:
         forms: set[str] = set()
         for ent in entities:
             for alias in (ent.name, *ent.aliases):
@@ -169,15 +170,8 @@ class EntityReference:
                 forms.add(alias)
                 if alias[:1].islower():
                     forms.add(alias[:1].upper() + alias[1:])
-        if not forms:
-            return None
-        parts = []
-        for form in sorted(forms, key=len, reverse=True):
-            pieces = [re.escape(p) for p in _SEPARATORS.split(form)]
-            # Hyphen and space are interchangeable inside a name; the apostrophe may be curly.
-            parts.append(r"[ \t\u00a0\-\u2010\u2011]+".join(pieces).replace("'", "['\u2019]"))
-        # Whole words: no letter or digit around (a hyphen is fine: "U.S.-led", "pro-Taliban").
-        return re.compile(r"(?<![\w.])(?:" + "|".join(parts) + r")(?!\w|\.\w)")
+        # Hyphen and space are interchangeable between the parts of a name.
+        return PhraseScanner(forms, _SEPARATORS)
 
     # ------------------------------------------------------------------ lookups
     def lookup(self, name: str) -> ReferenceEntity | None:
@@ -194,12 +188,10 @@ class EntityReference:
     def scan(self, text: str) -> Iterator[tuple[int, int, ReferenceEntity]]:
         """Occurrences of names and strong aliases in ``text``: whole words, case-sensitive
         (an alias written lowercase also matches capitalised), longest first."""
-        if self._scan_re is None:
-            return
-        for m in self._scan_re.finditer(text):
-            ent = self.lookup(m.group(0))
+        for start, end in self._scanner.scan(text):
+            ent = self.lookup(text[start:end])
             if ent is not None:
-                yield m.start(), m.end(), ent
+                yield start, end, ent
 
     def __len__(self) -> int:
         return len(self.entities)

@@ -1,23 +1,23 @@
-"""robots.txt (RFC 9309): parse, match, and cache one verdict per host per run.
+"""robots.txt (RFC 9309): fetch outcomes, and one verdict per host per run.
 
-Matching follows the RFC and Google's documented behaviour rather than the standard
-library's ``urllib.robotparser`` (which takes the first matching rule and knows no
-wildcards): the group for our product token is used, else the ``*`` group; among the
-rules whose pattern matches the path, the longest wins, and ``Allow`` wins a tie;
-``*`` matches any run of characters and a trailing ``$`` anchors the end.
+Parsing and matching are protego's (D52): the group for our product token, else the
+``*`` group; the longest matching rule wins, ``Allow`` wins a tie; ``*`` matches any run
+of characters and a trailing ``$`` anchors the end; percent-encoding is compared as the
+RFC says (``%2F`` is not ``/``). What stays here is the policy around it:
 
 Fetch outcomes: 2xx parse the file; 4xx (except 429) mean no rules (everything
 allowed); 429, 5xx and network errors mean the file is unreachable, and the RFC says to
-assume complete disallow then.
+assume complete disallow then. The cache asks each origin once per run.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from urllib.parse import unquote, urlsplit
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from protego import Protego
 
 # The RFC requires parsing at least 500 KiB; more than this is cut off and ignored.
 MAX_ROBOTS_BYTES = 512 * 1024
@@ -29,38 +29,12 @@ def product_token(user_agent: str) -> str:
     return token.lower() or "*"
 
 
-def _normalize_path(path: str) -> str:
-    # Compare decoded forms so /a%2Db and /a-b are the same path; keep it a str.
-    return unquote(path)
-
-
-@dataclass
-class _Rule:
-    allow: bool
-    pattern: str
-    regex: re.Pattern[str]
-
-    @classmethod
-    def make(cls, allow: bool, pattern: str) -> _Rule:
-        pattern = _normalize_path(pattern)
-        anchored = pattern.endswith("$")
-        body = pattern[:-1] if anchored else pattern
-        rx = ".*".join(re.escape(part) for part in body.split("*"))
-        return cls(allow, pattern, re.compile(rx + ("$" if anchored else ""), re.DOTALL))
-
-
-@dataclass
-class _Group:
-    agents: list[str] = field(default_factory=list)
-    rules: list[_Rule] = field(default_factory=list)
-    crawl_delay: float | None = None
-
-
 @dataclass
 class RobotsRules:
-    """Rules of one robots.txt for one product token."""
+    """What one robots.txt says to one product token, or a verdict without a file."""
 
-    rules: list[_Rule] = field(default_factory=list)
+    parsed: Protego | None = None
+    token: str = "*"
     crawl_delay: float | None = None
     allow_all: bool = False
     disallow_all: bool = False
@@ -80,64 +54,15 @@ class RobotsRules:
     @classmethod
     def parse(cls, text: str, user_agent: str) -> RobotsRules:
         token = product_token(user_agent)
-        groups: list[_Group] = []
-        current: _Group | None = None
-        last_was_agent = False
-        for raw_line in text.splitlines():
-            line = raw_line.split("#", 1)[0].strip()
-            if ":" not in line:
-                continue
-            name, value = (s.strip() for s in line.split(":", 1))
-            name = name.lower()
-            if name in ("user-agent", "useragent"):
-                if current is None or not last_was_agent:
-                    current = _Group()
-                    groups.append(current)
-                current.agents.append(value.split("/", 1)[0].strip().lower())
-                last_was_agent = True
-                continue
-            last_was_agent = False
-            if current is None:
-                continue  # rules before any user-agent line belong to no group
-            if name in ("allow", "disallow"):
-                if name == "disallow" and not value:
-                    continue  # "Disallow:" with no path allows everything
-                if value:
-                    current.rules.append(_Rule.make(name == "allow", value))
-            elif name == "crawl-delay":
-                try:
-                    delay = float(value)
-                except ValueError:
-                    continue
-                if delay >= 0:
-                    current.crawl_delay = delay
-        mine = [g for g in groups if token in g.agents]
-        if not mine:
-            mine = [g for g in groups if "*" in g.agents]
-        rules = [r for g in mine for r in g.rules]
-        delays = [g.crawl_delay for g in mine if g.crawl_delay is not None]
-        return cls(rules=rules, crawl_delay=max(delays) if delays else None)
+        parsed = Protego.parse(text)
+        return cls(parsed=parsed, token=token, crawl_delay=parsed.crawl_delay(token))
 
     def can_fetch(self, url: str) -> bool:
         if self.disallow_all:
             return False
-        if self.allow_all:
+        if self.allow_all or self.parsed is None:
             return True
-        parts = urlsplit(url)
-        path = _normalize_path(parts.path or "/")
-        if path == "/robots.txt":
-            return True
-        if parts.query:
-            path += "?" + _normalize_path(parts.query)
-        best: _Rule | None = None
-        for rule in self.rules:
-            if rule.regex.match(path) is None:
-                continue
-            if best is None or len(rule.pattern) > len(best.pattern) or (
-                len(rule.pattern) == len(best.pattern) and rule.allow and not best.allow
-            ):
-                best = rule
-        return best is None or best.allow
+        return self.parsed.can_fetch(url, self.token)
 
 
 @dataclass(frozen=True)

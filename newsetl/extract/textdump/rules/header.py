@@ -4,49 +4,38 @@ paragraph becomes ``title`` (skipping a section kicker such as "The South Asia C
 
 from __future__ import annotations
 
+import functools
 import re
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import datetime, timezone
+
+from dateparser.date import DateDataParser
 
 from newsetl.extract.textdump.rules.patterns import SECTION_LABEL
 from newsetl.extract.textdump.rules.units import ELLIPSIS, Unit, is_prose, normalise_line, short
 
-_MONTHS = {
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
-    "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
-}
-_MONTH_RE = (
+# A date line names its month and a four-digit year, or writes an ISO date: a numeric
+# date such as 06/07/2012 is June or July depending on the country, so it is not guessed.
+_MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
-# A standalone date(-time) line: "June 7, 2012 3:01 pm (EST)", "Published: 4 March
-# 2025 14.32 GMT", "2023-11-05T08:30:00Z". Matched against the whole unit.
-DATE_LINE = re.compile(
-    rf"""^(?:(?:published|updated|posted|last\ updated|first\ published|date)\s*(?:on\b|:)?\s*)?
-    (?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?
-    (?:
-        (?P<mon1>{_MONTH_RE})\.?\s+(?P<day1>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year1>\d{{4}})
-      | (?P<day2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<mon2>{_MONTH_RE})\.?,?\s+(?P<year2>\d{{4}})
-      | (?P<year3>\d{{4}})-(?P<mon3>\d{{2}})-(?P<day3>\d{{2}})
-    )
-    (?:(?:,?\s*(?:at\s+|T|\s*[-–|•·]\s*)?)
-        (?P<hour>\d{{1,2}})[:.](?P<minute>\d{{2}})(?::(?P<second>\d{{2}}))?(?:\.\d+)?
-        \s*(?P<ampm>[ap]\.?\s?m\.?)?
-    )?
-    \s*(?:\(?\s*(?P<tz>[a-z]{{1,5}}|[+-]\d{{2}}:?\d{{2}}|utc[+-]\d{{1,2}}(?::?\d{{2}})?)\s*\)?)?\s*$""",
-    re.IGNORECASE | re.VERBOSE,
+_DATE_LIKE = re.compile(
+    rf"\b{_MONTH}\b.*\b\d{{4}}\b|\b\d{{4}}\b.*\b{_MONTH}\b|\b\d{{4}}-\d\d-\d\d", re.IGNORECASE
 )
-# Fixed offsets for explicit abbreviations: a page that writes "EST" in June means
-# what it wrote as far as we can know, so no DST guessing here.
-_TZ_OFFSETS_H = {
-    "utc": 0, "gmt": 0, "z": 0, "est": -5, "edt": -4, "cst": -6, "cdt": -5, "mst": -7,
-    "mdt": -6, "pst": -8, "pdt": -7, "akst": -9, "akdt": -8, "hst": -10, "bst": 1,
-    "cet": 1, "cest": 2, "eet": 2, "eest": 3, "wet": 0, "west": 1, "msk": 3, "ist": 5.5,
-    "pkt": 5, "jst": 9, "kst": 9, "hkt": 8, "sgt": 8, "aest": 10, "aedt": 11,
-}
-# Generic US zone names ("9:15 a.m. ET") do not say whether DST applied, so the real
-# zone rules decide.
-_TZ_ZONES = {"et": "America/New_York", "ct": "America/Chicago", "mt": "America/Denver",
-             "pt": "America/Los_Angeles"}
+# "Published: …", "Updated …": labels dateparser does not read.
+_LABEL = re.compile(r"^(?:published|updated|posted|last\ updated|first\ published|date)\s*(?:on\b|:)?\s*",
+                    re.IGNORECASE)
+# Zones that dateparser reads otherwise than news pages mean them: the generic US names
+# ("9:15 a.m. ET" does not say whether DST applied, so the zone's rules decide), and IST,
+# India's in South Asian news (dateparser: Israel's). Other abbreviations are fixed
+# offsets, as written: a page that writes "EST" in June means what it wrote.
+_ZONES = {"et": "America/New_York", "ct": "America/Chicago", "mt": "America/Denver",
+          "pt": "America/Los_Angeles", "ist": "Asia/Kolkata"}
+_ZONE_AT_END = re.compile(r"\s*\(?\b(et|ct|mt|pt|ist)\)?\s*$", re.IGNORECASE)
+# Whole dates only (no "June 2012", no "yesterday", no bare numbers as timestamps); a
+# date without a zone is UTC, the only assumption that is stable.
+_DATEPARSER = {"STRICT_PARSING": True, "PARSERS": ["absolute-time"], "RETURN_AS_TIMEZONE_AWARE": True,
+               "TO_TIMEZONE": "UTC"}
 
 _NAME = r"[A-Z][\w'’.\-]*(?:\s+(?:(?:van|von|de|del|della|da|di|la|le|bin|ibn|al|el)\s+)?[A-Z][\w'’.\-]*){1,3}"
 # "By Jane Doe", "By Maria Lopez and Tom Chen", "By Jane Doe, Reuters". At least two
@@ -62,54 +51,25 @@ _HEADER_UNITS = 12
 _HEADER_PROSE = 3
 
 
-def _tz_for(token: str | None) -> tzinfo | None:
-    if token is None:
-        return timezone.utc  # no zone written: UTC is the only assumption that is stable
-    t = token.casefold()
-    if t in _TZ_OFFSETS_H:
-        return timezone(timedelta(hours=_TZ_OFFSETS_H[t]))
-    if t in _TZ_ZONES:
-        try:
-            from zoneinfo import ZoneInfo
-
-            return ZoneInfo(_TZ_ZONES[t])
-        except Exception:  # no tz database on this machine: fall back to standard time
-            return timezone(timedelta(hours={"et": -5, "ct": -6, "mt": -7, "pt": -8}[t]))
-    m = re.fullmatch(r"(?:utc)?([+-])(\d{1,2}):?(\d{2})?", t)
-    if m:
-        delta = timedelta(hours=int(m.group(2)), minutes=int(m.group(3) or 0))
-        return timezone(-delta if m.group(1) == "-" else delta)
-    return None
+@functools.cache
+def _date_parser(zone: str) -> DateDataParser:
+    return DateDataParser(languages=["en"], settings={**_DATEPARSER, "TIMEZONE": zone})
 
 
 def parse_date_line(text: str) -> datetime | None:
-    """The UTC datetime a standalone date line states, or None if it is not one."""
-    if len(text) > 80:
+    """The UTC datetime a standalone date line states (dateparser, D56), or None if it is not one."""
+    text = text.strip()
+    if len(text) > 80 or not _DATE_LIKE.search(text):
         return None
-    m = DATE_LINE.match(text.strip())
-    if not m:
-        return None
-    g = m.groupdict()
+    text = _LABEL.sub("", text)
+    zone = "UTC"
+    if (named := _ZONE_AT_END.search(text)) is not None:
+        zone, text = _ZONES[named[1].casefold()], text[: named.start()]
     try:
-        if g["year1"]:
-            year, month, day = int(g["year1"]), _MONTHS[g["mon1"][:3].lower()], int(g["day1"])
-        elif g["year2"]:
-            year, month, day = int(g["year2"]), _MONTHS[g["mon2"][:3].lower()], int(g["day2"])
-        else:
-            year, month, day = int(g["year3"]), int(g["mon3"]), int(g["day3"])
-        hour = int(g["hour"] or 0)
-        minute = int(g["minute"] or 0)
-        second = int(g["second"] or 0)
-        if g["ampm"]:
-            if not 1 <= hour <= 12:
-                return None
-            hour = hour % 12 + (12 if g["ampm"][0].lower() == "p" else 0)
-        tz = _tz_for(g["tz"])
-        if tz is None:  # an unknown trailing word: not a bare date line
-            return None
-        return datetime(year, month, day, hour, minute, second, tzinfo=tz).astimezone(timezone.utc)
-    except (ValueError, KeyError, OverflowError):
+        when = _date_parser(zone).get_date_data(text).date_obj
+    except (ValueError, OverflowError):
         return None
+    return when.astimezone(timezone.utc) if when is not None else None
 
 
 def _parse_byline(text: str) -> tuple[str, datetime | None] | None:

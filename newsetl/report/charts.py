@@ -37,6 +37,19 @@ class Axis:
 
 
 @dataclass(frozen=True)
+class Rule:
+    """A horizontal line across a column chart at a value (a check's threshold)."""
+    label: str
+    y: str
+    x1: int
+    x2: int
+    colour: str
+
+
+RULE_COLOURS = {"warn": "#b26a00", "fail": "#c62828"}
+
+
+@dataclass(frozen=True)
 class Chart:
     kind: str  # "hbar" or "column"
     title: str
@@ -45,6 +58,7 @@ class Chart:
     height: int = 0
     bars: list[Bar] = field(default_factory=list)  # none: the chart says "No data."
     axis: Axis | None = None
+    rules: list[Rule] = field(default_factory=list)
     bar_colour: str = BAR_COLOUR
     text_colour: str = TEXT_COLOUR
 
@@ -74,13 +88,15 @@ def hbar_chart(items: Sequence[tuple[str, float]], title: str, chart_id: str) ->
     return Chart("hbar", title, chart_id, label_w + bar_w + 70, len(items) * row_h + 2 * pad, bars)
 
 
-def column_chart(items: Sequence[tuple[str, float]], title: str, chart_id: str) -> Chart:
-    """Vertical bars, one per (label, value), left to right: for a time axis (days)."""
+def column_chart(items: Sequence[tuple[str, float]], title: str, chart_id: str,
+                 rules: Sequence[tuple[str, float]] = ()) -> Chart:
+    """Vertical bars, one per (label, value), left to right: for a time axis (days, runs).
+    ``rules``: (name, value) lines across the chart, e.g. a check's warn and fail limits."""
     if not items:
         return Chart("column", title, chart_id)
     plot_h, col_w, pad, axis_h = 160, max(12, min(48, 560 // len(items))), 24, 70
-    top = max(value for _, value in items) or 1
-    width = pad * 2 + col_w * len(items)
+    top = max([value for _, value in items] + [value for _, value in rules]) or 1
+    width = pad * 2 + col_w * len(items) + (60 if rules else 0)  # room for the rules' names
     base = pad + plot_h
     bars = []
     for i, (label, value) in enumerate(items):
@@ -89,4 +105,6 @@ def column_chart(items: Sequence[tuple[str, float]], title: str, chart_id: str) 
         cx = x + col_w / 2
         bars.append(Bar(label, _short(label, 12), _fmt(value), str(x + 2), f"{base - h:.1f}", str(col_w - 4),
                         f"{h:.1f}", f"{cx:.1f}", f"{base - h - 4:.1f}", f"{cx + 4:.1f}", str(base + 8)))
-    return Chart("column", title, chart_id, width, base + axis_h, bars, Axis(pad, width - pad, base))
+    lines = [Rule(f"{name} > {_fmt(value)}", f"{base - plot_h * value / top:.1f}", pad, width - pad - 60,
+                  RULE_COLOURS.get(name, TEXT_COLOUR)) for name, value in rules]
+    return Chart("column", title, chart_id, width, base + axis_h, bars, Axis(pad, width - pad, base), lines)

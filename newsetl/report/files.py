@@ -9,10 +9,12 @@ from pathlib import Path
 
 from newsetl.land.warehouse import Warehouse
 from newsetl.report.data import gather
-from newsetl.report.html import render
+from newsetl.report.history import gather_history
+from newsetl.report.html import render, render_index
 
 REPORTS = "reports"
 LATEST = "latest.html"
+INDEX = "index.html"
 
 
 def report_path(local: Path, run_id: str | None = None) -> Path:
@@ -27,10 +29,21 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 def write_report(warehouse: Warehouse, run_id: str) -> Path:
-    """Write ``reports/<run_id>.html`` and make ``reports/latest.html`` a copy of it."""
+    """Write ``reports/<run_id>.html``, make ``reports/latest.html`` a copy of it, and write
+    ``reports/index.html`` again, with this run in it."""
     html = render(gather(warehouse, run_id), datetime.now(UTC))
     path = report_path(warehouse.local, run_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     _write_atomic(path, html)
     _write_atomic(report_path(warehouse.local), html)
+    write_index(warehouse)
+    return path
+
+
+def write_index(warehouse: Warehouse) -> Path:
+    """``reports/index.html``: every run's report, newest first, with trends across runs."""
+    reports = warehouse.local / REPORTS
+    path = reports / INDEX
+    reports.mkdir(parents=True, exist_ok=True)
+    _write_atomic(path, render_index(gather_history(warehouse, reports), datetime.now(UTC)))
     return path

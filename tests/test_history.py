@@ -11,12 +11,15 @@ from urllib.parse import quote
 import pytest
 
 from newsetl import report
+from newsetl.cli import main
 from newsetl.report import history
 from conftest import warehouse_at
 from test_report import CHROMIUM_ARGS, HOSTILE_PAGE
 
 # A directory name is untrusted too: it is the source of the inputs read from it.
 HOSTILE_DIR = "<img src=x onerror=alert(1)>"
+# The failed run's error names its raw directory: markup for HTML and for the terminal.
+RAW_NAME = "raw [/b] <b>"
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +31,7 @@ def runs(tmp_path_factory, samples_dir, prefect_server):
     mp = pytest.MonkeyPatch()
     mp.setenv("NEWSETL_ENRICH", "false")
     base = tmp_path_factory.mktemp("history")
-    raw, root = base / "raw <b>", base / "warehouse"
+    raw, root = base / RAW_NAME, base / "warehouse"
     shutil.copytree(samples_dir / "seeds", raw / "seeds")
     indexes, rows = [], []
     try:
@@ -99,6 +102,70 @@ def test_limits_are_read_from_the_threshold_text():
     assert history.limits(None) == []
 
 
+# --- on the terminal: newsetl runs, newsetl status -------------------------------------
+
+
+def test_runs_shows_why_a_run_failed_whatever_the_text(runs, capsys):
+    root, rows, _ = runs
+    capsys.readouterr()
+    assert main(["runs", "--warehouse", str(root)]) == 0
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if "FileNotFoundError" in line]
+    assert len(lines) == 1 and "failed" in lines[0] and "[/b]" in out  # as written, not read as markup
+    assert all(r["run_id"] in out for r in rows)
+
+
+def test_status_shows_the_last_run_open_quarantine_and_sources(runs, capsys, tmp_path):
+    root, rows, _ = runs
+    capsys.readouterr()
+    assert main(["status", "--warehouse", str(root)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    failed = _run_ids(root)[0]
+    assert lines[0].startswith(f"last run    {failed}  FAILED  started ") and lines[0].endswith(" s")
+    assert lines[1].strip().startswith("inputs 0 ")
+    assert lines[2].strip().startswith("failed: FileNotFoundError: ") and RAW_NAME in lines[2]
+    assert "quarantine  2 open:" in lines
+    assert {line.split()[1] for line in lines if line.startswith("  ") and "/" in line.split()[1]} == {
+        "input/empty_file", "input/unsupported_type"}
+    assert lines[-1] == "sources     no feeds or sitemaps followed"
+    assert main(["status", "--warehouse", str(tmp_path / "nothing")]) == 2
+    assert "no warehouse at" in capsys.readouterr().err
+
+
+def test_status_names_the_feeds_that_went_quiet(tmp_path, capsys):
+    from fetch_servers import Site
+    from test_failures import FETCH, _backdate_fetches, land
+
+    from newsetl.settings import Settings
+
+    raw, wh = tmp_path / "raw", tmp_path / "warehouse"
+    with Site() as quiet, Site() as busy:
+        followed = (quiet.url("/news.xml"), busy.url("/news.xml"), quiet.url("/dead-links.xml"))
+        assert land(raw, wh, Settings(enrich=False, **FETCH), followed)["status"] == "success"
+    capsys.readouterr()
+    assert main(["status", "--warehouse", str(wh)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "sources     every one of 3 feeds gave a new article in the last 3 days"
+
+    _backdate_fetches(wh, days=5)
+    assert main(["status", "--warehouse", str(wh)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    at = lines.index("sources     3 of 3 feeds stale (no new article for 3 days):")
+    # The stalest first: here all three were first and last fed at about the same time.
+    assert sorted(lines[at + 1:]) == sorted([
+        f"  {quiet.url('/dead-links.xml')}: none in the 5 days since first followed",
+        f"  {busy.url('/news.xml')}: last new article 5 days ago",
+        f"  {quiet.url('/news.xml')}: last new article 5 days ago",
+    ])
+
+
+def test_table_output_prints_data_as_written(runs, capsys):
+    root, _, _ = runs
+    capsys.readouterr()
+    assert main(["sql", "--warehouse", str(root), "SELECT '[/x] [bold]b' || chr(27) || '[2J' AS t"]) == 0
+    out = capsys.readouterr().out
+    assert "[/x] [bold]b" in out and "\x1b" not in out
+
+
 # --- in a real browser -----------------------------------------------------------------
 
 
@@ -133,7 +200,7 @@ def test_index_renders_in_chromium_and_links_every_report(runs, browser):
         target = page.evaluate("a => a.href", links.nth(i).element_handle())
         assert target == report.report_path(warehouse_at(root).local, run_id).resolve().as_uri()
     failed = page.locator("#runs tbody tr").first.locator("td").last.inner_text()
-    assert failed.startswith("FileNotFoundError: ") and "raw <b>" in failed
+    assert failed.startswith("FileNotFoundError: ") and RAW_NAME in failed
 
     # One column per day in each trend; each check's chart has a column per run that
     # recorded it and its limits as lines, the fail line above the warn line.

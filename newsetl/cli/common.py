@@ -50,13 +50,24 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def cell_text(value: Any):
+    """A value as rich prints it: as written, never as console markup (a ``[/x]`` in data
+    would raise, a ``[link=…]`` would style), with control characters left out."""
+    from rich.text import Text
+
+    text = "" if value is None else str(value)
+    # No terminal escape from the data reaches the screen (an ESC [ sequence can recolour,
+    # move the cursor or retitle the terminal).
+    return Text("".join(ch if ch.isprintable() or ch == "\n" else "\ufffd" for ch in text))
+
+
 def print_table(columns: list[str], rows: list[tuple], out) -> None:
     from rich.console import Console
     from rich.table import Table
 
     table = Table(*columns, show_lines=False)
     for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
+        table.add_row(*(cell_text(v) for v in row))
     # Piped output has no terminal width to follow; keep rows whole rather than wrapped at 80.
     Console(file=out, width=None if out.isatty() else 200).print(table)
 

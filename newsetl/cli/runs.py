@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from newsetl.cli.common import add_warehouse, emit, positive, settings_of
+from newsetl.cli.common import add_warehouse, cell_text, emit, positive, settings_of
 from newsetl.settings import Settings
 
 
@@ -50,6 +50,6 @@ def _print_runs(runs: list[dict[str, Any]], out) -> None:
         why = f"{r['error_class']}: {r['error_message']}" if r["error_class"] else ""
         counts = [r[k] for k in ("duration_s", "inputs_seen", "articles", "articles_new", "duplicates", "quarantined",
                                  "urls_seen", "urls_failed")]
-        table.add_row(r["run_id"], r["status"], f"{r['started_at']:%Y-%m-%d %H:%M:%S}",
-                      *("" if v is None else str(v) for v in counts), why)
+        table.add_row(cell_text(r["run_id"]), cell_text(r["status"]), f"{r['started_at']:%Y-%m-%d %H:%M:%S}",
+                      *(cell_text(v) for v in counts), cell_text(why))
     Console(file=out, width=None if out.isatty() else 200).print(table)

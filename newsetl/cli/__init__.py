@@ -3,6 +3,7 @@
     newsetl run [--raw DIR] [--warehouse DIR] [--batch-size N]
     newsetl sql [--warehouse DIR] [--format table|csv|json] QUERY
     newsetl runs [--warehouse DIR] [--limit N] [--format table|csv|json]
+    newsetl status [--warehouse DIR]
     newsetl quarantine list [--warehouse DIR] [--run R] [--check C] [--all] [--format table|csv|json]
     newsetl quarantine replay [--raw DIR] [--warehouse DIR] [--run R] [--check C]
     newsetl quarantine dismiss --reason TEXT (--source URI... | --missing) [--raw DIR] [--warehouse DIR]
@@ -20,13 +21,13 @@ import argparse
 import sys
 
 from newsetl import __version__
-from newsetl.cli import docs, quarantine, report, run, runs, sql
+from newsetl.cli import docs, quarantine, report, run, runs, sql, status
 from newsetl.cli.common import Parser
 from newsetl.cli.preflight import UsageError
 from newsetl.settings import Settings
 
 # The command groups, in the order --help lists them.
-_GROUPS = {"run": run, "sql": sql, "runs": runs, "quarantine": quarantine, "docs": docs, "report": report}
+_GROUPS = {"run": run, "sql": sql, "runs": runs, "status": status, "quarantine": quarantine, "docs": docs, "report": report}
 
 
 def _parser() -> argparse.ArgumentParser:

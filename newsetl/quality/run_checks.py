@@ -185,6 +185,11 @@ def _feed_history(con: DuckDBPyConnection, facts: RunFacts) -> list[tuple[str, d
         FROM followed ORDER BY feed""").fetchall()
 
 
+def feed_history(con: DuckDBPyConnection, feeds: list[str]) -> list[tuple[str, datetime | None, datetime | None]]:
+    """The same for ``feeds`` over the warehouse alone, between runs (``newsetl status``)."""
+    return _feed_history(con, RunFacts(0, 0, 0, [], [], None, feeds=feeds))
+
+
 def source_stale(feeds: list[tuple[str, datetime | None, datetime | None]], now: datetime,
                  settings: Settings) -> Result | None:
     """Feeds (and sitemaps) the run follows that gave no new or changed article for

@@ -36,13 +36,13 @@ from prefect.context import FlowRunContext  # noqa: E402
 from prefect.futures import as_completed  # noqa: E402
 from prefect.utilities.annotations import quote  # noqa: E402
 import pandas as pd  # noqa: E402
-from rich.progress import Progress  # noqa: E402
 
 from newsetl import report, run as pipeline  # noqa: E402
 from newsetl.enrich import Analysis  # noqa: E402
 from newsetl.extract import BatchOutput, extract_batch  # noqa: E402
 from newsetl.land import Warehouse  # noqa: E402
 from newsetl.quality import DataQualityError  # noqa: E402
+from newsetl.run.progress import RunProgress  # noqa: E402
 from newsetl.settings import Settings  # noqa: E402
 from newsetl.sources import RawInput, WebSources  # noqa: E402
 
@@ -140,7 +140,7 @@ def _task_runner(settings: Settings, inputs: int) -> Iterator[tuple[Submit, int]
 
 
 def _load(run: pipeline.Run, batches: list[list[RawInput]], splits: list[pipeline.Split], settings: Settings, submit: Submit,
-          slots: int, retry: dict[str, Any], advance: Callable[[int], None]) -> None:
+          slots: int, retry: dict[str, Any], progress: RunProgress) -> None:
     """Extract, stage, analyse and stage the analysis of every batch, with at most
     ``2 * slots`` batch tasks in flight (every worker busy and one more task queued for
     each, never the corpus in memory). Batches are staged in input order (dedup depends
@@ -149,7 +149,7 @@ def _load(run: pipeline.Run, batches: list[list[RawInput]], splits: list[pipelin
     logger = get_run_logger()
     extract_r = extract.with_options(**retry)
     reading: deque = deque()  # (part, batch, split, extract future or None), in input order
-    analysing: dict = {}  # analyse future -> part
+    analysing: dict = {}  # analyse future -> (part, articles)
 
     def stage_oldest() -> None:
         part, batch, split, future = reading.popleft()
@@ -157,9 +157,11 @@ def _load(run: pipeline.Run, batches: list[list[RawInput]], splits: list[pipelin
         staged = stage(quote(run), part, quote(batch), quote(output), quote(split), settings)
         run.fold_batch(staged)
         logger.info("batch staged: %s", staged.outcomes)
-        if settings.enrich and not staged.articles.empty:
-            analysing[submit(analyse, articles=staged.articles, settings=settings, run_id=run.run_id)] = staged.part
-        advance(len(batch))
+        to_analyse = len(staged.articles) if settings.enrich else 0
+        if to_analyse:
+            analysing[submit(analyse, articles=staged.articles, settings=settings, run_id=run.run_id)] = (
+                staged.part, to_analyse)
+        progress.batch_staged(len(batch), len(split.todo), to_analyse)
 
     def step() -> None:
         """Stage the oldest batch or land an analysis, whichever finishes first."""
@@ -168,8 +170,10 @@ def _load(run: pipeline.Run, batches: list[list[RawInput]], splits: list[pipelin
             return
         first = next(as_completed([*([reading[0][3]] if reading else []), *analysing]))
         if first in analysing:
-            landed = stage_analysis(quote(run), analysing.pop(first), quote(first.result()))
+            part, articles = analysing.pop(first)
+            landed = stage_analysis(quote(run), part, quote(first.result()))
             run.fold_analysis(landed)
+            progress.batch_analysed(articles)
             logger.info("batch analysed: %s", landed.counts)
         else:
             stage_oldest()
@@ -208,7 +212,7 @@ def ingest(
     feeds: list[str] | None = None,
     warcs: list[str] | None = None,
     sources_file: str | None = None,
-    show_progress: bool = False,
+    show_progress: bool | str = False,
     only_sources: list[str] | None = None,
     dask_address: str | None = None,
     dask_local: int | None = None,
@@ -217,6 +221,8 @@ def ingest(
     into ``raw_dir``, then load every page under ``raw_dir`` into the warehouse.
     ``dask_address`` runs the batch tasks on that Dask cluster, ``dask_local`` on a local
     Dask cluster of that many workers; by default they run on local worker processes.
+    ``show_progress``: "bar" (or true) for a progress bar, "lines" for a line of progress
+    every ``progress_interval_seconds``, on stderr; false or "off" for none.
     Returns the run's row of the ``runs`` table."""
     overrides: dict[str, Any] = {"raw_dir": raw_dir, "warehouse_dir": warehouse_dir}
     for name, value in (("batch_size", batch_size), ("dask_address", dask_address), ("dask_local", dask_local)):
@@ -250,11 +256,14 @@ def ingest(
             splits = [pipeline.split_inputs(run, b, settings) if skip else pipeline.Split(todo=list(b)) for b in batches]
             to_read = sum(len(s.todo) for s in splits)
             logger.info("%d inputs unchanged since they were last processed, %d to read", total - to_read, to_read)
-            with _task_runner(settings, to_read) as (submit, slots), \
-                    Progress(disable=not show_progress, transient=True) as progress:
-                bar = progress.add_task("pages", total=total)
-                _load(run, batches, splits, settings, submit, slots, retry, lambda n: progress.advance(bar, n))
-            row = commit.with_options(**retry)(quote(run), settings)
+            # Progress counts reading, the NLP pass and landing (D64), on stderr.
+            with RunProgress(show_progress, settings.progress_interval_seconds) as progress:
+                progress.begin(total, to_read, settings.enrich)
+                with _task_runner(settings, to_read) as (submit, slots):
+                    _load(run, batches, splits, settings, submit, slots, retry, progress)
+                progress.landing()
+                row = commit.with_options(**retry)(quote(run), settings)
+                progress.landed()
         except BaseException as exc:
             pipeline.fail_run(run, exc)
             _publish(warehouse, run.run_id)

@@ -128,6 +128,10 @@ class Settings(BaseSettings):
     dask_address: str | None = None
     dask_local: int = Field(0, ge=0, le=256)
 
+    # Progress of `newsetl run` when stderr is not a terminal: a line this often (and at
+    # the end of each stage). On a terminal it is a bar (docs/decisions.md D64).
+    progress_interval_seconds: float = Field(10.0, gt=0, allow_inf_nan=False)
+
     # --- stories (near-duplicates, newsetl/run/stories.py, docs/decisions.md D58) ---
     # Two articles are one story when at least this share of the shorter one's word
     # shingles are in the longer one (estimated from their MinHash signatures).

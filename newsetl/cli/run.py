@@ -47,7 +47,8 @@ def ingest(prog: str, settings: Settings, **params: Any) -> dict[str, Any] | int
     from newsetl.quality import DataQualityError
 
     try:
-        return ingest(show_progress=sys.stderr.isatty(), **params)
+        # A bar on a terminal; periodic lines in a log or a pipe.
+        return ingest(show_progress="bar" if sys.stderr.isatty() else "lines", **params)
     except WarehouseBusy as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
         return 3

@@ -4,6 +4,7 @@
     newsetl sql [--warehouse DIR] [--format table|csv|json] QUERY
     newsetl runs [--warehouse DIR] [--limit N] [--format table|csv|json]
     newsetl status [--warehouse DIR]
+    newsetl export --table T --out DIR [--format parquet|csv] [--since DATE] [--source DOMAIN] [--warehouse DIR]
     newsetl quarantine list [--warehouse DIR] [--run R] [--check C] [--all] [--format table|csv|json]
     newsetl quarantine replay [--raw DIR] [--warehouse DIR] [--run R] [--check C]
     newsetl quarantine dismiss --reason TEXT (--source URI... | --missing) [--raw DIR] [--warehouse DIR]
@@ -21,13 +22,13 @@ import argparse
 import sys
 
 from newsetl import __version__
-from newsetl.cli import docs, quarantine, report, run, runs, sql, status
+from newsetl.cli import docs, export, quarantine, report, run, runs, sql, status
 from newsetl.cli.common import Parser
 from newsetl.cli.preflight import UsageError
 from newsetl.settings import Settings
 
 # The command groups, in the order --help lists them.
-_GROUPS = {"run": run, "sql": sql, "runs": runs, "status": status, "quarantine": quarantine, "docs": docs, "report": report}
+_GROUPS = {"run": run, "sql": sql, "runs": runs, "status": status, "export": export, "quarantine": quarantine, "docs": docs, "report": report}
 
 
 def _parser() -> argparse.ArgumentParser:

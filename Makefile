@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install chromium run test bench train-textdump clean
+.PHONY: install chromium run test bench bench-year train-textdump clean
 
 install: $(STAMP)
 
@@ -52,6 +52,15 @@ bench: install
 	$(BIN)/python bench/textdumps.py --no-peers
 	$(BIN)/python bench/duckdb_queries.py
 	$(BIN)/python bench/throughput.py
+
+# A year of daily runs (bench/year.py, D67): 50 new pages a day from the shared benchmark
+# pages, maintain weekly; DAYS=60 for a shorter run. Then the README queries on a synthetic
+# warehouse of 1M articles / 50M mentions (about 8 minutes, 2.2 GiB in /tmp).
+BENCH_DIR ?= ../shared/bench/extraction
+DAYS ?= 365
+bench-year: install
+	nice -n 10 $(BIN)/python bench/year.py $(BENCH_DIR) --days $(DAYS)
+	nice -n 10 $(BIN)/python bench/year.py --synthetic-articles 1000000 --synthetic-mentions 50000000
 
 # The text-dump line classifier (newsetl/data/textdump_model.json), from dumps of the shared
 # benchmark pages (made on first use; `chromium` for the browser-style dumps). CPU, one

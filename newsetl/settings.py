@@ -14,6 +14,10 @@ from pydantic import BeforeValidator, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+# Shortest retention ``newsetl maintain`` accepts (hours): a reader outside the run lock
+# lists a table version's files, then reads them; they must outlive its query (D62).
+MIN_RETENTION_HOURS = 1
+
 # A size as DuckDB's memory_limit takes it: 512MB, 2GB, 1.5GiB.
 MEMORY_SIZE = r"(?i)^\s*\d+(\.\d+)?\s*(B|[KMGT]i?B)\s*$"
 
@@ -142,6 +146,11 @@ class Settings(BaseSettings):
     story_shingle_words: int = Field(5, ge=1, le=20)
     story_bands: int = Field(32, ge=1, le=512)
     story_rows: int = Field(3, ge=1, le=32)
+
+    # --- upkeep (newsetl maintain, docs/decisions.md D62) ---
+    # Files a compaction or MERGE replaced are deleted this many hours later: time travel
+    # and readers outside the run lock reach back this far. Never below MIN_RETENTION_HOURS.
+    maintain_retention_hours: int = Field(168, ge=MIN_RETENTION_HOURS)
 
     # --- newsetl sql (ad-hoc queries on the catalog) ---
     # A query running longer is interrupted; one needing more memory fails (it never spills

@@ -47,3 +47,14 @@ def test_data_dictionary_is_up_to_date():
     committed = (REPO / "docs" / "tables.md").read_text(encoding="utf-8")
     assert committed == render(), "docs/tables.md is stale: run `newsetl docs`"
     assert "## `articles`" in committed and "primary key `article_id`" in committed
+
+
+def test_prefect_yaml_deploys_the_maintain_flow_weekly():
+    spec = yaml.safe_load((REPO / "prefect.yaml").read_text())
+    [deployment] = [d for d in spec["deployments"] if d["name"] == "weekly-maintain"]
+    minute, hour, day, month, weekday = deployment["schedules"][0]["cron"].split()
+    assert (day, month) == ("*", "*") and weekday.isdigit()  # once a week
+    path, _, name = deployment["entrypoint"].partition(":")
+    flow = getattr(importlib.import_module(path.removesuffix(".py").replace("/", ".")), name)
+    assert flow.name == "maintain"
+    assert set(deployment["parameters"]) <= set(flow.parameters.properties)

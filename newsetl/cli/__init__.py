@@ -9,6 +9,7 @@
     newsetl quarantine replay [--raw DIR] [--warehouse DIR] [--run R] [--check C]
     newsetl quarantine dismiss --reason TEXT (--source URI... | --missing) [--raw DIR] [--warehouse DIR]
     newsetl report [--warehouse DIR] [--run RUN_ID]
+    newsetl maintain [--warehouse DIR] [--retention-hours H]
     newsetl docs [--output docs/tables.md]
 
 Prefect is imported only by ``run`` and ``quarantine replay``, after their arguments and
@@ -22,13 +23,14 @@ import argparse
 import sys
 
 from newsetl import __version__
-from newsetl.cli import docs, export, quarantine, report, run, runs, sql, status
+from newsetl.cli import docs, export, maintain, quarantine, report, run, runs, sql, status
 from newsetl.cli.common import Parser
 from newsetl.cli.preflight import UsageError
 from newsetl.settings import Settings
 
 # The command groups, in the order --help lists them.
-_GROUPS = {"run": run, "sql": sql, "runs": runs, "status": status, "export": export, "quarantine": quarantine, "docs": docs, "report": report}
+_GROUPS = {"run": run, "sql": sql, "runs": runs, "status": status, "export": export, "quarantine": quarantine,
+           "docs": docs, "report": report, "maintain": maintain}
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -1,0 +1,37 @@
+"""The ``maintain`` flow: ``newsetl maintain`` as a Prefect flow, for the weekly deployment
+in prefect.yaml. One task: it holds the warehouse's run lock from start to end, so a
+scheduled ingest that starts meanwhile waits for it (NEWSETL_LOCK_WAIT_SECONDS) or fails
+as busy, and the tables never change under either."""
+
+from __future__ import annotations
+
+import flows.ingest  # noqa: F401 - the Prefect defaults it sets (logging, no telemetry) before prefect loads
+
+from prefect import flow, get_run_logger, task  # noqa: E402
+from prefect.artifacts import create_table_artifact  # noqa: E402
+from prefect.cache_policies import NO_CACHE  # noqa: E402
+
+from newsetl.land import Warehouse  # noqa: E402
+from newsetl.land.upkeep import TableUpkeep, maintain as maintain_tables  # noqa: E402
+from newsetl.settings import Settings  # noqa: E402
+
+
+@task(name="maintain-tables", cache_policy=NO_CACHE)
+def upkeep(warehouse: Warehouse, settings: Settings) -> list[TableUpkeep]:
+    return maintain_tables(warehouse, settings)
+
+
+@flow(name="maintain", log_prints=False)
+def maintain(warehouse_dir: str = "warehouse", retention_hours: int | None = None) -> list[dict]:
+    """Compact and vacuum every table of the warehouse, then refresh its catalog."""
+    overrides = {"warehouse_dir": warehouse_dir}
+    if retention_hours is not None:
+        overrides["maintain_retention_hours"] = retention_hours
+    settings = Settings(**overrides)
+    done = upkeep(Warehouse.at(settings.warehouse_dir, settings), settings)
+    rows = [{"table": t.table, "files_before": t.before.files, "files_after": t.after.files,
+             "bytes_before": t.before.bytes, "bytes_after": t.after.bytes, "vacuumed_files": t.vacuumed}
+            for t in done]
+    create_table_artifact(rows, key="maintain", description="files and bytes per table, before and after")
+    get_run_logger().info("maintained %d tables of %s", len(rows), warehouse_dir)
+    return rows

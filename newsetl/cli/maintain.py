@@ -1,0 +1,54 @@
+"""``newsetl maintain``: compact and vacuum the Delta tables, then refresh the catalog."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from newsetl.cli.common import add_warehouse, print_table
+from newsetl.settings import MIN_RETENTION_HOURS, Settings
+
+
+def add_parser(sub: argparse._SubParsersAction, defaults: Settings) -> None:
+    m = sub.add_parser("maintain", help="compact small files, delete old versions' files, refresh the catalog",
+                       description=(
+        "For each Delta table: rewrite its small files into few large ones (one commit), then delete the "
+        "files no version younger than the retention reads; then refresh the catalog. Takes the run lock: "
+        "never runs during a run (exit 3 if one holds it). Prints files and bytes per table, before and "
+        "after."))
+    add_warehouse(m, defaults)
+    m.add_argument("--retention-hours", type=_retention, default=None, metavar="H", help=(
+        f"keep replaced files this long, at least {MIN_RETENTION_HOURS} (default: "
+        f"{defaults.maintain_retention_hours}, NEWSETL_MAINTAIN_RETENTION_HOURS)"))
+
+
+def _retention(text: str) -> int:
+    value = int(text)
+    if value < MIN_RETENTION_HOURS:
+        raise argparse.ArgumentTypeError(f"must be at least {MIN_RETENTION_HOURS} (readers outside the lock), got {value}")
+    return value
+
+
+def main(args: argparse.Namespace) -> int:
+    from newsetl.cli.preflight import settings_for
+    from newsetl.land import Warehouse, WarehouseBusy
+    from newsetl.land.upkeep import maintain
+
+    settings = settings_for({"warehouse_dir": args.warehouse, "maintain_retention_hours": args.retention_hours})
+    warehouse = Warehouse.at(settings.warehouse_dir, settings)
+    if not warehouse.loc.remote and not warehouse.local.is_dir():
+        print(f"newsetl maintain: no warehouse at {args.warehouse}", file=sys.stderr)
+        return 2
+    try:
+        done = maintain(warehouse, settings)
+    except WarehouseBusy as exc:
+        print(f"newsetl maintain: {exc}", file=sys.stderr)
+        return 3
+    # files and bytes: the current version's; on disk: every data file, old versions' too.
+    columns = ["table", "files before", "files after", "bytes before", "bytes after", "on disk before",
+               "on disk after", "vacuumed files"]
+    rows = [(t.table, t.before.files, t.after.files, t.before.bytes, t.after.bytes,
+             t.before.stored_bytes, t.after.stored_bytes, t.vacuumed) for t in done]
+    print_table(columns, rows, sys.stdout)
+    return 0
+

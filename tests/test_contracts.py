@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pyarrow as pa
 
 from newsetl.enrich.claims import CLAIM_COLUMNS, claims_frame
@@ -29,3 +32,25 @@ def test_empty_frames_have_the_contract_columns_and_types():
         assert list(frame.columns) == names == columns(model)
         # Storable as the table's Arrow schema as it is: no column of another type.
         assert pa.Table.from_pandas(frame, schema=arrow_schema(model), preserve_index=False).num_rows == 0
+
+
+def test_fetch_rows_take_the_contract_columns_and_types():
+    from newsetl.sources.fetch.run import FetchOutcome
+    from schemas.fetches import FetchModel
+
+    empty = FetchOutcome("r", Path("raw")).frame(validate=False)
+    assert list(empty.columns) == columns(FetchModel)
+    assert pa.Table.from_pandas(empty, schema=arrow_schema(FetchModel), preserve_index=False).num_rows == 0
+
+
+# What restating a contract looks like in code: a column cast to one of the contracts'
+# types, a list of allowed values or a primary key written down again, a second word count.
+RESTATED = re.compile(r"""astype\(\s*["'](Int64|int64|datetime64\[us, UTC\])["']|\bKINDS\s*=|\bunique\s*=\s*\[|def count_words\b""")
+
+
+def test_no_contract_detail_is_restated_outside_schemas():
+    root = Path(__file__).resolve().parents[1]
+    found = [f"{path.relative_to(root)}:{n}: {line.strip()}"
+             for folder in ("newsetl", "flows") for path in sorted((root / folder).rglob("*.py"))
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if RESTATED.search(line)]
+    assert found == []

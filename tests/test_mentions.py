@@ -43,7 +43,7 @@ def reference() -> EntityReference:
 @pytest.fixture(scope="module")
 def result(nlp, reference):
     return enrich_articles(
-        [(A_TILLERSON, TILLERSON, "en"), (A_ASIF, ASIF, None)], nlp, reference, run_id="test-run", n_process=1
+        [(A_TILLERSON, TILLERSON, "en"), (A_ASIF, ASIF, None)], nlp, reference, run_id="test-run"
     )
 
 
@@ -197,12 +197,11 @@ def exploding_nlp():
     return nlp
 
 
-@pytest.mark.parametrize("n_process", [1, 2])
-def test_a_model_error_on_one_article_does_not_stop_the_run(exploding_nlp, reference, n_process):
+def test_a_model_error_on_one_article_does_not_stop_the_run(exploding_nlp, reference):
     nlp = exploding_nlp
     long_bad = TILLERSON + "\n\nBOOM\n\n" + TILLERSON  # chunked: one chunk fails, the whole text fails
     articles = [(A_TILLERSON, TILLERSON, "en"), ("c3c3c3c3c3c3c3c3", long_bad, "en"), (A_ASIF, ASIF, "en")]
-    res = enrich_articles(articles, nlp, reference, "r", batch_size=1, n_process=n_process, max_chars=3000)
+    res = enrich_articles(articles, nlp, reference, "r", batch_size=1, max_chars=3000)
     assert res.counts["failed"] == 1 and res.counts["articles_enriched"] == 2 and res.counts["chunked"] == 2
     assert res.errors[0][0] == "c3c3c3c3c3c3c3c3" and "cannot analyse this" in res.errors[0][1]
     assert set(res.mentions["article_id"]) == {A_TILLERSON, A_ASIF}
@@ -261,14 +260,6 @@ def test_split_text_is_lossless_and_prefers_paragraph_breaks():
     assert all(c.endswith("\n\n") for _, c in chunks[:-1])
     nospace = "y" * 5000
     assert "".join(c for _, c in split_text(nospace, 1000)) == nospace
-
-
-def test_two_processes_give_the_same_mentions(nlp, reference, result):
-    res = enrich_articles(
-        [(A_TILLERSON, TILLERSON, "en"), (A_ASIF, ASIF, None)], nlp, reference, run_id="test-run", n_process=2
-    )
-    assert res.counts["n_process"] == 2
-    pd.testing.assert_frame_equal(res.mentions.reset_index(drop=True), result.mentions.reset_index(drop=True))
 
 
 def test_consumers_get_each_doc_once_with_its_mentions(nlp, reference):

@@ -8,7 +8,7 @@ import sys
 
 import yaml
 
-from conftest import REPO
+from support.paths import REPO
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:

@@ -9,11 +9,11 @@ import shutil
 
 import pytest
 from deltalake import DeltaTable
-from malformed_corpus import remove_tree, write_deep
+from support.malformed_corpus import remove_tree, write_deep
 
 from newsetl.cli import main
 from newsetl.sources.disk import open_path
-from test_dq import page
+from support.pipeline import page
 
 SEEDS = ["000_8f60cbc1a07930e3.txt", "001_cc9ea31035356c05.txt", "002_c211a52ca44ff17f.txt"]
 JUNK = {

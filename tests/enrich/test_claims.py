@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import time
-from pathlib import Path
 
 import pytest
 
@@ -26,9 +25,9 @@ from newsetl.enrich.claims import (
 from newsetl.ids import short_hash
 from newsetl.enrich.claims.quotemarks import find_quotes
 from schemas.claims import ClaimModel
+from support.paths import FIXTURES as TEST_FIXTURES, REPO
 
-REPO = Path(__file__).resolve().parents[1]
-FIXTURES = Path(__file__).parent / "fixtures" / "claims"
+FIXTURES = TEST_FIXTURES / "claims"
 SEEDS = REPO / "raw" / "samples" / "seeds"
 ARTICLE = "0123456789abcdef"
 RUN = "test-run"

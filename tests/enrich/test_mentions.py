@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -17,8 +16,9 @@ from newsetl.enrich.mentions import entity_id_for, mentions_from_doc
 from newsetl.enrich.nlp import CLAIM_COMPONENTS, load_nlp, pipe_texts, split_text
 from schemas.entities import EntityModel
 from schemas.mentions import MentionModel
+from support.paths import FIXTURES as TEST_FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "mentions"
+FIXTURES = TEST_FIXTURES / "mentions"
 TILLERSON = (FIXTURES / "seed004_tillerson.txt").read_text(encoding="utf-8")
 ASIF = (FIXTURES / "seed003_asif.txt").read_text(encoding="utf-8")
 GERMAN = (FIXTURES / "german.txt").read_text(encoding="utf-8")

@@ -14,7 +14,6 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 import trafilatura
@@ -30,12 +29,13 @@ from newsetl.extract.html import (
     normalize_paragraphs,
     parse_published,
 )
+from support.paths import FIXTURES as TEST_FIXTURES, SAMPLES as SAMPLES_DIR
 
-SAMPLES = Path(__file__).resolve().parents[1] / "raw" / "samples" / "html"
+SAMPLES = SAMPLES_DIR / "html"
 VERSION = trafilatura.__version__
 PRIMARY = f"trafilatura/{VERSION}"
 RECALL = f"trafilatura-recall/{VERSION}"
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "html"
+FIXTURES = TEST_FIXTURES / "html"
 
 
 def read_sample(prefix: str) -> str:

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from malformed_corpus import CHINESE, ENGLISH, FRENCH, GERMAN, _html, _story
+from support.malformed_corpus import CHINESE, ENGLISH, FRENCH, GERMAN, _html, _story
 from newsetl.extract import extract_batch
 from newsetl.extract.language import identify_language, language_probabilities
 from newsetl.settings import Settings
 from newsetl.sources import discover
+from support.paths import FIXTURES as TEST_FIXTURES, SAMPLES
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURES = TEST_FIXTURES
 # Written for this test: Indonesian, which py3langid finds close to Malay (id 0.57, ms 0.43).
 INDONESIAN = "Pemerintah akan menyampaikan anggaran baru kepada parlemen pekan depan, kata menteri keuangan kemarin."
 
@@ -40,7 +41,7 @@ def test_the_text_decides_what_a_page_is_written_in(tmp_path):
     }
     for name, content in pages.items():
         (tmp_path / name).write_text(content, encoding="utf-8")
-    seed = next((Path(__file__).resolve().parents[1] / "raw" / "samples" / "seeds").glob("003_*.txt"))
+    seed = next((SAMPLES / "seeds").glob("003_*.txt"))
     (tmp_path / "en-seed.txt").write_bytes(seed.read_bytes())
     assert _land_languages(tmp_path) == {
         "fr-template.html": "fr", "fr.html": "fr", "de.html": "de", "zh.html": "zh", "en-undeclared.html": "en",

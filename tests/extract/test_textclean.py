@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 
 from newsetl.extract.document import Extracted
 from newsetl.extract.textdump.rules import EXTRACTOR, clean_text_dump, explain_text_dump, parse_date_line
+from support.paths import FIXTURES as TEST_FIXTURES, REPO
 
-ROOT = Path(__file__).parents[1]
+ROOT = REPO
 SEEDS = ROOT / "raw" / "samples" / "seeds"
-FIXTURES = Path(__file__).parent / "fixtures" / "textclean"
+FIXTURES = TEST_FIXTURES / "textclean"
 
 # Strings that only boilerplate contains; none may survive cleaning of any seed.
 FORBIDDEN = [

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,11 +18,12 @@ import pytest
 from newsetl.extract.textdump import EXTRACTOR, Templates, clean_dump, keep_mask, outlet_of, units_of
 from newsetl.extract.textdump import model as textdump_model
 from newsetl.extract.textdump.features import FEATURES, Unit, unit_features
+from support.paths import FIXTURES, REPO
 
-ROOT = Path(__file__).parents[1]
+ROOT = REPO
 SEEDS = ROOT / "raw" / "samples" / "seeds"
-EXPECTED = Path(__file__).parent / "fixtures" / "textclean" / "seeds"
-DUMPS = Path(__file__).parent / "fixtures" / "textdump"
+EXPECTED = FIXTURES / "textclean" / "seeds"
+DUMPS = FIXTURES / "textdump"
 
 WIRED = {
     "d48aeb9c": ("Instagram began testing hiding public like counts globally on Thursday",

@@ -14,9 +14,10 @@ import pytest
 from deltalake import DeltaTable
 
 from schemas import TABLES
-from conftest import query_catalog
+from support.paths import CRASH_DRIVER
+from support.warehouse import query_catalog
 
-DRIVER = Path(__file__).with_name("crash_driver.py")
+DRIVER = CRASH_DRIVER
 SNAPSHOT_SQL = "SELECT article_id, content_sha256 FROM articles ORDER BY article_id"
 
 

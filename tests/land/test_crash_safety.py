@@ -1,5 +1,5 @@
 """Nothing lost, nothing half-written: run 2 is killed by SIGKILL at many points of its
-landing (tests/crash_driver.py), then the warehouse must still open, catalog readers must
+landing (tests/support/crash_driver.py), then the warehouse must still open, catalog readers must
 see a complete run, and the next run must land exactly what a clean run 2 lands."""
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ from deltalake import DeltaTable
 
 from newsetl.land import warehouse
 from schemas import TABLES
-from conftest import query_catalog, warehouse_at
+from support.paths import CRASH_DRIVER
+from support.warehouse import query_catalog, warehouse_at
 
-DRIVER = Path(__file__).with_name("crash_driver.py")
+DRIVER = CRASH_DRIVER
 # Columns that legitimately differ between two runs landing the same rows: run ids,
 # ids derived from a run id, and the times rows were written or checked.
 VOLATILE = {"run_id", "resolved_run_id", "dq_result_id", "ingested_at", "quarantined_at", "resolved_at",

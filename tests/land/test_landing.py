@@ -19,7 +19,7 @@ from newsetl.extract.identity import article_id_for, content_sha256, domain_of, 
 from newsetl.quality.validate import validate_records
 from schemas import TABLES, arrow_schema, count_words
 from newsetl.settings import Settings
-from conftest import query_catalog, warehouse_at
+from support.warehouse import query_catalog, warehouse_at
 
 TEXT = ("Pakistan's Foreign Office said the strike hit a refugee camp. " * 12).strip()
 

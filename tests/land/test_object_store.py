@@ -21,7 +21,7 @@ from newsetl.settings import Settings
 from newsetl.quality.validate import validate_records
 from schemas import TABLES
 from test_landing import article
-from conftest import query_catalog, warehouse_at
+from support.warehouse import query_catalog, warehouse_at
 
 BUCKET = "bucket"
 URI = f"s3://{BUCKET}/wh"

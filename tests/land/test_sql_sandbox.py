@@ -19,7 +19,7 @@ from newsetl import run as pipeline
 from newsetl.land import catalog
 from newsetl.extract import extract_batch
 from newsetl.settings import Settings
-from conftest import query_catalog, warehouse_at
+from support.warehouse import query_catalog, warehouse_at
 
 SEEDS = ["000_8f60cbc1a07930e3.txt", "001_cc9ea31035356c05.txt"]
 CROSS_JOIN = "SELECT count(*) FROM range(100000) a, range(100000) b, range(100000) c"

@@ -14,6 +14,7 @@ from schemas import TABLES, arrow_schema, columns
 from schemas.claims import ClaimModel
 from schemas.entities import EntityModel
 from schemas.mentions import MentionModel
+from support.paths import REPO
 
 
 def test_every_model_shares_the_base_config_and_names_one_primary_key():
@@ -49,7 +50,7 @@ RESTATED = re.compile(r"""astype\(\s*["'](Int64|int64|datetime64\[us, UTC\])["']
 
 
 def test_no_contract_detail_is_restated_outside_schemas():
-    root = Path(__file__).resolve().parents[1]
+    root = REPO
     found = [f"{path.relative_to(root)}:{n}: {line.strip()}"
              for folder in ("newsetl", "flows") for path in sorted((root / folder).rglob("*.py"))
              for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if RESTATED.search(line)]

@@ -13,54 +13,17 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from deltalake import DeltaTable, write_deltalake
+from deltalake import write_deltalake
 
-from newsetl import enrich as analysis, quality as dq, run as pipeline
+from newsetl import quality as dq, run as pipeline
 from newsetl.land import warehouse
 from newsetl.extract import extract_batch
 from newsetl.ids import short_hash
 from newsetl.quality.run_checks import freshness
 from newsetl.settings import Settings
 from schemas import TABLES
-from conftest import query_catalog, warehouse_at
-
-SEEDS = ["000_8f60cbc1a07930e3.txt", "001_cc9ea31035356c05.txt", "002_c211a52ca44ff17f.txt"]
-MENU = b"<html><body><nav><a href='/'>Home</a> <a href='/news'>News</a></nav></body></html>"
-
-
-def page(seed: Path) -> bytes:
-    """A seed's text as an HTML news page."""
-    paragraphs = seed.read_text(encoding="utf-8").split("\n\n")
-    body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
-    return f"<html><head><title>A page</title></head><body><article>{body}</article></body></html>".encode()
-
-
-def run_pipeline(raw: Path, root: Path, settings: Settings | None = None, only_sources=None) -> dict:
-    """One run through the pipeline functions the flow calls, without Prefect."""
-    settings = settings or Settings(enrich=False)
-    run = pipeline.start_run(raw, warehouse_at(root))
-    try:
-        if only_sources is not None:  # as the flow does for a replay
-            pipeline.reanalyse(run, only_sources)
-        models = analysis.load_models(settings) if settings.enrich else None
-        for part, batch in enumerate(pipeline.plan_batches(raw, settings, only_sources)):
-            staged = pipeline.stage_batch(run, part, batch, extract_batch(batch, settings, run.run_id))
-            run.fold_batch(staged)
-            if models is not None and not staged.articles.empty:
-                run.fold_analysis(pipeline.enrich_batch(run, staged, models, settings))
-        return pipeline.commit_run(run, settings)
-    except BaseException:
-        pipeline.fail_run(run)
-        raise
-
-
-def table(root: Path, name: str) -> list[dict]:
-    return DeltaTable(str(root / name)).to_pyarrow_table().to_pylist()
-
-
-def results_of(root: Path, run_id: str) -> dict[tuple[str, str], dict]:
-    return {(r["table"], r["check_name"]): r for r in table(root, "dq_results") if r["run_id"] == run_id}
-
+from support.pipeline import MENU, SEEDS, page, results_of, run_pipeline, table, write_seeds
+from support.warehouse import query_catalog, warehouse_at
 
 def cross_table_checks(root) -> list:
     with warehouse_at(root).connect() as con:
@@ -74,12 +37,6 @@ def open_quarantine(root, **options) -> list:
 
 def by_check(results: list[dq.Result]) -> dict[tuple[str, str], dq.Result]:
     return {(r.table, r.check_name): r for r in results}
-
-
-def write_seeds(raw: Path, samples_dir: Path, names=SEEDS) -> None:
-    raw.mkdir(parents=True, exist_ok=True)
-    for name in names:
-        shutil.copy(samples_dir / "seeds" / name, raw / name)
 
 
 def enrichment_rows(root: Path, name: str | None = None) -> tuple[list[dict], list[dict]]:

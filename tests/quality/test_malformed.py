@@ -1,4 +1,4 @@
-"""Over a thousand malformed inputs (tests/malformed_corpus.py) in one run: every input
+"""Over a thousand malformed inputs (tests/support/malformed_corpus.py) in one run: every input
 ends as exactly one article, one quarantine row or one counted duplicate, the runs row
 adds up, and a second run on the same inputs changes no row. Among them: names that are
 not UTF-8, a tree nested a thousand deep past PATH_MAX, pages whose meta charset their
@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from deltalake import DeltaTable
 
-from crash_driver import run as run_pipeline
-from malformed_corpus import ANY, ARTICLE, DEEP_DIR, DUPLICATE, QUARANTINE, build, remove_tree
+from support.crash_driver import run as run_pipeline
+from support.malformed_corpus import ANY, ARTICLE, DEEP_DIR, DUPLICATE, QUARANTINE, build, remove_tree
 from newsetl.settings import Settings
 from schemas import TABLES
 

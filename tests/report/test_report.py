@@ -20,7 +20,7 @@ from newsetl import enrich as analysis, report, run as pipeline
 from newsetl.cli import main
 from newsetl.extract import extract_batch
 from newsetl.settings import Settings
-from conftest import warehouse_at
+from support.warehouse import warehouse_at
 
 HOSTILE = "<script>document.title='pwned'</script><img src=x onerror=\"document.body.dataset.pwned=1\">"
 HOSTILE_PAGE = f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">

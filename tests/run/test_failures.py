@@ -19,8 +19,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 from deltalake import DeltaTable, write_deltalake
-from fetch_servers import Site, closed_port
-from test_dq import MENU, SEEDS, page, results_of, run_pipeline, write_seeds
+from support.fetch_servers import Site, closed_port
+from support.pipeline import MENU, SEEDS, page, results_of, run_pipeline, write_seeds
 
 from newsetl import quality as dq, report, run as pipeline
 from newsetl.sources import WebSources
@@ -29,7 +29,7 @@ from newsetl.extract import BatchOutput, extract_batch
 from newsetl.settings import Settings
 from schemas import TABLES, arrow_schema
 from schemas.runs import ERROR_MESSAGE_MAX
-from conftest import query_catalog, warehouse_at
+from support.warehouse import query_catalog, warehouse_at
 
 FETCH = {"fetch_allow_private_hosts": True, "fetch_per_host_delay": 0, "fetch_backoff_base": 0.01,
          "fetch_retries": 0, "fetch_timeout_read": 2, "fetch_timeout_connect": 2}

@@ -14,7 +14,8 @@ import duckdb
 import pytest
 from deltalake import DeltaTable
 
-from conftest import warehouse_at
+from support.paths import REPO
+from support.warehouse import warehouse_at
 
 
 # (seed file, a sentence of its first body paragraph, a sentence of its last one)
@@ -208,7 +209,7 @@ def test_flow_module_runs_with_settings_from_the_environment(tmp_path, prefect_s
     shutil.copytree(samples_dir / "seeds", raw)
     env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(),
            "NEWSETL_RAW_DIR": str(raw), "NEWSETL_WAREHOUSE_DIR": str(tmp_path / "wh")}
-    out = subprocess.run([sys.executable, "-m", "flows.ingest"], cwd=Path(__file__).parents[1], env=env,
+    out = subprocess.run([sys.executable, "-m", "flows.ingest"], cwd=REPO, env=env,
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert len(_articles(tmp_path / "wh")) == 5
@@ -216,8 +217,6 @@ def test_flow_module_runs_with_settings_from_the_environment(tmp_path, prefect_s
 
 def test_readme_example_queries_run_as_written(landed):
     import re
-
-    from conftest import REPO
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Example queries", 1)[1].split("\n## ", 1)[0]
@@ -235,8 +234,6 @@ def test_readme_quick_start_commands_run_as_written(landed, tmp_path):
     at the repository root, with .venv/ and warehouse/ (here: this test's virtualenv and a
     copy of the landed warehouse, which must work as it is)."""
     import re
-
-    from conftest import REPO
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]

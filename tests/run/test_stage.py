@@ -17,7 +17,7 @@ from newsetl.enrich import Analysis
 from newsetl.extract import extract_batch
 from newsetl.quality import quarantine_row, require_valid
 from newsetl.settings import Settings
-from conftest import warehouse_at
+from support.warehouse import warehouse_at
 
 SEEDS = ["000_8f60cbc1a07930e3.txt", "001_cc9ea31035356c05.txt"]
 

@@ -9,7 +9,6 @@ import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -19,9 +18,9 @@ import pytest
 from newsetl.run import stories
 from newsetl.run.stories import Candidate, NewArticle, Params, Story
 from newsetl.settings import Settings
+from support.paths import FIXTURES as TEST_FIXTURES, REPO
 
-FIXTURES = Path(__file__).parent / "fixtures" / "stories"
-REPO = Path(__file__).resolve().parent.parent
+FIXTURES = TEST_FIXTURES / "stories"
 PARAMS = Params.from_settings(Settings())
 T0 = datetime(2019, 11, 20, 9, 0, tzinfo=UTC)
 

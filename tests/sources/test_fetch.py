@@ -1,4 +1,4 @@
-"""Fetch stage against real servers on 127.0.0.1 (see tests/fetch_servers.py)."""
+"""Fetch stage against real servers on 127.0.0.1 (see tests/support/fetch_servers.py)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,11 @@ import io
 import ipaddress
 import json
 import random
-import sys
 import time
 import zlib
 from pathlib import Path
 
 import pytest
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
 
 from newsetl.sources.fetch import Fetcher, FetchOutcome, UrlPolicy, UrlRefused, fetch_all, load_warc, read_stored_page
 from newsetl.sources.fetch.bounded import BadEncoding, BodyTooLarge, StreamDecoder
@@ -27,14 +24,14 @@ from newsetl.sources.fetch.urlpolicy import is_public_address
 from newsetl.sources.fetch.sources import load_sources, read_url_list
 from newsetl.settings import Settings
 from schemas.fetches import ERROR_CLASSES, FetchModel
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fetch_servers import (  # noqa: E402
+from support.fetch_servers import (
     CP1252_TEXT, RawServer, Site, Tracker, closed_port, gzip_bomb, labelled_plain_page, load_samples,
 )
+from support.paths import REPO
+from support.warc import write_warc
 
 pytestmark = pytest.mark.timeout(60)
 
-REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "raw" / "samples" / "html"
 UA = "newsetl-test/0.1 (+mailto:test@example.org)"
 
@@ -692,30 +689,6 @@ def test_url_list_and_sources_file(tmp_path: Path) -> None:
 # --- WARC ---
 
 
-def _write_warc(path: Path, pages: dict[str, bytes]) -> None:
-    with path.open("wb") as fh:
-        w = WARCWriter(fh, gzip=True)
-        w.write_record(w.create_warcinfo_record(path.name, {"software": "newsetl tests"}))
-        for i, (url, html) in enumerate(pages.items()):
-            headers = [("Content-Type", "text/html")]
-            payload = html
-            if i == 0:  # one record keeps the payload as sent, gzip-encoded
-                headers.append(("Content-Encoding", "gzip"))
-                payload = gzip.compress(html)
-            elif i == 1:  # one says gzip over the plain page, as real ClueWeb records do
-                headers.append(("Content-Encoding", "gzip"))
-            headers.append(("Content-Length", str(len(payload))))
-            http = StatusAndHeaders("200 OK", headers, protocol="HTTP/1.1")
-            w.write_record(w.create_warc_record(url, "request", payload=io.BytesIO(b"GET / HTTP/1.1\r\n\r\n")))
-            w.write_record(w.create_warc_record(url, "response", payload=io.BytesIO(payload), http_headers=http))
-        for url, status, ctype, body in (
-            ("http://news.example.invalid/gone", "404 Not Found", "text/html", b"<html>gone</html>"),
-            ("http://news.example.invalid/logo.png", "200 OK", "image/png", b"\x89PNG\r\n\x1a\n"),
-        ):
-            http = StatusAndHeaders(status, [("Content-Type", ctype)], protocol="HTTP/1.1")
-            w.write_record(w.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=http))
-
-
 def test_warc_pages_equal_fetched_pages(tmp_path: Path) -> None:
     samples = load_samples(SAMPLES)
     assert len(samples) >= 10
@@ -725,7 +698,7 @@ def test_warc_pages_equal_fetched_pages(tmp_path: Path) -> None:
         check_table(fetched, len(urls))
         assert fetched.counts()["fetched"] == len(urls)
         warc = tmp_path / "cc-news.warc.gz"
-        _write_warc(warc, {u: gzip.decompress(samples[n]) for u, n in zip(urls, samples)})
+        write_warc(warc, {u: gzip.decompress(samples[n]) for u, n in zip(urls, samples)})
 
     loaded = load_warc(warc, tmp_path / "warc-raw", "r-warc", fast())
     check_table(loaded, len(urls) + 2)
@@ -753,7 +726,7 @@ def test_warc_pages_equal_fetched_pages(tmp_path: Path) -> None:
 
 def test_damaged_warc_is_a_row_not_a_crash(tmp_path: Path) -> None:
     warc = tmp_path / "bad.warc.gz"
-    _write_warc(warc, {"http://news.example.invalid/a": b"<html><body><p>hello</p></body></html>"})
+    write_warc(warc, {"http://news.example.invalid/a": b"<html><body><p>hello</p></body></html>"})
     data = warc.read_bytes()
     for cut in (30, 200, 600):  # in a payload, in record headers, a whole member
         warc.write_bytes(data[: len(data) - cut])

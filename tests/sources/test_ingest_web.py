@@ -10,11 +10,11 @@ import os
 
 import pytest
 from deltalake import DeltaTable
-from fetch_servers import RawServer, Site, load_samples
-from malformed_corpus import CHINESE, remove_tree, write_deep
-from test_fetch import _write_warc
+from support.fetch_servers import RawServer, Site, load_samples
+from support.malformed_corpus import CHINESE, remove_tree, write_deep
+from support.warc import write_warc
 
-from conftest import SAMPLES
+from support.paths import SAMPLES
 
 
 def _rows(warehouse, table: str) -> list[dict]:
@@ -58,7 +58,7 @@ def test_warc_lands_the_same_articles_as_the_pages_on_disk(tmp_path, prefect_ser
 
     samples = load_samples(SAMPLES / "html")
     warc = tmp_path / "news.warc.gz"
-    _write_warc(warc, {f"https://news.example.org/{name}": gzip.decompress(data) for name, data in samples.items()})
+    write_warc(warc, {f"https://news.example.org/{name}": gzip.decompress(data) for name, data in samples.items()})
     from_warc = ingest(raw_dir=str(tmp_path / "raw-warc"), warehouse_dir=str(tmp_path / "wh-warc"), warcs=[str(warc)])
     from_disk = ingest(raw_dir=str(SAMPLES / "html"), warehouse_dir=str(tmp_path / "wh-disk"))
 
@@ -93,7 +93,7 @@ def test_one_bad_input_never_stops_a_run(tmp_path, prefect_server, local_fetchin
     # From the web: pages, a status 999, a page labelled gzip sent plain, a server that
     # trickles its headers; a WARC whose second record is labelled gzip over a plain body.
     warc = tmp_path / "cc.warc.gz"
-    _write_warc(warc, {f"https://news.example.org/{n}": page[n] for n in names[2:4]})
+    write_warc(warc, {f"https://news.example.org/{n}": page[n] for n in names[2:4]})
     try:
         with Site(samples=samples) as site, RawServer("trickle", interval=0.2) as trickle:
             urls = {

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from malformed_corpus import remove_tree, write_deep
+from support.malformed_corpus import remove_tree, write_deep
 
 from newsetl.extract.identity import article_id_for
 from newsetl.run.incremental import file_state

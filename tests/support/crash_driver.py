@@ -1,8 +1,8 @@
-"""Crash driver for tests/test_crash_safety.py: one run of the pipeline, in the flow's
+"""Crash driver for tests/land/test_crash_safety.py: one run of the pipeline, in the flow's
 order, in its own process, optionally killed by SIGKILL at one write.
 
-    python tests/crash_driver.py RAW WAREHOUSE [--list POINTS.json] [--kill-at K --side before|after]
-    python tests/crash_driver.py --serve      # fork server: one JSON job per stdin line
+    python tests/support/crash_driver.py RAW WAREHOUSE [--list POINTS.json] [--kill-at K --side before|after]
+    python tests/support/crash_driver.py --serve      # fork server: one JSON job per stdin line
 
 The write primitives the run uses are wrapped here, in the driver (production code has
 no test hooks): each call is a numbered point. ``--list`` writes every point of a
@@ -23,7 +23,7 @@ from pathlib import Path
 from deltalake import DeltaTable
 from deltalake.table import TableMerger
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from newsetl import enrich as analysis, run as pipeline  # noqa: E402
 from newsetl.land import catalog, warehouse  # noqa: E402
@@ -85,7 +85,7 @@ def instrument(points: Points) -> None:
 
 def run(raw: Path, root: Path, settings: Settings, models: analysis.Models | None = None) -> dict:
     """start_run -> plan_batches -> (extract -> stage -> enrich)* -> commit_run, as the flow
-    does it (tests/test_malformed.py runs it in its own process)."""
+    does it (tests/quality/test_malformed.py runs it in its own process)."""
     wh = warehouse.Warehouse.at(root, settings)
     with wh.exclusive():
         r = pipeline.start_run(raw, wh)

@@ -1,4 +1,4 @@
-"""A generated corpus of malformed inputs for tests/test_malformed.py.
+"""A generated corpus of malformed inputs for tests/quality/test_malformed.py.
 
 ``build(raw, seed)`` writes over a thousand files under ``raw`` and returns, per input
 (its source_uri: the path relative to raw, undecodable bytes of a name percent-escaped),

@@ -14,13 +14,12 @@ import boto3
 import pytest
 from deltalake import DeltaTable
 
-from newsetl import run as pipeline
 from newsetl.land import Warehouse, catalog, location as storage, warehouse
-from newsetl.extract import extract_batch
 from newsetl.settings import Settings
 from newsetl.quality.validate import validate_records
 from schemas import TABLES
 from test_landing import article
+from support.pipeline import run_pipeline
 from support.warehouse import query_catalog, warehouse_at
 
 BUCKET = "bucket"
@@ -62,19 +61,6 @@ def s3():
         proc.wait(30)
 
 
-def _run(raw: Path, wh: Warehouse, settings: Settings) -> dict:
-    """start_run -> (extract -> stage)* -> commit_run, as the flow does it, without Prefect."""
-    with wh.exclusive():
-        run = pipeline.start_run(raw, wh)
-        try:
-            for part, batch in enumerate(pipeline.plan_batches(raw, settings)):
-                run.fold_batch(pipeline.stage_batch(run, part, batch, extract_batch(batch, settings, run.run_id)))
-            return pipeline.commit_run(run, settings)
-        except BaseException:
-            pipeline.fail_run(run)
-            raise
-
-
 def _articles(where) -> list[dict]:
     return sorted(warehouse_at(where).read_table("articles", COLUMNS).to_pylist(), key=lambda r: r["article_id"])
 
@@ -95,7 +81,8 @@ def landed(s3, tmp_path_factory, samples_dir):
     settings = Settings(raw_dir=raw, enrich=False)
     on_disk = tmp_path_factory.mktemp("wh")
     return {"raw": raw, "remote": remote, "local": on_disk, "settings": settings, "client": client,
-            "remote_row": _run(raw, Warehouse(remote), settings), "local_row": _run(raw, warehouse_at(on_disk), settings)}
+            "remote_row": run_pipeline(raw, Warehouse(remote), settings, lock=True),
+            "local_row": run_pipeline(raw, warehouse_at(on_disk), settings, lock=True)}
 
 
 def test_a_run_on_s3_lands_what_a_local_run_lands(landed):
@@ -157,7 +144,7 @@ def test_a_rerun_on_s3_changes_nothing(landed):
     before = {t: warehouse_at(remote).table_version(t) for t in ("articles", "quarantine", "mentions", "claims")}
     rows = _articles(remote)
     wh = Warehouse(remote)
-    row = _run(landed["raw"], wh, landed["settings"])
+    row = run_pipeline(landed["raw"], wh, landed["settings"], lock=True)
     assert row["status"] == "success" and row["articles_new"] == 0 and row["articles_unchanged"] == 16
     # Each table was opened once for the whole run, its handle reused (D29: an open is
     # several requests to the store).

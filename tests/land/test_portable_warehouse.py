@@ -13,31 +13,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from newsetl import run as pipeline
 from newsetl.land import catalog, warehouse
-from newsetl.extract import extract_batch
-from newsetl.settings import Settings
 from schemas import TABLES, arrow_schema
+from support.pipeline import run_pipeline
 from support.warehouse import query_catalog, warehouse_at
 
 SEEDS = ["000_8f60cbc1a07930e3.txt", "001_cc9ea31035356c05.txt", "002_c211a52ca44ff17f.txt"]
 COUNT = "SELECT count(*) FROM articles"
-
-
-def _run(raw: Path, root: Path) -> dict:
-    """One incremental run through the pipeline functions the flow calls, without Prefect."""
-    settings = Settings(enrich=False)
-    with warehouse_at(root).exclusive():
-        run = pipeline.start_run(raw, warehouse_at(root))
-        try:
-            for part, batch in enumerate(pipeline.plan_batches(raw, settings)):
-                split = pipeline.split_inputs(run, batch, settings)
-                output = extract_batch(split.todo, settings, run.run_id)
-                run.fold_batch(pipeline.stage_batch(run, part, batch, output, split, settings))
-            return pipeline.commit_run(run, settings)
-        except BaseException:
-            pipeline.fail_run(run)
-            raise
 
 
 def _raw(tmp: Path, samples_dir: Path, names: list[str]) -> Path:
@@ -65,7 +47,7 @@ def _snapshots(root: Path) -> dict:
 def test_a_copied_then_moved_warehouse_reads_its_own_rows_and_runs_on(tmp_path, samples_dir):
     raw = _raw(tmp_path, samples_dir, SEEDS[:2])
     original = tmp_path / "site" / "warehouse"
-    assert _run(raw, original)["articles_new"] == 2
+    assert run_pipeline(raw, original, incremental=True, lock=True)["articles_new"] == 2
     # A run that died mid-commit: its journal goes along with the copy.
     warehouse_at(original).begin_commit("r-died")
 
@@ -74,7 +56,7 @@ def test_a_copied_then_moved_warehouse_reads_its_own_rows_and_runs_on(tmp_path, 
     # The original moves on; the copy must not follow it, and must not need it.
     warehouse_at(original).roll_back()
     (raw / SEEDS[2]).write_bytes((samples_dir / "seeds" / SEEDS[2]).read_bytes())
-    assert _run(raw, original)["articles_new"] == 1
+    assert run_pipeline(raw, original, incremental=True, lock=True)["articles_new"] == 1
     assert _plain(original, COUNT) == [(3,)]
     assert str(original).encode() not in (laptop / catalog.CATALOG).read_bytes()
     elsewhere = tmp_path / "elsewhere"
@@ -96,7 +78,7 @@ def test_a_copied_then_moved_warehouse_reads_its_own_rows_and_runs_on(tmp_path, 
         pass
     # A run on it: the dead run's journal is rolled back, the two old inputs are not read
     # again, the new one lands, and the catalog shows it.
-    row = _run(raw, moved)
+    row = run_pipeline(raw, moved, incremental=True, lock=True)
     assert not warehouse_at(moved).journal_path.exists()
     assert row["status"] == "success" and row["inputs_skipped_unchanged"] == 2 and row["articles_new"] == 1
     assert _plain(moved, COUNT) == [(3,)]
@@ -107,7 +89,7 @@ def test_the_duckdb_command_line_tool_reads_the_catalog(tmp_path, samples_dir):
     cli = Path(sys.executable).with_name("duckdb")
     raw = _raw(tmp_path, samples_dir, SEEDS[:1])
     root = tmp_path / "warehouse"
-    _run(raw, root)
+    run_pipeline(raw, root, incremental=True, lock=True)
     moved = tmp_path / "moved"
     root.rename(moved)
     out = subprocess.run([str(cli), "-readonly", "-csv", str(moved / catalog.CATALOG)],
@@ -120,7 +102,7 @@ def test_the_duckdb_command_line_tool_reads_the_catalog(tmp_path, samples_dir):
 def test_a_refresh_loads_only_what_changed_and_writes_nothing_when_nothing_did(tmp_path, samples_dir):
     raw = _raw(tmp_path, samples_dir, SEEDS[:1])
     root = tmp_path / "warehouse"
-    _run(raw, root)
+    run_pipeline(raw, root, incremental=True, lock=True)
     path = warehouse_at(root).catalog_path
     before = (path.stat().st_ino, path.read_bytes())
     catalog.refresh(warehouse_at(root).loc, _snapshots(root), catalog.VIEWS)
@@ -130,7 +112,7 @@ def test_a_refresh_loads_only_what_changed_and_writes_nothing_when_nothing_did(t
     with duckdb.connect(str(path), read_only=True) as con:
         keys = dict(con.execute("SELECT name, key FROM _newsetl.catalog_objects").fetchall())
     (raw / SEEDS[1]).write_bytes((samples_dir / "seeds" / SEEDS[1]).read_bytes())
-    _run(raw, root)
+    run_pipeline(raw, root, incremental=True, lock=True)
     with duckdb.connect(str(path), read_only=True) as con:
         after = dict(con.execute("SELECT name, key FROM _newsetl.catalog_objects").fetchall())
         assert con.execute(COUNT).fetchone() == (2,)
@@ -143,7 +125,7 @@ def test_a_refresh_loads_only_what_changed_and_writes_nothing_when_nothing_did(t
 def test_nothing_left_beside_the_catalog_stops_a_refresh(tmp_path, samples_dir):
     raw = _raw(tmp_path, samples_dir, SEEDS[:1])
     root = tmp_path / "warehouse"
-    _run(raw, root)
+    run_pipeline(raw, root, incremental=True, lock=True)
     # What DuckDB's spill, an old newsetl's build file, a killed refresh and a crashed
     # read-write client leave behind.
     (root / "catalog.duckdb.tmp").mkdir()
@@ -153,7 +135,7 @@ def test_nothing_left_beside_the_catalog_stops_a_refresh(tmp_path, samples_dir):
     (root / ".catalog-build-file").write_bytes(b"x")
     (root / "catalog.duckdb.wal").write_bytes(b"not this catalog's log")
     (raw / SEEDS[1]).write_bytes((samples_dir / "seeds" / SEEDS[1]).read_bytes())
-    assert _run(raw, root)["status"] == "success"
+    assert run_pipeline(raw, root, incremental=True, lock=True)["status"] == "success"
     assert _plain(root, COUNT) == [(2,)]
     assert not list(root.glob(".catalog-build-*")) and not (root / "catalog.duckdb.wal").exists()
 
@@ -161,7 +143,7 @@ def test_nothing_left_beside_the_catalog_stops_a_refresh(tmp_path, samples_dir):
 def test_a_catalog_of_the_old_layout_is_rebuilt_and_refused_until_then(tmp_path, samples_dir):
     raw = _raw(tmp_path, samples_dir, SEEDS[:1])
     root = tmp_path / "warehouse"
-    _run(raw, root)
+    run_pipeline(raw, root, incremental=True, lock=True)
     path = warehouse_at(root).catalog_path
     path.unlink()
     with duckdb.connect(str(path)) as con:  # views over absolute paths, as before
@@ -180,7 +162,7 @@ def test_a_catalog_of_the_old_layout_is_rebuilt_and_refused_until_then(tmp_path,
 def test_the_catalog_is_written_for_the_pinned_command_line_tool(tmp_path, samples_dir):
     raw = _raw(tmp_path, samples_dir, SEEDS[:1])
     root = tmp_path / "warehouse"
-    _run(raw, root)
+    run_pipeline(raw, root, incremental=True, lock=True)
     with duckdb.connect(str(warehouse_at(root).catalog_path), read_only=True) as con:
         [(tags,)] = con.execute("SELECT tags FROM duckdb_databases() WHERE NOT internal AND database_name = "
                                 "current_database()").fetchall()

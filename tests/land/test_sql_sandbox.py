@@ -15,10 +15,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from newsetl import run as pipeline
 from newsetl.land import catalog
-from newsetl.extract import extract_batch
 from newsetl.settings import Settings
+from support.pipeline import run_pipeline
 from support.warehouse import query_catalog, warehouse_at
 
 SEEDS = ["000_8f60cbc1a07930e3.txt", "001_cc9ea31035356c05.txt"]
@@ -27,20 +26,6 @@ CROSS_JOIN = "SELECT count(*) FROM range(100000) a, range(100000) b, range(10000
 # <catalog>.tmp, a directory beside the catalog, if it were allowed to.
 BIG = ("SELECT count(*) FROM range(20000000) AS a "
        "JOIN (SELECT range AS k, random() AS r FROM range(20000000)) AS b ON a.range = b.k")
-
-
-def _run(raw: Path, root: Path) -> dict:
-    """One run through the pipeline functions the flow calls, without Prefect."""
-    settings = Settings(enrich=False)
-    with warehouse_at(root).exclusive():
-        run = pipeline.start_run(raw, warehouse_at(root))
-        try:
-            for part, batch in enumerate(pipeline.plan_batches(raw, settings)):
-                run.fold_batch(pipeline.stage_batch(run, part, batch, extract_batch(batch, settings, run.run_id)))
-            return pipeline.commit_run(run, settings)
-        except BaseException:
-            pipeline.fail_run(run)
-            raise
 
 
 def tree(root: Path) -> dict[str, str]:
@@ -64,7 +49,7 @@ def landed(tmp_path_factory, samples_dir):
     raw.mkdir()
     for name in SEEDS:
         shutil.copy(samples_dir / "seeds" / name, raw / name)
-    assert _run(raw, root)["status"] == "success"
+    assert run_pipeline(raw, root, lock=True)["status"] == "success"
     # What import_database would run: a planted schema.sql beside the reports.
     (root / "reports").mkdir(exist_ok=True)
     (root / "reports" / "schema.sql").write_text(
@@ -123,7 +108,7 @@ def test_every_attack_is_refused_and_the_warehouse_stays_byte_identical(landed):
     assert tree(root) == before
     # Reading still works, and so does the next run.
     assert query_catalog(root, "SELECT count(*) FROM articles")[1] == [(2,)]
-    assert _run(raw, root)["status"] == "success"
+    assert run_pipeline(raw, root, lock=True)["status"] == "success"
     assert query_catalog(root, "SELECT count(*) FROM runs")[1][0][0] >= 2
 
 
@@ -155,7 +140,7 @@ def test_the_sandbox_holds_when_the_check_is_bypassed(landed):
     with pytest.raises(duckdb.PermissionException):
         con.execute(f"PRAGMA import_database('{root}/reports')")
     con.close()
-    assert _run(raw, root)["status"] == "success"
+    assert run_pipeline(raw, root, lock=True)["status"] == "success"
 
 
 def test_read_only_queries_still_work(landed):

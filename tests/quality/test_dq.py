@@ -4,7 +4,6 @@ article lands; quarantine rows are resolved when their input lands."""
 
 from __future__ import annotations
 
-import html
 import json
 import re
 import shutil

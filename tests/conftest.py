@@ -35,3 +35,11 @@ def prefect_server():
 @pytest.fixture(scope="session")
 def samples_dir() -> Path:
     return SAMPLES
+
+
+def pytest_collection_modifyitems(items):
+    # A test that needs the Prefect server runs a real flow and may be the one that waits
+    # for the server to start (10-25 s): slow, so `pytest -m "not slow"` starts none.
+    for item in items:
+        if "prefect_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)

@@ -141,6 +141,7 @@ def test_multi_paragraph_quote(nlp):
     assert not any("The vote on the budget" in x["content"] for x in rows)
 
 
+@pytest.mark.slow
 def test_split_quote_seed(nlp):
     # Seed 003: "…,” she said. “…" with a straight opening mark and a curly closing one.
     text = seed("003")
@@ -163,6 +164,7 @@ def test_unbalanced_quotes_do_not_swallow(nlp):
     assert not any("council meets again" in r["content"] for r in rows)
 
 
+@pytest.mark.slow
 def test_three_unbalanced_quotes_and_two_megabytes(nlp):
     from spacy.tokens import Doc
 
@@ -260,6 +262,7 @@ def test_seed_004_tillerson(nlp):
     find(rows, "the Pakistani military leadership sent a strong message", kind="according_to", speaker_name="Hamid Mir")
 
 
+@pytest.mark.slow
 def test_all_seeds_satisfy_the_contract(nlp):
     for path in sorted(SEEDS.glob("*.txt")):
         text = path.read_text(encoding="utf-8")

@@ -17,6 +17,9 @@ from schemas import TABLES
 from support.paths import CRASH_DRIVER
 from support.warehouse import query_catalog
 
+# Real runs side by side, in subprocesses: half a minute or more each.
+pytestmark = pytest.mark.slow
+
 DRIVER = CRASH_DRIVER
 SNAPSHOT_SQL = "SELECT article_id, content_sha256 FROM articles ORDER BY article_id"
 

@@ -22,6 +22,9 @@ from schemas import TABLES
 from support.paths import CRASH_DRIVER
 from support.warehouse import query_catalog, warehouse_at
 
+# Each test kills and replays real runs: minutes in all.
+pytestmark = pytest.mark.slow
+
 DRIVER = CRASH_DRIVER
 # Columns that legitimately differ between two runs landing the same rows: run ids,
 # ids derived from a run id, and the times rows were written or checked.

@@ -216,6 +216,7 @@ def _hold_lock(root: str, ready, release) -> None:
         release.wait(30)
 
 
+@pytest.mark.slow
 def test_a_second_run_on_the_same_warehouse_is_refused_then_admitted(tmp_path):
     ctx = multiprocessing.get_context("spawn")
     ready, release = ctx.Event(), ctx.Event()

@@ -22,6 +22,9 @@ from test_landing import article
 from support.pipeline import run_pipeline
 from support.warehouse import query_catalog, warehouse_at
 
+# The module's fixture lands the samples twice, on a moto S3 server and on disk.
+pytestmark = pytest.mark.slow
+
 BUCKET = "bucket"
 URI = f"s3://{BUCKET}/wh"
 SECRET = "s3cr3t-of-the-test"  # moto takes any key; this one is easy to look for

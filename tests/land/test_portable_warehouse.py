@@ -44,6 +44,7 @@ def _snapshots(root: Path) -> dict:
     return {n: catalog.TableSnapshot(warehouse_at(root).live_files(n), arrow_schema(t.model)) for n, t in TABLES.items()}
 
 
+@pytest.mark.slow
 def test_a_copied_then_moved_warehouse_reads_its_own_rows_and_runs_on(tmp_path, samples_dir):
     raw = _raw(tmp_path, samples_dir, SEEDS[:2])
     original = tmp_path / "site" / "warehouse"

@@ -176,6 +176,7 @@ def _cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
                           timeout=120, env={**os.environ, **(env or {})})
 
 
+@pytest.mark.slow
 def test_the_command_line_ends_runaway_queries_with_one_line(landed):
     _, root = landed
     flag = _cli("--warehouse", str(root), "--timeout", "1", CROSS_JOIN)

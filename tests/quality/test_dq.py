@@ -219,6 +219,7 @@ def test_few_inputs_only_warn_and_land(tmp_path, samples_dir):
     assert share["status"] == "warn" and "only a warning" in share["message"]
 
 
+@pytest.mark.slow
 def test_article_count_and_word_count_against_history(tmp_path, samples_dir):
     raw, root = tmp_path / "raw", tmp_path / "warehouse"
     write_seeds(raw, samples_dir, SEEDS)
@@ -264,6 +265,7 @@ def test_freshness_warns_on_old_news_only():
     assert freshness(None, now, settings).status == dq.WARN
 
 
+@pytest.mark.slow
 def test_quarantine_row_is_resolved_when_its_input_lands_and_reopened_when_it_breaks_again(tmp_path, samples_dir):
     raw, root = junk_raw(tmp_path, samples_dir), tmp_path / "warehouse"
     first = run_pipeline(raw, root)
@@ -293,6 +295,7 @@ def test_quarantine_row_is_resolved_when_its_input_lands_and_reopened_when_it_br
     assert warehouse_at(root).table_version("quarantine") == version
 
 
+@pytest.mark.slow
 def test_a_replay_analyses_the_articles_of_its_inputs_again(tmp_path, samples_dir):
     """Problems of the NLP stage are quarantined against a landed article: replaying its
     input must analyse it again (an update), not skip it as unchanged."""

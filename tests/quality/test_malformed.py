@@ -19,6 +19,9 @@ from support.malformed_corpus import ANY, ARTICLE, DEEP_DIR, DUPLICATE, QUARANTI
 from newsetl.settings import Settings
 from schemas import TABLES
 
+# The corpus of over a thousand inputs is landed once for the module: about a minute.
+pytestmark = pytest.mark.slow
+
 # Quarantine rows about an input (not about a mention or claim of a landed article).
 INPUT_TABLES = {"input", "articles"}
 # Tables that get rows for every run, by design.

@@ -69,6 +69,7 @@ def _table(root: Path, name: str):
     return DeltaTable(str(root / name)).to_pyarrow_table()
 
 
+@pytest.mark.slow
 def test_each_run_writes_its_report_and_latest(sample):
     root, row = sample
     own, latest = report.report_path(warehouse_at(root).local, row["run_id"]), report.report_path(warehouse_at(root).local)
@@ -83,6 +84,7 @@ def test_each_run_writes_its_report_and_latest(sample):
     assert not list((root / report.REPORTS).glob(".*.tmp"))
 
 
+@pytest.mark.slow
 def test_report_shows_every_check_of_the_run(sample):
     root, row = sample
     data = report.gather(warehouse_at(root), row["run_id"])
@@ -97,6 +99,7 @@ def test_report_shows_every_check_of_the_run(sample):
         assert f"<td>{check['check_name']}</td>" in checks_html
 
 
+@pytest.mark.slow
 def test_summary_markdown_and_checks_table(sample):
     root, row = sample
     data = report.gather(warehouse_at(root), row["run_id"])
@@ -125,6 +128,7 @@ def test_summary_markdown_and_checks_table(sample):
     assert report.checks_table(made_up)[0]["failures"] == 9
 
 
+@pytest.mark.slow
 def test_without_a_dq_results_table_the_report_says_no_checks(sample, tmp_path):
     root, row = sample
     copy = tmp_path / "warehouse"
@@ -161,6 +165,7 @@ def test_a_report_error_does_not_fail_the_run(tmp_path, caplog):
     assert any("writing the report failed" in r.getMessage() and r.exc_info for r in caplog.records)
 
 
+@pytest.mark.slow
 def test_newsetl_report_prints_the_path(sample, tmp_path, capsys):
     root, row = sample
     assert main(["report", "--warehouse", str(root)]) == 0
@@ -245,6 +250,7 @@ def _expected_marks(root: Path) -> dict[str, int]:
     }
 
 
+@pytest.mark.slow
 def test_report_renders_in_chromium(sample, browser):
     from PIL import Image, ImageStat
 
@@ -291,6 +297,7 @@ def test_report_renders_in_chromium(sample, browser):
     page.close()
 
 
+@pytest.mark.slow
 def test_the_same_data_renders_the_same_page(sample):
     root, row = sample
     at = datetime(2026, 1, 1, tzinfo=UTC)

@@ -219,6 +219,7 @@ print(json.dumps({"hashvalues": [s.hashvalues.tolist() for s in sigs], "keys": [
 """
 
 
+@pytest.mark.slow
 def test_same_input_same_signature_and_story_across_processes():
     texts = [SONDLAND, wire_copy(SONDLAND)]
     runs = []

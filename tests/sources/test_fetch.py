@@ -82,6 +82,7 @@ def site():
 # --- the whole zoo in one run: nothing stops the run, each URL gets the right row ---
 
 
+@pytest.mark.slow
 def test_every_kind_of_url_ends_as_one_row(tmp_path: Path, site: Site) -> None:
     hang, reset, trickle = RawServer("hang"), RawServer("reset"), RawServer("trickle", interval=0.1)
     try:

@@ -5,13 +5,13 @@ extraction benchmark (BENCH_DIR/ground-truth.json), in a fixed order, cut to
 --max-words words. Measured in the same run, interleaved, best of --repeat:
 
   bare      for doc in full_nlp.pipe(texts): pass   (the model's default pipeline)
-  enrich/1  enrich_articles(...) with load_nlp() (senter + ner), one process
-  enrich/2  the same with two processes
+  enrich    enrich_articles(...) with load_nlp() (senter + ner), one process (a run
+            spreads batches over its worker processes, not one pass over processes)
 
 Words are whitespace-separated words of the input texts (the same count for every
 variant). The last line is machine-readable:
 
-  mentions_words_per_s=<enrich, best of 1 and 2 processes> ratio_vs_bare=<that / bare>
+  mentions_words_per_s=<enrich> ratio_vs_bare=<that / bare>
 
     .venv/bin/python bench/mentions.py [BENCH_DIR] [--max-words N] [--repeat N]
 """
@@ -85,14 +85,10 @@ def main(argv: list[str] | None = None) -> int:
 
     mentions = {}
 
-    def enrich(n: int):
-        def run() -> None:
-            res = enrich_articles(articles, nlp, reference, "bench", batch_size=args.batch_size, n_process=n)
-            mentions[n] = res.counts["mentions"]
+    def enrich() -> None:
+        mentions["enrich"] = enrich_articles(articles, nlp, reference, "bench", batch_size=args.batch_size).counts["mentions"]
 
-        return run
-
-    variants = {"bare": bare, "enrich/1": enrich(1), "enrich/2": enrich(2)}
+    variants = {"bare": bare, "enrich": enrich}
     best = {name: float("inf") for name in variants}
     for _ in range(max(1, args.repeat)):
         for name, fn in variants.items():
@@ -101,10 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     wps = {name: words / t for name, t in best.items()}
     for name in variants:
         print(f"{name:9s} {best[name]:7.2f} s  {wps[name]:8.0f} words/s  x{wps[name] / wps['bare']:.2f} vs bare")
-    print(f"mentions: {mentions.get(1)} (1 process) {mentions.get(2)} (2 processes)")
-    print(f"2 processes vs 1: x{wps['enrich/2'] / wps['enrich/1']:.2f}")
-    enrich_wps = max(wps["enrich/1"], wps["enrich/2"])
-    print(f"mentions_words_per_s={enrich_wps:.0f} ratio_vs_bare={enrich_wps / wps['bare']:.2f}")
+    print(f"mentions: {mentions['enrich']}")
+    print(f"mentions_words_per_s={wps['enrich']:.0f} ratio_vs_bare={wps['enrich'] / wps['bare']:.2f}")
     return 0
 
 

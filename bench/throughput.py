@@ -37,7 +37,9 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import psutil
@@ -77,6 +79,24 @@ def start_prefect_server(home: Path) -> tuple[subprocess.Popen, str]:
     raise RuntimeError("the Prefect server did not start within 180 s")
 
 
+@contextmanager
+def bench_setup(prefix: str) -> Iterator[tuple[Path, dict[str, str], str]]:
+    """A scratch directory, one Prefect server for every child (not timed) and the
+    children's environment (that server, enrichment on); all removed at the end."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    server = None
+    try:
+        server, api_url = start_prefect_server(work / "prefect-home")
+        env = {**os.environ, "PREFECT_API_URL": api_url, "PREFECT_HOME": str(work / "prefect-home"),
+               "PREFECT_LOGGING_LEVEL": "WARNING", "NEWSETL_ENRICH": "true"}
+        yield work, env, api_url
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def build_corpus(dest: Path, pages: int) -> None:
     """``pages`` copies of the samples; copy i carries "(edition i)" inside the first
     sentence of its body, where every extractor keeps it, and a canonical URL of its own
@@ -114,10 +134,11 @@ def build_corpus(dest: Path, pages: int) -> None:
         (dest / f"{i:05d}{'.html' if kind == 'html' else '.txt'}").write_text(page, encoding="utf-8")
 
 
-def child(args: list[str], env: dict[str, str], core: int | None = None) -> tuple[dict, float]:
-    """Run ``throughput.py --child ...`` in a fresh process (pinned to ``core`` if given);
-    its JSON result and the peak RSS (bytes) of its process tree."""
-    proc = psutil.Popen([sys.executable, __file__, "--child", *args], env=env, stdout=subprocess.PIPE,
+def child(args: list[str], env: dict[str, str], core: int | None = None,
+          script: Path = Path(__file__)) -> tuple[dict, float]:
+    """Run ``script --child ...`` (this file by default) in a fresh process (pinned to
+    ``core`` if given); its JSON result and the peak RSS (bytes) of its process tree."""
+    proc = psutil.Popen([sys.executable, str(script), "--child", *args], env=env, stdout=subprocess.PIPE,
                         preexec_fn=(lambda: os.sched_setaffinity(0, {core})) if core is not None else None)
     peak = 0
     while proc.poll() is None:
@@ -172,12 +193,7 @@ def run(raw: Path, warehouse: Path) -> dict:
 
 def main() -> None:
     pages = int(sys.argv[1]) if len(sys.argv) > 1 else int(os.environ.get("BENCH_PAGES", "500"))
-    work = Path(tempfile.mkdtemp(prefix="newsetl-throughput-"))
-    server = None
-    try:
-        server, api_url = start_prefect_server(work / "prefect-home")
-        env = {**os.environ, "PREFECT_API_URL": api_url, "PREFECT_HOME": str(work / "prefect-home"),
-               "PREFECT_LOGGING_LEVEL": "WARNING", "NEWSETL_ENRICH": "true"}
+    with bench_setup("newsetl-throughput-") as (work, env, api_url):
         raws = {}
         for factor in (1, 2, 4):
             raws[factor] = work / f"raw-{factor}x"
@@ -220,11 +236,6 @@ def main() -> None:
         print(f"peak RSS at 1x / 2x / 4x: {peaks['2 cores'] / 2**20:.0f} / {peaks['2x'] / 2**20:.0f} / "
               f"{peaks['4x'] / 2**20:.0f} MiB")
         print(f"ratio_vs_bare={ratio:.2f} speedup_2cores={speedup:.2f} rerun_share={rerun:.3f} rss_growth={growth:.2f}")
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

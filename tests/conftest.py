@@ -20,8 +20,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 import pytest  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[1]
-SAMPLES = REPO / "raw" / "samples"
+from support.paths import SAMPLES  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -38,21 +37,9 @@ def samples_dir() -> Path:
     return SAMPLES
 
 
-def warehouse_at(root):
-    """The warehouse at ``root`` (a path, a URI or a resolved Location) with the
-    environment's settings, as the command line makes it."""
-    from newsetl.land import Location, Warehouse
-    from newsetl.settings import Settings
-
-    return Warehouse(root) if isinstance(root, Location) else Warehouse.at(root, Settings())
-
-
-def query_catalog(root, query: str, **limits):
-    """``newsetl sql``'s answer (columns, rows) from the catalog of the warehouse at ``root``;
-    ``limits``: timeout_seconds, memory_limit (default: the settings')."""
-    from newsetl.land import catalog
-    from newsetl.settings import Settings
-
-    settings = Settings()
-    limits = {"timeout_seconds": settings.sql_timeout_seconds, "memory_limit": settings.sql_memory_limit, **limits}
-    return catalog.query(warehouse_at(root).catalog_path, query, **limits)
+def pytest_collection_modifyitems(items):
+    # A test that needs the Prefect server runs a real flow and may be the one that waits
+    # for the server to start (10-25 s): slow, so `pytest -m "not slow"` starts none.
+    for item in items:
+        if "prefect_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)

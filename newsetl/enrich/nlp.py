@@ -203,7 +203,6 @@ def pipe_texts(
     items: Iterable[tuple[str, Any]],
     *,
     batch_size: int = 32,
-    n_process: int = 1,
     max_chars: int | None = None,
 ) -> Iterator[tuple[Doc, Any]]:
     """``nlp.pipe`` over ``(text, context)`` pairs, texts of any length, in input order.
@@ -225,7 +224,7 @@ def pipe_texts(
 
     parts: list[Doc] = []
     part_seq = -1
-    for doc, (seq, i, n, context) in nlp.pipe(chunked(), as_tuples=True, batch_size=batch_size, n_process=n_process):
+    for doc, (seq, i, n, context) in nlp.pipe(chunked(), as_tuples=True, batch_size=batch_size):
         if n == 1:
             yield doc, context
             continue

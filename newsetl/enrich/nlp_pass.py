@@ -23,7 +23,6 @@ Input that cannot be analysed never stops the run; it is counted instead:
 from __future__ import annotations
 
 import itertools
-import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,13 +38,6 @@ from newsetl.enrich.nlp import pipe_texts
 DocConsumer = Callable[[str, Doc, list[dict]], Iterable[dict]]
 
 DEFAULT_BATCH_SIZE = 32
-# With n_process=0 ("auto") a second process is used only when it pays (measured with
-# bench/mentions.py on the 2-core machine): when the input holds at least this many
-# characters (below ~150k, starting the workers and shipping Docs back between processes
-# costs more than it saves: x0.86-0.93 at 30k-100k chars, x1.37 at 250k), and when a
-# second core is actually free (the 1-minute load average, which counts this process,
-# is under cores - 0.5: with another job busy on the other core, 2 processes ran x0.8).
-AUTO_MULTIPROCESS_MIN_CHARS = 300_000
 ENGLISH = "en"
 
 COUNT_KEYS = (
@@ -59,7 +51,6 @@ COUNT_KEYS = (
     "entities",
     "chars",
     "words",
-    "n_process",
 )
 
 
@@ -81,53 +72,21 @@ def _is_english(language: str | None) -> bool:
     return str(language).strip().lower().replace("_", "-").split("-")[0] == ENGLISH
 
 
-def _load_average() -> float:
-    try:
-        return os.getloadavg()[0]
-    except (AttributeError, OSError):  # not available on this platform
-        return 0.0
-
-
-def _resolve_n_process(n_process: int | None, articles: Iterable[Any]) -> tuple[int, Iterable[Any]]:
-    """0/None = auto: 2 processes when the input is big enough and a second core is free
-    (see AUTO_MULTIPROCESS_MIN_CHARS). To judge a stream, it looks ahead (texts only, no
-    Docs) until enough text has been seen."""
-    cores = os.cpu_count() or 1
-    if n_process is not None and n_process < 0:
-        return max(1, cores), articles
-    if n_process:
-        return n_process, articles
-    if cores < 2 or _load_average() >= cores - 0.5:
-        return 1, articles
-    it = iter(articles)
-    head: list[Any] = []
-    total = 0
-    for item in it:
-        head.append(item)
-        text = item[1] if len(item) > 1 else None
-        total += len(text) if isinstance(text, str) else 0
-        if total >= AUTO_MULTIPROCESS_MIN_CHARS:
-            return 2, itertools.chain(head, it)
-    return 1, head
-
-
 def enrich_articles(
     articles: Iterable[tuple[str, str | None, str | None]],
     nlp: Language,
     reference: EntityReference,
     run_id: str,
     batch_size: int = DEFAULT_BATCH_SIZE,
-    n_process: int | None = 1,
     *,
     max_chars: int | None = None,
     consumers: Mapping[str, DocConsumer] | None = None,
 ) -> EnrichResult:
     """Run ``nlp`` once over ``(article_id, text, language)`` triples and extract mentions.
 
-    ``n_process``: worker processes for ``nlp.pipe``; 0 or None chooses (2 for big
-    inputs when the other core is idle, else 1), -1 uses every core. ``max_chars``:
-    longest piece of text given to the model at once (at most ``nlp.max_length``, its
-    default); longer texts are chunked with exact offsets.
+    One process: parallelism is the caller's (the run's worker processes, D27, D47).
+    ``max_chars``: longest piece of text given to the model at once (at most
+    ``nlp.max_length``, its default); longer texts are chunked with exact offsets.
     ``consumers``: extra functions called with (article_id, doc, mention rows) for every
     analysed article; their rows are returned in ``result.outputs[name]``.
     """
@@ -137,9 +96,6 @@ def enrich_articles(
     outputs: dict[str, list[dict]] = {name: [] for name in consumers}
     rows: list[dict] = []
     limit = min(max_chars or nlp.max_length, nlp.max_length)
-
-    n_proc, articles = _resolve_n_process(n_process, articles)
-    counts["n_process"] = n_proc
 
     def analysable() -> Iterator[tuple[str, str]]:
         for item in articles:
@@ -158,12 +114,11 @@ def enrich_articles(
     def consume(doc: Doc, article_id: str) -> None:
         _consume(article_id, doc, run_id, reference, consumers, rows, outputs, counts, errors)
 
-    # Model errors. spaCy reports an exception in a worker process (n_process > 1) to
-    # nlp.default_error_handler; raising there leaves the workers hanging (they inherit
-    # each other's pipe ends), so during the pass it only notes the error and the Docs of
-    # that batch are dropped. In one process an exception ends nlp.pipe instead. Either
-    # way the articles of the window that did not come back are retried one at a time,
-    # in this process, where an error is just that article's failure.
+    # Model errors. spaCy hands an exception inside a component to
+    # nlp.default_error_handler; during the pass the handler drops the Docs of that batch
+    # and nlp.pipe goes on (an exception elsewhere ends it). Either way the articles of
+    # the window that did not come back are retried one at a time, where an error is just
+    # that article's failure.
     def drop_batch(proc_name: str | None, proc: Any, docs: Any, exc: Exception) -> None:
         """Let nlp.pipe go on without the failing Docs (they are retried below)."""
 
@@ -174,7 +129,7 @@ def enrich_articles(
         previous_handler = nlp.default_error_handler
         nlp.default_error_handler = drop_batch
         try:
-            for doc, i in pipe_texts(nlp, indexed, batch_size=batch_size, n_process=n_proc, max_chars=limit):
+            for doc, i in pipe_texts(nlp, indexed, batch_size=batch_size, max_chars=limit):
                 back.add(i)
                 consume(doc, window[i][1])
         except Exception:  # noqa: BLE001 - the rest of the window is retried below
@@ -232,7 +187,6 @@ def _consume(
 
 
 __all__ = [
-    "AUTO_MULTIPROCESS_MIN_CHARS",
     "COUNT_KEYS",
     "DEFAULT_BATCH_SIZE",
     "DocConsumer",

@@ -8,7 +8,7 @@ inputs changes no row and a crash before the commit leaves the tables as they we
 A ``Warehouse`` is made once per operation (a run, a dismissal, a report) from its
 location and settings: the location is resolved once, and each Delta table is opened
 once and its handle kept, since every write through a handle updates it in place. On an
-object store an open costs a round trip or more (D29, D47).
+object store an open costs a round trip or more (D29, D48).
 
 The warehouse may also be an object-store URI (``s3://bucket/prefix``, see
 ``newsetl.land.location``): the tables and the commit journal then live there, and the

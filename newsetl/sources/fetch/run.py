@@ -28,13 +28,13 @@ from newsetl.sources.fetch.rawstore import RawStore, StoredPage, sha256_hex
 from newsetl.sources.fetch.sources import iter_warc_pages, links_from_document
 from newsetl.ids import short_hash
 from newsetl.settings import Settings
+from schemas import frame
 from schemas.fetches import OUTCOMES, FetchModel, counts_as_url
 
 LOGGER = logging.getLogger(__name__)
 
 # Documents fetched per feed entry (a sitemap index and its children).
 MAX_DOCUMENTS_PER_FEED = 20
-COLUMNS = list(FetchModel.to_schema().columns)
 
 
 @dataclass
@@ -52,9 +52,7 @@ class FetchOutcome:
         return {o: c.get(o, 0) for o in OUTCOMES}
 
     def frame(self, validate: bool = True) -> pd.DataFrame:
-        df = pd.DataFrame(self.rows, columns=COLUMNS)
-        df["status"] = df["status"].astype("Int64")
-        df["fetched_at"] = pd.to_datetime(df["fetched_at"], utc=True).astype("datetime64[us, UTC]")
+        df = frame(FetchModel, self.rows)
         return FetchModel.validate(df) if validate else df
 
     def extend(self, other: FetchOutcome) -> FetchOutcome:

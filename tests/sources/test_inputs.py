@@ -1,0 +1,168 @@
+"""Source stage: discovery and safe reading of files under raw_dir."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from pathlib import Path
+
+import pytest
+from support.malformed_corpus import remove_tree, write_deep
+
+from newsetl.extract.identity import article_id_for
+from newsetl.run.incremental import file_state
+from newsetl.sources.disk import HTML, TEXT, InputError, decode, discover, read_page
+from newsetl.settings import Settings
+
+SETTINGS = Settings()
+
+
+def _read(path: Path, root: Path, **caps) -> str:
+    [inp] = [i for i in discover(root) if i.path == path]
+    return read_page(inp, caps.get("max_file", 10_000_000), caps.get("max_unpacked", 10_000_000))
+
+
+def _error(path: Path, root: Path, **caps) -> InputError:
+    with pytest.raises(InputError) as info:
+        _read(path, root, **caps)
+    return info.value
+
+
+def test_discovery_finds_every_kind_recursively_in_stable_order(tmp_path, samples_dir):
+    for rel in ("b/page.HTML", "a/page.htm", "a/z/page.html.gz", "dump.txt", "notes.pdf", "LICENSE", ".hidden/x.txt"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(b"x")
+    found = {i.source_uri: i for i in discover(tmp_path, SETTINGS.ignore_globs)}
+    assert list(found) == ["dump.txt", "notes.pdf", "a/page.htm", "a/z/page.html.gz", "b/page.HTML"]
+    assert found["a/z/page.html.gz"].kind == HTML and found["a/z/page.html.gz"].compressed
+    assert found["dump.txt"].kind == TEXT
+    assert found["notes.pdf"].kind is None  # not skipped: it will be quarantined
+    samples = [i.source_uri for i in discover(samples_dir, SETTINGS.ignore_globs)]
+    assert len(samples) == 16 and not any(s.endswith(("LICENSE", ".md")) for s in samples)
+
+
+def test_symlinks_are_not_followed_out_of_raw_dir(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("secret " * 100)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    os.symlink(outside, raw / "linkdir")
+    os.symlink(outside / "secret.txt", raw / "link.txt")
+    found = list(discover(raw))
+    assert [i.source_uri for i in found] == ["link.txt"]
+    with pytest.raises(InputError) as info:
+        read_page(found[0], 10_000, 10_000)
+    assert info.value.check == "not_a_file"
+
+
+def test_fetch_sidecar_gives_the_page_its_url(tmp_path):
+    (tmp_path / "ab").mkdir()
+    (tmp_path / "ab" / "abcd.html.gz").write_bytes(gzip.compress(b"<html></html>"))
+    (tmp_path / "ab" / "abcd.meta.json").write_text(json.dumps({"url": "http://x.org/a", "final_url": "https://x.org/a"}))
+    [inp] = discover(tmp_path)
+    assert inp.url == "https://x.org/a"
+
+
+def test_size_caps_and_broken_files(tmp_path):
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"word " * 3000)
+    assert _error(big, tmp_path, max_file=10_000).check == "file_too_large"
+    bomb = tmp_path / "bomb.html.gz"
+    bomb.write_bytes(gzip.compress(b"<p>" + b"a" * 5_000_000))
+    assert len(bomb.read_bytes()) < 10_000
+    assert _error(bomb, tmp_path, max_unpacked=1_000_000).check == "decompressed_too_large"
+    truncated = tmp_path / "cut.html.gz"
+    truncated.write_bytes(gzip.compress(os.urandom(5000))[:1000])
+    assert _error(truncated, tmp_path).check == "corrupt_gzip"
+    notgzip = tmp_path / "plain.html.gz"
+    notgzip.write_bytes(b"<html>not compressed</html>")
+    assert _error(notgzip, tmp_path).check == "corrupt_gzip"
+    blank = tmp_path / "blank.txt"
+    blank.write_bytes(b" \n\t\n")
+    assert _error(blank, tmp_path).check == "empty_file"
+
+
+def test_decoding_follows_declared_charset_then_utf8_then_detection():
+    cp1252 = "Café owners said “no” – again. ".encode("cp1252") * 20
+    assert decode(cp1252).startswith("Café owners said “no” – again.")
+    latin = b'<html><head><meta charset="iso-8859-1"></head><body>na\xefve r\xe9sum\xe9</body></html>'
+    assert "naïve résumé" in decode(latin)
+    assert decode("\ufeffbonjour".encode("utf-8")) == "bonjour"
+    bogus = b'<meta charset="no-such-charset"><p>ok</p>'
+    assert "ok" in decode(bogus)
+    with pytest.raises(InputError) as info:
+        decode(b"\x00\x01\x02" * 100)
+    assert info.value.check == "binary_content"
+
+
+def test_the_disk_decoder_is_the_fetchers_and_trusts_bytes_over_labels():
+    chinese = "财政部长星期二表示，预算将于下周提交议会审议。"
+    # valid UTF-8 declared gb2312 (a template's stale <meta>): the bytes win, no mojibake
+    page = f'<html><head><meta charset="gb2312"></head><body><p>{chinese}</p></body></html>'.encode()
+    assert chinese in decode(page)
+    # the same from a fetch sidecar that recorded a contradicted header charset
+    assert chinese in decode(page, encoding="shift_jis")
+    # a page really in gb2312 is read as declared, and a sidecar's choice is followed
+    assert chinese in decode(f'<meta charset="gb2312"><p>{chinese}</p>'.encode("gb2312"))
+    assert "naïve" in decode("naïve café ".encode("cp1252") * 10, encoding="cp1252")
+    # bytes no text encoding fits
+    with pytest.raises(InputError) as info:
+        decode(bytes(range(0x80, 0x100)) * 20)
+    assert info.value.check == "undecodable"
+
+
+def test_names_that_are_not_utf8_are_read_and_identified(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    files = {
+        b"caf\xe9.txt": b"Latin-1 name. " * 40,  # an old Latin-1 file system
+        b"r\xe9sum\xe9/page.html": b"<html><body><p>In a Latin-1 directory.</p></body></html>",
+        b"100% s\xfbr.txt": b"Percent and Latin-1. " * 40,
+        b"caf%E9.txt": b"A valid name that looks escaped. " * 40,
+        "café.txt".encode(): b"UTF-8 name. " * 40,
+    }
+    for name, data in files.items():
+        path = os.path.join(os.fsencode(raw), name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+    found = {inp.source_uri: inp for inp in discover(raw)}
+    assert set(found) == {"caf%E9.txt%00", "r%E9sum%E9/page.html", "100%25 s%FBr.txt", "caf%E9.txt", "café.txt"}
+    for uri, inp in found.items():
+        uri.encode("utf-8")  # storable text
+        article_id_for(None, uri)  # the id hashes it
+        raw_name = os.fsencode(inp.path.relative_to(raw))
+        assert read_page(inp, 10_000, 10_000).encode() == files[raw_name]  # read by its real bytes
+        assert file_state(inp.path).size_bytes == len(files[raw_name])
+    assert found["caf%E9.txt%00"].path.name.encode("utf-8", "surrogateescape") == b"caf\xe9.txt"
+    # the same names, run after run
+    assert [i.source_uri for i in discover(raw)] == list(found)
+
+
+def test_a_tree_nested_1000_deep_past_path_max_is_walked_and_read(tmp_path):
+    raw = tmp_path / "raw"
+    dirs = [f"level-{i:04d}" for i in range(1000)]  # an 11,000-byte path: PATH_MAX is 4096
+    text = b"Deep down. " * 60
+    try:
+        write_deep(raw / "deep", dirs, {"bottom.txt": text, "bottom.html": b""},
+                   {"loop": "..", "top": str(raw), "self.txt": "self.txt"})
+        (raw / "top.txt").write_bytes(b"At the top. " * 60)
+        os.symlink(raw, raw / "back")  # a loop at the top too
+        found = {inp.source_uri.rsplit("/", 1)[-1]: inp for inp in discover(raw)}  # returns: no loop followed
+        assert sorted(found) == ["bottom.html", "bottom.txt", "self.txt", "top.txt"]
+        bottom = found["bottom.txt"]
+        assert bottom.source_uri == "/".join(["deep", *dirs, "bottom.txt"]) and len(bottom.source_uri) > 4096
+        assert read_page(bottom, 10_000, 10_000).encode() == text
+        assert file_state(bottom.path).size_bytes == len(text)
+        assert _error(found["bottom.html"].path, raw).check == "empty_file"
+        assert _error(found["self.txt"].path, raw).check == "not_a_file"
+    finally:
+        if (raw / "deep").exists():
+            remove_tree(raw / "deep")  # shutil.rmtree, and pytest's own clean-up, would recurse too deep
+
+
+def test_a_fifo_is_not_waited_on(tmp_path):
+    os.mkfifo(tmp_path / "pipe.txt")
+    assert _error(tmp_path / "pipe.txt", tmp_path).check == "not_a_file"

@@ -13,7 +13,7 @@ import pytest
 from newsetl import report
 from newsetl.cli import main
 from newsetl.report import history
-from conftest import warehouse_at
+from support.warehouse import warehouse_at
 from test_report import CHROMIUM_ARGS, HOSTILE_PAGE
 
 # A directory name is untrusted too: it is the source of the inputs read from it.

@@ -13,11 +13,10 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
-from newsetl import enrich as analysis
 from newsetl.cli import main
 from newsetl.settings import Settings
-from conftest import query_catalog
-from test_report import _land
+from support.pipeline import run_pipeline
+from support.warehouse import query_catalog
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +24,7 @@ def warehouse(tmp_path_factory, samples_dir):
     raw = tmp_path_factory.mktemp("raw")
     shutil.copytree(samples_dir, raw / "samples")
     root = tmp_path_factory.mktemp("warehouse")
-    _land(raw, root, analysis.load_models(Settings()))
+    run_pipeline(raw, root, Settings(raw_dir=raw, warehouse_dir=root))
     return root
 
 

@@ -16,7 +16,8 @@ from newsetl.land import WarehouseBusy
 from newsetl.land.upkeep import check_retention, footprint, maintain, upkeep_table
 from newsetl.settings import MIN_RETENTION_HOURS, Settings
 from schemas import TABLES
-from conftest import REPO, query_catalog, warehouse_at
+from support.paths import REPO
+from support.warehouse import query_catalog, warehouse_at
 
 SEEDS = ("000_8f60cbc1a07930e3.txt", "001_cc9ea31035356c05.txt", "002_c211a52ca44ff17f.txt",
          "003_9fa6333cba715c2c.txt", "004_6d7372103e3a1b89.txt")

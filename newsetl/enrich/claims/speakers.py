@@ -126,9 +126,10 @@ class SpeakerResolver:
         quotes: QuoteIndex,
         person_nominals: Iterable[str] = (),
         org_nominals: Iterable[str] = (),
+        text: str | None = None,
     ) -> None:
         self.doc = doc
-        self.text = doc.text
+        self.text = doc.text if text is None else text  # doc.text rebuilds the string each time
         self.mentions = MentionIndex(mentions)
         self.quotes = quotes
         self.person_nominals = frozenset(person_nominals)
@@ -231,6 +232,13 @@ class SpeakerResolver:
         if head.lower_ in RELATIVE and head.head.dep_ == "relcl" and head.head.head.pos_ in ("NOUN", "PROPN"):
             # "Reprieve, which argues ...": the noun the relative clause hangs on.
             antecedent = head.head.head
+            for c in antecedent.children:
+                # "the Army's media wing - the Inter-Services Public Relations - which ...":
+                # the name in apposition, not the possessor inside the noun phrase.
+                if c.dep_ == "appos" and c.pos_ == "PROPN" and c.i < head.i:
+                    m = self._mention_of(c)
+                    if m is not None:
+                        return resolution_of(m)
             a = antecedent.left_edge.idx if antecedent.left_edge.i <= antecedent.i else antecedent.idx
             return self.resolve(antecedent, min(a, antecedent.idx), antecedent.idx + len(antecedent))
         m = self._mention_of(head)

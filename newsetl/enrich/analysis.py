@@ -43,11 +43,18 @@ def load_models(settings: Settings) -> Models:
                   attribution)
 
 
-def claims_extractor(models: Models, run_id: str) -> DocConsumer:
-    """The claims consumer of the NLP pass: the attribution model when loaded, else the rules."""
+def claims_extractor(models: Models, run_id: str, bylines: dict[str, str | None]) -> DocConsumer:
+    """The claims consumer of the NLP pass: the attribution model when loaded (an op-ed's
+    "I" is the author its byline names), else the rules."""
     if models.attribution is None:
         return claims_consumer(run_id, models.lexicon)
-    return attribution_consumer(run_id, models.attribution, models.lexicon)
+    return attribution_consumer(run_id, models.attribution, models.lexicon, bylines)
+
+
+def _bylines(articles: pd.DataFrame) -> dict[str, str | None]:
+    if "byline" not in articles:
+        return {}
+    return {aid: b if isinstance(b, str) else None for aid, b in zip(articles["article_id"], articles["byline"], strict=True)}
 
 
 @dataclass
@@ -68,7 +75,7 @@ def analyse_articles(articles: pd.DataFrame, models: Models, settings: Settings,
     result = enrich_articles(
         zip(ids, texts, articles["language"], strict=True), models.nlp, models.reference, run_id,
         batch_size=settings.nlp_batch_size, max_chars=settings.nlp_max_chars,
-        consumers={"claims": claims_extractor(models, run_id)},
+        consumers={"claims": claims_extractor(models, run_id, _bylines(articles))},
     )
     by_id, sources = dict(zip(ids, texts, strict=True)), dict(zip(ids, articles["source_uri"], strict=True))
     now = datetime.now(UTC)

@@ -48,6 +48,9 @@ PRONOUNS: dict[str, tuple[str, str | None]] = {
 }
 FIRST_PERSON = frozenset({"i", "me", "we", "us"})
 RELATIVE = frozenset({"who", "which", "that", "whom"})
+# Words that are never a speaker's name, whatever the NER says ("We" as an ORG).
+NOT_NAMES = frozenset({*PRONOUNS, *FIRST_PERSON, *RELATIVE, "you", "your", "yours", "my", "our", "us", "it", "its",
+                       "his", "hers", "their", "this", "these", "those", "whose", "one", "someone", "somebody"})
 _HONORIFICS = {"mr.": "m", "mr": "m", "mrs.": "f", "mrs": "f", "ms.": "f", "ms": "f", "miss": "f"}
 _DEFINITE = frozenset({"the", "this", "that"})
 _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
@@ -105,6 +108,12 @@ class MentionIndex:
 
 def resolution_of(m: dict) -> Resolution:
     return Resolution(str(m["canonical_name"]), str(m["entity_id"]), str(m["label"]))
+
+
+def named(res: Resolution | None) -> Resolution | None:
+    """A resolution whose name is a pronoun ("We" tagged as an organization) names nobody:
+    a pronoun is never a ``speaker_name``."""
+    return None if res is None or res.name.casefold() in NOT_NAMES else res
 
 
 def _cls_of_label(label: str) -> str:
@@ -300,4 +309,4 @@ class SpeakerResolver:
         self._history_pos.insert(i, pos)
 
 
-__all__ = ["FIRST_PERSON", "PRONOUNS", "MentionIndex", "Resolution", "SpeakerResolver", "resolution_of"]
+__all__ = ["FIRST_PERSON", "NOT_NAMES", "PRONOUNS", "named", "MentionIndex", "Resolution", "SpeakerResolver", "resolution_of"]

@@ -2,9 +2,10 @@
 
 :func:`attribution_rows` runs the rules (:func:`newsetl.enrich.claims.claims_from_doc`, whose
 answers are features of the model) and the model over one parsed Doc and returns rows of
-the ``claims`` table (``schemas.claims.ClaimModel`` columns), one per content piece, plus
-two keys the table does not have yet (dropped by ``claims_frame``): ``cue_class``
-(speech, cognition, document, other) and ``pieces`` (all content spans of the claim).
+the ``claims`` table (``schemas.claims.ClaimModel`` columns), one per content piece, with
+``cue_class`` (speech, cognition, document, other: :mod:`newsetl.enrich.claims.cueclass`)
+and ``pieces`` (all content spans of the claim, JSON). "Only time will tell" cites no one
+and is dropped.
 
 Speakers go through the same resolver as the rules (:mod:`newsetl.enrich.claims.speakers`): names,
 pronouns and nominals to the nearest compatible speaker; a relative pronoun to the noun
@@ -16,52 +17,20 @@ what another speaker is reported to say (a quote, an interview answer) to that s
 
 from __future__ import annotations
 
-import importlib.resources
+import json
 import re
-from collections.abc import Callable, Sequence
-from functools import lru_cache
+from collections.abc import Callable, Mapping, Sequence
 
-import yaml
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc
 
 from newsetl.enrich.claims.model import features as F
 from newsetl.enrich.claims.model.model import Attribution, AttributionModel, default_model
 from newsetl.enrich.claims.phrases import _NOT_SOURCES as NOT_SOURCES
 from newsetl.enrich.claims import CLAIM_COLUMNS, Lexicon, claims_from_doc, default_lexicon
+from newsetl.enrich.claims.cueclass import cue_class, idiom
 from newsetl.ids import short_hash
 from newsetl.enrich.claims.quotemarks import QuoteIndex
-from newsetl.enrich.claims.speakers import FIRST_PERSON, SpeakerResolver, resolution_of
-
-CUE_CLASSES = ("speech", "cognition", "document", "other")
-
-
-@lru_cache(maxsize=1)
-def cue_class_table() -> dict[str, object]:
-    raw = importlib.resources.files("newsetl").joinpath("data", "cue_classes.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(raw)
-    verbs = {}
-    for cls in ("speech", "cognition", "document"):
-        for w in data.get(cls) or []:
-            verbs[str(w).lower()] = cls
-    return {"verbs": verbs, "document_sources": frozenset(str(w).lower() for w in data.get("document_sources") or [])}
-
-
-def cue_class(cue: Token, speaker: Token | None) -> str:
-    """speech / cognition / document / other, from the cue's lemma and the source's head."""
-    table = cue_class_table()
-    verbs: dict[str, str] = table["verbs"]  # type: ignore[assignment]
-    docs: frozenset[str] = table["document_sources"]  # type: ignore[assignment]
-    if cue.lower_ == "according":
-        if speaker is not None and speaker.lemma_.lower() in docs:
-            return "document"
-        return "speech"
-    if cue.lower_ in F.CUE_PUNCT:
-        return "speech"
-    cls = verbs.get(cue.lemma_.lower()) or verbs.get(cue.lower_)
-    if speaker is not None and speaker.lemma_.lower() in docs and cls in (None, "speech", "document"):
-        return "document"
-    return cls or "other"
-
+from newsetl.enrich.claims.speakers import FIRST_PERSON, Resolution, SpeakerResolver, named, resolution_of
 
 def _kind(quotes: QuoteIndex, a: int, b: int, according: bool) -> str:
     if according:
@@ -110,8 +79,10 @@ def attribution_rows(
     rules_rows: Sequence[dict] | None = None,
     model: AttributionModel | None = None,
     lexicon: Lexicon | None = None,
+    byline: str | None = None,
 ) -> list[dict]:
-    """Claim rows of one article from the model (see the module docstring)."""
+    """Claim rows of one article from the model (see the module docstring). ``byline``
+    is the article's author line ("By Jane Doe"): the speaker of the author's own "I"."""
     lexicon = lexicon or default_lexicon()
     model = model or default_model()
     if rules_rows is None:
@@ -119,7 +90,8 @@ def attribution_rows(
     v = F.DocView(doc, rules_rows)
     if not v.parsed:
         return []
-    found = [a for a in model.predict(doc, list(rules_rows), view=v) if not _not_a_source(v, a)]
+    found = [a for a in model.predict(doc, list(rules_rows), view=v) if not _not_a_source(v, a)
+             and not idiom(doc[a.cue_i], doc[a.speaker_i] if a.speaker_i is not None else None)]
     resolver = SpeakerResolver(doc, mentions, v.quotes, lexicon.person_nominals, lexicon.org_nominals, text=v.text)
     found.sort(key=lambda a: a.cue[0])
     resolutions = {}
@@ -131,23 +103,27 @@ def attribution_rows(
             res = resolver.resolve(head, *a.speaker) or _name_in_capitals(v, resolver, a.speaker)
             resolver.remember(a.speaker[0], head, res, v.text[a.speaker[0] : a.speaker[1]])
         resolutions[id(a)] = res
-    _first_person(v, found, resolutions)
+    _first_person(v, found, resolutions, author_resolution(byline, mentions))
     rule_targets = {int(r["cue_start"]): (r.get("target_name"), r.get("target_entity_id")) for r in rules_rows if r.get("target_name")}
     rows: list[dict] = []
     seen: set[tuple[int, int]] = set()
     text = v.text
     for a in found:
-        res = resolutions[id(a)]
+        res = named(resolutions[id(a)])
         target = rule_targets.get(a.cue[0]) or _target(resolver, a, res)
         pieces = []
         for pa, pb in a.pieces:
             pa, pb = _strip_marks(v, pa, pb)
             pieces.extend(F.minus((pa, pb), [a.cue, a.speaker]))
         pieces = [_tidy(v, p) for p in pieces]
-        pieces = [p for p in pieces if p[1] > p[0] and _WORDY.search(text, p[0], p[1])]
-        cls = cue_class(doc[a.cue_i], doc[a.speaker_i] if a.speaker_i is not None else None)
+        pieces = sorted(p for p in pieces if p[1] > p[0] and _WORDY.search(text, p[0], p[1]))
         according = v.lower[a.cue_i] == "according"
-        for pa, pb in pieces:
+        kinds = [_kind(v.quotes, pa, pb, according) for pa, pb in pieces]
+        content = [t for pa, pb in pieces for t in (doc.char_span(pa, pb, alignment_mode="expand") or ())]
+        cls = cue_class(doc[a.cue_i], doc[a.speaker_i] if a.speaker_i is not None else None, content,
+                        quoted=any(k in ("direct", "mixed") for k in kinds))
+        pieces_json = json.dumps([list(p) for p in pieces], separators=(",", ":"))
+        for (pa, pb), kind in zip(pieces, kinds, strict=True):
             if (pa, pb) in seen:
                 continue
             seen.add((pa, pb))
@@ -157,7 +133,7 @@ def attribution_rows(
                     "article_id": article_id,
                     "speaker_surface": text[a.speaker[0] : a.speaker[1]] if a.speaker else None,
                     "speaker_name": res.name if res else None,
-                    "speaker_entity_id": res.entity_id if res else None,
+                    "speaker_entity_id": (res.entity_id or None) if res else None,
                     "speaker_start": a.speaker[0] if a.speaker else None,
                     "speaker_end": a.speaker[1] if a.speaker else None,
                     "cue": text[a.cue[0] : a.cue[1]],
@@ -166,13 +142,13 @@ def attribution_rows(
                     "content": text[pa:pb],
                     "content_start": pa,
                     "content_end": pb,
-                    "kind": _kind(v.quotes, pa, pb, according),
+                    "kind": kind,
                     "target_name": target[0] if target else None,
                     "target_entity_id": target[1] if target else None,
                     "sentence_index": v.sent_index(a.cue_i),
                     "run_id": run_id,
                     "cue_class": cls,
-                    "pieces": pieces,
+                    "pieces": pieces_json,
                 }
             )
     rows.sort(key=lambda r: (r["content_start"], r["content_end"]))
@@ -224,9 +200,11 @@ def _name_in_capitals(v: F.DocView, resolver: SpeakerResolver, span: tuple[int, 
 _WORD_RE = re.compile(r"\w+")
 
 
-def _first_person(v: F.DocView, found: list[Attribution], resolutions: dict) -> None:
+def _first_person(v: F.DocView, found: list[Attribution], resolutions: dict, author: Resolution | None = None) -> None:
     """"I"/"we" as the source of a cue inside what someone else is reported to say (a
-    quote, an interview answer after "FALLIN:"): that speaker."""
+    quote, an interview answer after "FALLIN:"): that speaker. The author's own "I"
+    (outside every quote and every other speaker's content): the author the byline
+    names, when it names one."""
     for a in found:
         if resolutions[id(a)] is not None or a.speaker_i is None or v.lower[a.speaker_i] not in FIRST_PERSON:
             continue
@@ -241,16 +219,47 @@ def _first_person(v: F.DocView, found: list[Attribution], resolutions: dict) -> 
             if inside:
                 resolutions[id(a)] = resolutions[id(outer)]
                 break
+        else:
+            own = (author is not None and v.lower[a.speaker_i] in _SINGULAR and q is None
+                   and v.quotes.at(v.idx[a.speaker_i]) is None)
+            if own and not any(outer is not a and any(pa <= pos < pb for pa, pb in outer.pieces) for outer in found):
+                resolutions[id(a)] = author
 
 
-def attribution_consumer(run_id: str, model: AttributionModel | None = None, lexicon: Lexicon | None = None) -> Callable[[str, Doc, list[dict]], list[dict]]:
+_SINGULAR = frozenset({"i", "me"})  # "we" of an op-ed is the author's side, not the author
+_BY = re.compile(r"^\s*by\s+", re.IGNORECASE)
+_AUTHORS_SPLIT = re.compile(r"\s*(?:,|;|\||&|\band\b)\s*", re.IGNORECASE)
+_NAME_WORD = re.compile(r"^[A-Z][\w'’.\-]*$")
+
+
+def author_resolution(byline: str | None, mentions: Sequence[dict]) -> Resolution | None:
+    """The one author a byline names ("By Jane Doe", "Jane Doe, Reuters"), as a speaker:
+    the article's own mention of that person when there is one (same last name), else the
+    name alone (no entity id). Several authors ("Jane Doe and John Roe"): nobody (whose "I"?)."""
+    if not byline:
+        return None
+    parts = [p.strip() for p in _AUTHORS_SPLIT.split(_BY.sub("", byline.strip())) if p.strip()]
+    names = [p for p in parts if 2 <= len(p.split()) <= 4 and all(_NAME_WORD.match(w) for w in p.split())]
+    if len(names) != 1:
+        return None
+    name = names[0]
+    last = name.split()[-1].casefold()
+    for m in mentions:
+        if m["label"] == "PERSON" and str(m["canonical_name"]).split()[-1].casefold() == last:
+            return resolution_of(m)
+    return Resolution(name, "", "PERSON")
+
+
+def attribution_consumer(run_id: str, model: AttributionModel | None = None, lexicon: Lexicon | None = None,
+                         bylines: Mapping[str, str | None] | None = None) -> Callable[[str, Doc, list[dict]], list[dict]]:
     """:func:`attribution_rows` as an enrich-stage consumer (``newsetl.enrich.DocConsumer``):
-    only the ``claims`` table's columns (``cue_class`` and ``pieces`` wait for the schema)."""
+    only the ``claims`` table's columns. ``bylines``: article_id -> the article's byline."""
     mdl = model or default_model()
     lex = lexicon or default_lexicon()
+    by = bylines or {}
 
     def consume(article_id: str, doc: Doc, mentions: list[dict]) -> list[dict]:
-        rows = attribution_rows(article_id, doc, mentions, run_id, None, mdl, lex)
+        rows = attribution_rows(article_id, doc, mentions, run_id, None, mdl, lex, by.get(article_id))
         return [{k: r[k] for k in CLAIM_COLUMNS} for r in rows]
 
     return consume

@@ -32,13 +32,13 @@ import numpy as np
 from spacy.attrs import DEP, ENT_TYPE, HEAD, IDX, IS_PUNCT, IS_STOP, LEMMA, LENGTH, LOWER, POS, SENT_START, TAG
 from spacy.tokens import Doc
 
+from newsetl.enrich.claims.cueclass import CUE_PUNCT
 from newsetl.enrich.claims.quotemarks import QuoteIndex, find_quotes
 
 Span = tuple[int, int]
 
 TENSOR_WIDTH = 96  # en_core_web_sm's tok2vec width (doc.tensor)
 # Tokens that may head a cue besides verbs and adjectives (nouns come from the model's list).
-CUE_PUNCT = frozenset({":", "—", "–", "--"})
 _ANCHOR_POS = frozenset({"VERB", "AUX", "NOUN", "ADJ"})
 _CONTENT_DEPS = frozenset(
     {"ccomp", "xcomp", "dobj", "attr", "oprd", "advcl", "prep", "parataxis", "acomp", "dative", "npadvmod", "conj",

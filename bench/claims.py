@@ -102,7 +102,7 @@ def _token_at(doc, a: int, b: int):
 
 
 def gold_classes(doc, gold: Sequence[GoldAttribution]) -> list[str]:
-    from newsetl.enrich.claims.model.extract import cue_class
+    from newsetl.enrich.claims.cueclass import cue_class
     from newsetl.enrich.claims.model.features import cue_anchor
 
     out = []
@@ -114,7 +114,7 @@ def gold_classes(doc, gold: Sequence[GoldAttribution]) -> list[str]:
 
 
 def pred_classes(doc, preds: Sequence[Predicted], rows: Sequence[dict]) -> list[str]:
-    from newsetl.enrich.claims.model.extract import cue_class
+    from newsetl.enrich.claims.cueclass import cue_class
 
     by_cue = {}
     for r in rows:

@@ -1,4 +1,4 @@
-"""The trained attribution model (newsetl/attribution) on real sentences: the committed
+"""The trained attribution model (newsetl/enrich/claims/model) on real sentences: the committed
 weights load offline and without pickle, speakers and spans of the seed articles and of
 sentences written for the error classes of issue 15 (nested speech credited to the outer
 speaker, "criticized X for Y" keeping "for Y", relative pronouns, pronouns never a

@@ -17,11 +17,12 @@ Both extractors (the rules and the model) and the benchmark's gold use this one 
 from __future__ import annotations
 
 import importlib.resources
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import yaml
-from spacy.tokens import Token
+from spacy.tokens import Doc, Token
 
 from schemas.claims import CUE_CLASSES
 
@@ -47,10 +48,11 @@ def cue_class_table() -> CueTable:
     return CueTable(classes, frozenset(str(w).lower() for w in data.get("document_sources") or []))
 
 
-def cue_class(cue: Token, speaker: Token | None, content: list[Token] | None = None, quoted: bool = False) -> str:
+def cue_class(cue: Token, speaker: Token | None, pieces: Sequence[tuple[int, int]] | None = None,
+              quoted: bool = False) -> str:
     """The class of ``cue`` said by ``speaker`` (the source's head token, if any).
-    ``content``: the content's tokens when known (then ``quoted``: any of it is inside
-    quotation marks); None skips the noun-phrase check (the gold of the benchmark)."""
+    ``pieces``: the content's character spans when known (then ``quoted``: any of it is
+    inside quotation marks); None skips the noun-phrase check (the benchmark's gold)."""
     table = cue_class_table()
     from_document = speaker is not None and speaker.lemma_.lower() in table.document_sources
     if cue.lower_ == "according":
@@ -62,9 +64,17 @@ def cue_class(cue: Token, speaker: Token | None, content: list[Token] | None = N
         return "document"
     if cls == "document" and cue.pos_ == "VERB":
         return "other"  # a finding needs a document to make it
-    if cls == "speech" and cue.pos_ == "VERB" and content and not quoted and not any(t.pos_ in _CLAUSE_POS for t in content):
+    if cls == "speech" and cue.pos_ == "VERB" and pieces and not quoted and not _has_clause(cue.doc, pieces):
         return "other"
     return cls or "other"
+
+
+def _has_clause(doc: Doc, pieces: Sequence[tuple[int, int]]) -> bool:
+    for a, b in pieces:
+        span = doc.char_span(a, b, alignment_mode="expand")
+        if span is not None and any(t.pos_ in _CLAUSE_POS for t in span):
+            return True
+    return False
 
 
 # "only time will tell whether ...", "history will judge": an idiom, nobody is cited.

@@ -162,8 +162,7 @@ def claims_from_doc(
         pieces = sorted(p for p in c.pieces if p[1] > p[0] and not overlaps(p, c.cue)
                         and (c.speaker is None or not overlaps(p, c.speaker)))
         kinds = [c.kind or _kind(art, a, b) for a, b in pieces]
-        content = [t for a, b in pieces for t in (art.doc.char_span(a, b, alignment_mode="expand") or ())]
-        cls = cue_class(c.cue_tok, c.speaker_head, content, quoted=any(k in ("direct", "mixed") for k in kinds))
+        cls = cue_class(c.cue_tok, c.speaker_head, pieces, quoted=any(k in ("direct", "mixed") for k in kinds))
         pieces_json = json.dumps([list(p) for p in pieces], separators=(",", ":"))
         for (a, b), kind in zip(pieces, kinds, strict=True):
             if (a, b) in seen:

@@ -119,8 +119,7 @@ def attribution_rows(
         pieces = sorted(p for p in pieces if p[1] > p[0] and _WORDY.search(text, p[0], p[1]))
         according = v.lower[a.cue_i] == "according"
         kinds = [_kind(v.quotes, pa, pb, according) for pa, pb in pieces]
-        content = [t for pa, pb in pieces for t in (doc.char_span(pa, pb, alignment_mode="expand") or ())]
-        cls = cue_class(doc[a.cue_i], doc[a.speaker_i] if a.speaker_i is not None else None, content,
+        cls = cue_class(doc[a.cue_i], doc[a.speaker_i] if a.speaker_i is not None else None, pieces,
                         quoted=any(k in ("direct", "mixed") for k in kinds))
         pieces_json = json.dumps([list(p) for p in pieces], separators=(",", ":"))
         for (pa, pb), kind in zip(pieces, kinds, strict=True):

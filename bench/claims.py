@@ -4,6 +4,7 @@
 Usage (from anywhere):
 
     .venv/bin/python bench/claims.py [ATTRIBUTION_DIR] [--split dev|train] [--limit N]
+                                     [--extractor both|rules|model] [--model DIR]
 
 ATTRIBUTION_DIR defaults to ``../shared/bench/attribution`` relative to the repository
 root and holds ``polnear-<split>/text/<name>.txt`` and
@@ -12,7 +13,11 @@ dev; build and tune on train only. Article texts stay where they are (nothing is
 
 What runs is the pipeline itself: the enrich stage's spaCy pass
 (``newsetl.enrich.nlp.load_nlp(CLAIM_COMPONENTS)`` + ``pipe_texts``), the mentions stage
-(``newsetl.enrich.mentions.mentions_from_doc``), then ``newsetl.enrich.claims.claims_from_doc``.
+(``newsetl.enrich.mentions.mentions_from_doc``), then the two claim extractors side by side on
+the same Docs: the rules alone (``newsetl.enrich.claims.claims_from_doc``) and the trained model
+with the rules (``newsetl.enrich.claims.model.extract.attribution_rows``, the shipped weights or
+``--model DIR``). Each is timed on its own; the model's words/s is what it adds on top of
+the spaCy pass and the rules.
 
 Scoring, as the field does it (SFU Gender Gap Tracker's quote evaluation, PARC-style
 partial match), on word tokens (``\\w+``) of the article text:
@@ -31,19 +36,22 @@ partial match), on word tokens (``\\w+``) of the article text:
   Source span, or resolves to the same entity (speaker_entity_id = the entity of a
   mention inside the gold Source span), or both have no speaker.
 
-Prints a table and, as the very last line:
-``claims_f1_30=0.xxx claims_p_30=... claims_r_30=... speaker_acc=...``
+Per cue class (speech, cognition, document, other: ``cue_class`` of the model's rows;
+the same function on the gold cue and source and on the rules' cues): recall of the gold
+attributions of that class and precision of the predictions of that class. Then the
+worst error classes of each extractor (``bench/claims_errors.py``).
+
+Prints tables and, as the very last line (the model's figures when it ran):
+``claims_f1_30=0.xxx claims_p_30=... claims_r_30=... claims_f1_80=... speaker_acc=... rules_f1_30=...``
 """
 
 from __future__ import annotations
 
 import argparse
-import bisect
-import re
 import sys
 import time
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,260 +59,186 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DIR = REPO_ROOT.parent / "shared" / "bench" / "attribution"
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
+sys.path.insert(0, str(REPO_ROOT / "bench"))
 
-_TOKEN = re.compile(r"\w+")
-Span = tuple[int, int]
+from newsetl.enrich.claims.model.polnear import GoldArticle, GoldAttribution, load_split  # noqa: E402,F401
+from newsetl.enrich.claims.model.scoring import (  # noqa: E402,F401
+    Counts,
+    Predicted,
+    Tokens,
+    _match,
+    group_rows,
+    prf,
+    score_article,
+    speaker_correct,
+)
+
+EXTRACTORS = ("rules", "model")
+CLASSES = ("speech", "cognition", "document", "other")
 
 
-# ----------------------------------------------------------------------------- gold
 @dataclass
-class GoldAttribution:
-    content: list[Span]
-    source: list[Span]
-    cue: list[Span]
+class Sample:
+    """What the error analysis needs of one article (bench/claims_errors.py)."""
 
-
-@dataclass
-class GoldArticle:
     name: str
     text: str
-    attributions: list[GoldAttribution] = field(default_factory=list)
-
-
-def _pieces(offsets: str) -> list[Span]:
-    out = []
-    for part in offsets.split(";"):
-        a, b = part.split()
-        out.append((int(a), int(b)))
-    return out
-
-
-def parse_ann(raw: str) -> list[GoldAttribution]:
-    """Relations of one brat .ann file -> attributions (those with a Content)."""
-    spans: dict[str, tuple[str, list[Span]]] = {}
-    relations: list[dict[str, str]] = []
-    for line in raw.splitlines():
-        if line.startswith("T") and "\t" in line:
-            parts = line.split("\t")
-            if len(parts) < 2 or " " not in parts[1]:
-                continue
-            label, offsets = parts[1].split(" ", 1)
-            try:
-                spans[parts[0]] = (label, _pieces(offsets))
-            except ValueError:
-                continue
-        elif line.startswith("E") and "\t" in line:
-            roles = {}
-            for item in line.split("\t")[1].split():
-                if ":" in item:
-                    role, ref = item.split(":", 1)
-                    roles[role] = ref
-            relations.append(roles)
-    out = []
-    for r in relations:
-        if "Content" not in r or r["Content"] not in spans:
-            continue
-        content = spans[r["Content"]][1]
-        source = spans[r["Source"]][1] if r.get("Source") in spans else []
-        cue = spans[r["Cue"]][1] if r.get("Cue") in spans else []
-        out.append(GoldAttribution(content, source, cue))
-    return out
-
-
-def load_split(root: Path, split: str) -> list[GoldArticle]:
-    base = root / f"polnear-{split}"
-    by_name: dict[str, list[Path]] = defaultdict(list)
-    for ann in sorted((base / "attributions").glob("*.ann")):
-        by_name[ann.stem.rsplit("_", 1)[0]].append(ann)
-    articles = []
-    for name in sorted(by_name):
-        txt = base / "text" / f"{name}.txt"
-        if not txt.exists():
-            continue
-        ann = sorted(by_name[name])[0]  # one annotator per article
-        articles.append(GoldArticle(name, txt.read_text(encoding="utf-8"), parse_ann(ann.read_text(encoding="utf-8"))))
-    return articles
-
-
-# ----------------------------------------------------------------------------- scoring
-class Tokens:
-    """Word tokens of one text; spans -> sets of token numbers."""
-
-    def __init__(self, text: str) -> None:
-        self.starts: list[int] = []
-        self.ends: list[int] = []
-        for m in _TOKEN.finditer(text):
-            self.starts.append(m.start())
-            self.ends.append(m.end())
-
-    def of(self, spans: Iterable[Span]) -> frozenset[int]:
-        out: set[int] = set()
-        for a, b in spans:
-            i = bisect.bisect_right(self.ends, a)  # first token ending after a
-            while i < len(self.starts) and self.starts[i] < b:
-                out.add(i)
-                i += 1
-        return frozenset(out)
+    doc: object
+    gold: GoldArticle
+    rows: dict[str, list[dict]] = field(default_factory=dict)
 
 
 @dataclass
-class Predicted:
-    content: list[Span]
-    speaker: Span | None
-    speaker_entity_id: str | None
-    kind: str
+class ClassCounts:
+    gold: Counter = field(default_factory=Counter)
+    gold_matched: Counter = field(default_factory=Counter)
+    pred: Counter = field(default_factory=Counter)
+    pred_matched: Counter = field(default_factory=Counter)
 
 
-def group_rows(rows: Sequence[dict]) -> list[Predicted]:
-    """Claim rows -> attributions: rows sharing a cue span are one attribution."""
-    by_cue: dict[Span, Predicted] = {}
-    for r in sorted(rows, key=lambda r: (r["cue_start"], r["content_start"])):
+def _token_at(doc, a: int, b: int):
+    span = doc.char_span(a, b, alignment_mode="expand")
+    return span.root if span is not None and len(span) else None
+
+
+def gold_classes(doc, gold: Sequence[GoldAttribution]) -> list[str]:
+    from newsetl.enrich.claims.cueclass import cue_class
+    from newsetl.enrich.claims.model.features import cue_anchor
+
+    out = []
+    for g in gold:
+        i = cue_anchor(doc, g.cue, g.content) if g.cue else None
+        src = _token_at(doc, *g.source[0]) if g.source else None
+        out.append(cue_class(doc[i], src) if i is not None else "other")
+    return out
+
+
+def pred_classes(doc, preds: Sequence[Predicted], rows: Sequence[dict]) -> list[str]:
+    from newsetl.enrich.claims.cueclass import cue_class
+
+    by_cue = {}
+    for r in rows:
         key = (int(r["cue_start"]), int(r["cue_end"]))
-        sp = (int(r["speaker_start"]), int(r["speaker_end"])) if r.get("speaker_start") is not None else None
-        p = by_cue.get(key)
-        if p is None:
-            by_cue[key] = Predicted([(int(r["content_start"]), int(r["content_end"]))], sp, r.get("speaker_entity_id"), r["kind"])
-        else:
-            p.content.append((int(r["content_start"]), int(r["content_end"])))
-    return list(by_cue.values())
+        if "cue_class" in r:
+            by_cue[key] = r["cue_class"]
+        elif key not in by_cue:
+            cue = _token_at(doc, *key)
+            sp = _token_at(doc, int(r["speaker_start"]), int(r["speaker_end"])) if r.get("speaker_start") is not None else None
+            by_cue[key] = cue_class(cue, sp) if cue is not None else "other"
+    ordered = sorted(rows, key=lambda r: (r["cue_start"], r["content_start"]))
+    keys = list(dict.fromkeys((int(r["cue_start"]), int(r["cue_end"])) for r in ordered))
+    return [by_cue[k] for k in keys]
 
 
-@dataclass
-class Counts:
-    gold: int = 0
-    pred: int = 0
-    match: dict[float, int] = field(default_factory=lambda: defaultdict(int))
-    match_ggt: dict[float, int] = field(default_factory=lambda: defaultdict(int))
-    speaker_ok: int = 0
-    speaker_n: int = 0
-    pred_kinds: Counter = field(default_factory=Counter)
-    matched_kinds: Counter = field(default_factory=Counter)
-
-
-def _match(pred_sets: list[frozenset[int]], gold_sets: list[frozenset[int]], threshold: float, ggt: bool) -> list[tuple[int, int]]:
-    pairs = []
-    for i, p in enumerate(pred_sets):
-        if not p:
-            continue
-        for j, g in enumerate(gold_sets):
-            if not g:
-                continue
-            shared = len(p & g)
-            if not shared:
-                continue
-            score = shared / len(g) if ggt else shared / max(len(p), len(g))
-            if score >= threshold:
-                pairs.append((score, i, j))
-    pairs.sort(key=lambda x: (-x[0], x[1], x[2]))
-    used_p: set[int] = set()
-    used_g: set[int] = set()
-    out = []
-    for _, i, j in pairs:
-        if i in used_p or j in used_g:
-            continue
-        used_p.add(i)
-        used_g.add(j)
-        out.append((i, j))
-    return out
-
-
-def score_article(text: str, gold: list[GoldAttribution], rows: Sequence[dict], mentions: Sequence[dict], counts: Counts) -> list[tuple[int, int]]:
-    """Adds one article to ``counts``; returns the (pred, gold) matches at 0.3."""
-    toks = Tokens(text)
+def score_classes(sample: Sample, rows: Sequence[dict], matches: list[tuple[int, int]], cc: ClassCounts) -> None:
     preds = group_rows(rows)
-    pred_sets = [toks.of(p.content) for p in preds]
-    gold_sets = [toks.of(g.content) for g in gold]
-    counts.gold += sum(1 for g in gold_sets if g)
-    counts.pred += sum(1 for p in pred_sets if p)
-    for p in preds:
-        counts.pred_kinds[p.kind] += 1
-    for thr in (0.3, 0.8):
-        counts.match[thr] += len(_match(pred_sets, gold_sets, thr, ggt=False))
-        counts.match_ggt[thr] += len(_match(pred_sets, gold_sets, thr, ggt=True))
-    matches = _match(pred_sets, gold_sets, 0.3, ggt=False)
+    g_cls = gold_classes(sample.doc, sample.gold.attributions)
+    p_cls = pred_classes(sample.doc, preds, rows)
+    toks = Tokens(sample.text)
+    for j, g in enumerate(sample.gold.attributions):
+        if toks.of(g.content):
+            cc.gold[g_cls[j]] += 1
+    for i, p in enumerate(preds):
+        if toks.of(p.content):
+            cc.pred[p_cls[i]] += 1
     for i, j in matches:
-        p, g = preds[i], gold[j]
-        counts.matched_kinds[p.kind] += 1
-        counts.speaker_n += 1
-        if speaker_correct(p, g, mentions):
-            counts.speaker_ok += 1
-    return matches
-
-
-def speaker_correct(p: Predicted, g: GoldAttribution, mentions: Sequence[dict]) -> bool:
-    if not g.source:
-        return p.speaker is None
-    if p.speaker is None:
-        return False
-    if any(p.speaker[0] < b and a < p.speaker[1] for a, b in g.source):
-        return True
-    if p.speaker_entity_id:
-        for m in mentions:
-            if any(a <= m["start_char"] and m["end_char"] <= b for a, b in g.source):
-                if m["entity_id"] == p.speaker_entity_id:
-                    return True
-    return False
-
-
-def prf(match: int, pred: int, gold: int) -> tuple[float, float, float]:
-    p = match / pred if pred else 0.0
-    r = match / gold if gold else 0.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
-    return p, r, f
+        cc.gold_matched[g_cls[j]] += 1
+        cc.pred_matched[p_cls[i]] += 1
 
 
 # ----------------------------------------------------------------------------- run
-def run(articles: list[GoldArticle], batch_size: int = 16) -> tuple[Counts, dict[str, float]]:
+def run(articles: list[GoldArticle], extractors: Sequence[str], model_dir: Path | None, batch_size: int = 16):
     from newsetl.enrich.claims import claims_from_doc, default_lexicon
-    from newsetl.enrich.mentions.reference import default_reference
+    from newsetl.enrich.mentions import default_reference
     from newsetl.enrich.mentions import mentions_from_doc
     from newsetl.enrich.nlp import CLAIM_COMPONENTS, load_nlp, pipe_texts
 
-    timings = {}
+    timings: dict[str, float] = {}
     t0 = time.perf_counter()
     nlp = load_nlp(CLAIM_COMPONENTS)
     reference = default_reference()
     lexicon = default_lexicon()
+    model = None
+    if "model" in extractors:
+        from newsetl.enrich.claims.model.extract import attribution_rows
+        from newsetl.enrich.claims.model.model import AttributionModel, default_model
+
+        model = AttributionModel.load(model_dir) if model_dir else default_model()
     timings["load"] = time.perf_counter() - t0
-    counts = Counts()
-    t_nlp = t_mentions = t_claims = 0.0
+    counts = {e: Counts() for e in extractors}
+    classes = {e: ClassCounts() for e in extractors}
+    samples: list[Sample] = []
+    spent = Counter()
     by_name = {a.name: a for a in articles}
     t = time.perf_counter()
     for doc, name in pipe_texts(nlp, ((a.text, a.name) for a in articles), batch_size=batch_size):
-        t_nlp += time.perf_counter() - t
+        spent["nlp"] += time.perf_counter() - t
         art = by_name[name]
         t1 = time.perf_counter()
         mentions = mentions_from_doc(name[:16], doc, "bench", reference)
         t2 = time.perf_counter()
-        rows = claims_from_doc("0" * 16, doc, mentions, "bench", lexicon)
+        rules = claims_from_doc("0" * 16, doc, mentions, "bench", lexicon)
         t3 = time.perf_counter()
-        t_mentions += t2 - t1
-        t_claims += t3 - t2
-        score_article(art.text, art.attributions, rows, mentions, counts)
+        spent["mentions"] += t2 - t1
+        spent["rules"] += t3 - t2
+        sample = Sample(name, art.text, doc, art, {})
+        if "rules" in extractors:
+            sample.rows["rules"] = rules
+        if model is not None:
+            sample.rows["model"] = attribution_rows("0" * 16, doc, mentions, "bench", rules, model, lexicon)
+            spent["model"] += time.perf_counter() - t3
+        for e in extractors:
+            matches = score_article(art.text, art.attributions, sample.rows[e], mentions, counts[e])
+            score_classes(sample, sample.rows[e], matches, classes[e])
+        samples.append(sample)
         t = time.perf_counter()
-    timings.update(nlp=t_nlp, mentions=t_mentions, claims=t_claims)
-    return counts, timings
+    timings.update(spent)
+    return counts, classes, samples, timings
 
 
-def report(counts: Counts, timings: dict[str, float], split: str, n_articles: int, chars: int) -> None:
-    print(f"PolNeAR {split}: {n_articles} articles, {chars:,} chars, {counts.gold} gold attributions, {counts.pred} predicted")
+def _line(label: str, c: Counts) -> str:
+    p3, r3, f3 = prf(c.match[0.3], c.pred, c.gold)
+    p8, r8, f8 = prf(c.match[0.8], c.pred, c.gold)
+    acc = c.speaker_ok / c.speaker_n if c.speaker_n else 0.0
+    return f"{label:<10}{c.pred:7d}{p3:7.3f}{r3:7.3f}{f3:7.3f}{p8:7.3f}{r8:7.3f}{f8:7.3f}{acc:9.3f}"
+
+
+def report(counts: dict[str, Counts], classes: dict[str, ClassCounts], samples: list[Sample], timings: dict[str, float],
+           split: str, chars: int, words: int) -> None:
+    first = next(iter(counts.values()))
+    print(f"PolNeAR {split}: {len(samples)} articles, {chars:,} chars, {first.gold} gold attributions")
     print()
-    print(f"{'overlap':<24}{'P':>7}{'R':>7}{'F1':>7}{'matched':>9}")
-    for thr in (0.3, 0.8):
-        p, r, f = prf(counts.match[thr], counts.pred, counts.gold)
-        print(f"{'tokens >= %.1f (max len)' % thr:<24}{p:7.3f}{r:7.3f}{f:7.3f}{counts.match[thr]:9d}")
-    for thr in (0.3, 0.8):
-        p, r, f = prf(counts.match_ggt[thr], counts.pred, counts.gold)
-        print(f"{'tokens >= %.1f (of gold)' % thr:<24}{p:7.3f}{r:7.3f}{f:7.3f}{counts.match_ggt[thr]:9d}")
-    acc = counts.speaker_ok / counts.speaker_n if counts.speaker_n else 0.0
-    print(f"speaker accuracy (matches at 0.3): {acc:.3f} ({counts.speaker_ok}/{counts.speaker_n})")
+    print(f"{'':<10}{'pred':>7}{'P@.3':>7}{'R@.3':>7}{'F1@.3':>7}{'P@.8':>7}{'R@.8':>7}{'F1@.8':>7}{'speaker':>9}")
+    for e, c in counts.items():
+        print(_line(e, c))
     print()
-    print(f"{'kind':<14}{'predicted':>10}{'matched':>9}{'precision':>11}")
-    for kind in ("direct", "mixed", "indirect", "according_to"):
-        n, m = counts.pred_kinds[kind], counts.matched_kinds[kind]
-        print(f"{kind:<14}{n:10d}{m:9d}{(m / n if n else 0):11.3f}")
+    for e, c in counts.items():
+        g = c.match_ggt
+        print(f"{e}: GGT variant (shared / gold tokens): F1@.3 {prf(g[0.3], c.pred, c.gold)[2]:.3f}, F1@.8 {prf(g[0.8], c.pred, c.gold)[2]:.3f}")
     print()
+    print("per cue class (gold class from the gold cue and source; matches at 0.3):")
+    print(f"{'':<10}{'class':<11}{'gold':>6}{'R':>7}{'pred':>6}{'P':>7}{'F1':>7}")
+    for e, cc in classes.items():
+        for cls in CLASSES:
+            r = cc.gold_matched[cls] / cc.gold[cls] if cc.gold[cls] else 0.0
+            p = cc.pred_matched[cls] / cc.pred[cls] if cc.pred[cls] else 0.0
+            f = 2 * p * r / (p + r) if p + r else 0.0
+            print(f"{e:<10}{cls:<11}{cc.gold[cls]:6d}{r:7.3f}{cc.pred[cls]:6d}{p:7.3f}{f:7.3f}")
+    print()
+    for e, c in counts.items():
+        print(f"{e}: kinds " + ", ".join(f"{k} {c.pred_kinds[k]} ({c.matched_kinds[k] / c.pred_kinds[k]:.2f})" for k in ("direct", "mixed", "indirect", "according_to") if c.pred_kinds[k]))
+    print()
+    from claims_errors import analyse, print_report  # bench/claims_errors.py
+    from newsetl.enrich.claims.model.train import lexicon_categories
+
+    cats = lexicon_categories()
+    for e in counts:
+        print(f"---- worst error classes: {e}")
+        print_report(analyse(samples, lambda s, e=e: s.rows[e], cats), top=12)
+        print()
     print("time (s): " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))
+    if timings.get("model"):
+        print(f"words/s: spaCy pass {words / timings['nlp']:,.0f}; rules {words / timings['rules']:,.0f}; model on top of the rules {words / timings['model']:,.0f}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -312,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("attribution_dir", nargs="?", type=Path, default=DEFAULT_DIR)
     ap.add_argument("--split", choices=("dev", "train"), default="dev")
     ap.add_argument("--limit", type=int, default=0, help="only the first N articles (quick runs)")
+    ap.add_argument("--extractor", choices=("both", *EXTRACTORS), default="both")
+    ap.add_argument("--model", type=Path, default=None, help="a model folder (default: the shipped weights)")
     args = ap.parse_args(argv)
     articles = load_split(args.attribution_dir, args.split)
     if not articles:
@@ -319,13 +255,20 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.limit:
         articles = articles[: args.limit]
+    extractors = EXTRACTORS if args.extractor == "both" else (args.extractor,)
     t0 = time.perf_counter()
-    counts, timings = run(articles)
+    counts, classes, samples, timings = run(articles, extractors, args.model)
     timings["total"] = time.perf_counter() - t0
-    report(counts, timings, args.split, len(articles), sum(len(a.text) for a in articles))
-    p, r, f = prf(counts.match[0.3], counts.pred, counts.gold)
-    acc = counts.speaker_ok / counts.speaker_n if counts.speaker_n else 0.0
-    print(f"claims_f1_30={f:.3f} claims_p_30={p:.3f} claims_r_30={r:.3f} speaker_acc={acc:.3f}")
+    report(counts, classes, samples, timings, args.split, sum(len(a.text) for a in articles), sum(len(a.text.split()) for a in articles))
+    main_e = "model" if "model" in counts else "rules"
+    c = counts[main_e]
+    p, r, f = prf(c.match[0.3], c.pred, c.gold)
+    f8 = prf(c.match[0.8], c.pred, c.gold)[2]
+    acc = c.speaker_ok / c.speaker_n if c.speaker_n else 0.0
+    line = f"claims_f1_30={f:.3f} claims_p_30={p:.3f} claims_r_30={r:.3f} claims_f1_80={f8:.3f} speaker_acc={acc:.3f}"
+    if "rules" in counts and main_e == "model":
+        line += f" rules_f1_30={prf(counts['rules'].match[0.3], counts['rules'].pred, counts['rules'].gold)[2]:.3f}"
+    print(line)
     return 0
 
 

@@ -253,7 +253,7 @@ def ingest(
             logger.info("%d inputs in %d batches of up to %d", total, len(batches), settings.batch_size)
             # A replay of chosen inputs (only_sources) reads them again, changed or not.
             skip = settings.incremental and only_sources is None
-            splits = [pipeline.split_inputs(run, b, settings) if skip else pipeline.Split(todo=list(b)) for b in batches]
+            splits = [pipeline.split_inputs(run, b, settings, skip=skip) for b in batches]
             to_read = sum(len(s.todo) for s in splits)
             logger.info("%d inputs unchanged since they were last processed, %d to read", total - to_read, to_read)
             # Progress counts reading, the NLP pass and landing (D64), on stderr.

@@ -33,6 +33,12 @@ class InputModel(Contract):
         "kept earlier in the same run, or already landed); null when quarantined.",
     )
     content_sha256: Series[str] = pa.Field(nullable=True, str_matches=HEX64, description="That article's content hash.")
+    enrich_key: Series[str] = pa.Field(
+        nullable=True, str_matches=HEX16,
+        description="Hash of what made that article's mentions and claims: the NLP stage's code and data, the spaCy "
+        "and attribution models, their settings; null when it was not analysed (outcome not article, or enrich off). "
+        "An article analysed under another key is analysed again.",
+    )
     run_id: Series[str] = run_id()
     processed_at: Series[UTC_TS] = utc_timestamp("When the run processed it.")
 

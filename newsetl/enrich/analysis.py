@@ -16,9 +16,11 @@ from typing import Any
 import pandas as pd
 
 from newsetl.enrich.claims import Lexicon, claims_consumer, default_lexicon
+from newsetl.enrich.claims.model.extract import attribution_consumer
+from newsetl.enrich.claims.model.model import AttributionModel, default_model
 from newsetl.enrich.mentions import EntityReference, default_reference
 from newsetl.enrich.nlp import CLAIM_COMPONENTS, load_nlp
-from newsetl.enrich.nlp_pass import enrich_articles
+from newsetl.enrich.nlp_pass import DocConsumer, enrich_articles
 from newsetl.quality import check_spans, quarantine_row, require_valid, validate_records
 from newsetl.settings import Settings
 
@@ -30,12 +32,29 @@ class Models:
     nlp: Any
     reference: EntityReference
     lexicon: Lexicon
+    attribution: AttributionModel | None = None  # with claims_extractor=model
 
 
 def load_models(settings: Settings) -> Models:
     """Loads the spaCy pipeline (about 1 s): call only when there is something to analyse."""
     # One pass of one pipeline serves mentions and claims; claims need the parser.
-    return Models(load_nlp(CLAIM_COMPONENTS, max_chars=settings.nlp_max_chars), default_reference(), default_lexicon())
+    attribution = default_model() if settings.claims_extractor == "model" else None
+    return Models(load_nlp(CLAIM_COMPONENTS, max_chars=settings.nlp_max_chars), default_reference(), default_lexicon(),
+                  attribution)
+
+
+def claims_extractor(models: Models, run_id: str, bylines: dict[str, str | None]) -> DocConsumer:
+    """The claims consumer of the NLP pass: the attribution model when loaded (an op-ed's
+    "I" is the author its byline names), else the rules."""
+    if models.attribution is None:
+        return claims_consumer(run_id, models.lexicon)
+    return attribution_consumer(run_id, models.attribution, models.lexicon, bylines)
+
+
+def _bylines(articles: pd.DataFrame) -> dict[str, str | None]:
+    if "byline" not in articles:
+        return {}
+    return {aid: b if isinstance(b, str) else None for aid, b in zip(articles["article_id"], articles["byline"], strict=True)}
 
 
 @dataclass
@@ -56,7 +75,7 @@ def analyse_articles(articles: pd.DataFrame, models: Models, settings: Settings,
     result = enrich_articles(
         zip(ids, texts, articles["language"], strict=True), models.nlp, models.reference, run_id,
         batch_size=settings.nlp_batch_size, max_chars=settings.nlp_max_chars,
-        consumers={"claims": claims_consumer(run_id, models.lexicon)},
+        consumers={"claims": claims_extractor(models, run_id, _bylines(articles))},
     )
     by_id, sources = dict(zip(ids, texts, strict=True)), dict(zip(ids, articles["source_uri"], strict=True))
     now = datetime.now(UTC)
@@ -106,13 +125,13 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
 # in threads when there is no pool (or on a Dask worker with several threads). The lock
 # also makes the first two threads load the model once, not once each.
 _ONE_AT_A_TIME = threading.Lock()
-_MODELS: dict[int, Models] = {}
+_MODELS: dict[tuple[int, str], Models] = {}
 
 
 def _models(settings: Settings) -> Models:
-    # Keyed by the one setting the models depend on: a process (a pool worker, a Dask
+    # Keyed by the settings the models depend on: a process (a pool worker, a Dask
     # worker) keeps them for its life and may serve runs with other settings.
-    key = settings.nlp_max_chars
+    key = (settings.nlp_max_chars, settings.claims_extractor)
     if key not in _MODELS:
         _MODELS[key] = load_models(settings)
     return _MODELS[key]

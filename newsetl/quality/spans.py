@@ -2,12 +2,16 @@
 
 A mention or claim whose span does not slice ``articles.text`` exactly, or a claim whose
 content overlaps its own speaker or cue, is quarantined with the reason, never landed.
+So is a claim whose ``pieces`` (all content spans of the claim, JSON) are not a list of
+non-empty spans inside the text, in order, apart from its speaker and cue, one of them its
+own content.
 These checks need the article text, which is not a column of those tables, so they live
 here rather than in the row contracts.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -48,6 +52,27 @@ def span_problems(table: str, row: Mapping[str, Any], text: str | None) -> list[
     for other in ("speaker_start", "cue_start"):
         if content and other in spans and spans[other][0] < content[1] and content[0] < spans[other][1]:
             problems.append(f"content span {content} overlaps the {other.split('_')[0]} span {spans[other]}")
+    if table == "claims" and _present(row.get("pieces")):
+        problems += _piece_problems(row["pieces"], content, spans, len(text))
+    return problems
+
+
+def _piece_problems(raw: str, content: tuple[int, int] | None, spans: dict[str, tuple[int, int]], n: int) -> list[str]:
+    try:
+        pieces = [(int(a), int(b)) for a, b in json.loads(raw)]
+    except (ValueError, TypeError):
+        return [f"pieces {raw!r} is not a JSON list of [start, end] pairs"]
+    problems = []
+    if content and content not in pieces:
+        problems.append(f"content span {content} is not one of the pieces {raw}")
+    for k, (a, b) in enumerate(pieces):
+        if not 0 <= a < b <= n:
+            problems.append(f"piece {a}:{b} is outside the text ({n} chars) or empty")
+        if k and a < pieces[k - 1][1]:
+            problems.append(f"piece {a}:{b} overlaps or precedes the piece before it")
+        for other in ("speaker_start", "cue_start"):
+            if other in spans and spans[other][0] < b and a < spans[other][1]:
+                problems.append(f"piece {a}:{b} overlaps the {other.split('_')[0]} span {spans[other]}")
     return problems
 
 

@@ -51,9 +51,18 @@ def _span_broken(start: str, end: str, surface: str | None) -> str:
     return f'(c."{start}" IS NOT NULL AND c."{end}" IS NOT NULL AND NOT ({ok}))'
 
 
+# A claim's pieces (JSON [[start, end], ...]) must be non-empty spans inside the text.
+_PIECES = """from_json(c.pieces, '[["BIGINT"]]')"""
+_PIECES_BROKEN = (f"(c.pieces IS NOT NULL AND (list_min(list_transform({_PIECES}, lambda p: p[1])) < 0"
+                  f" OR list_max(list_transform({_PIECES}, lambda p: p[2])) > length(a.text)"
+                  f" OR list_min(list_transform({_PIECES}, lambda p: p[2] - p[1])) <= 0))")
+
+
 def spans_slice_text(con: DuckDBPyConnection, table: str) -> Result:
     key = TABLES[table].primary_key
     broken = " OR ".join(_span_broken(*span) for span in SPANS[table])
+    if table == "claims":
+        broken += f" OR {_PIECES_BROKEN}"
     joined = f'FROM "{table}" c JOIN articles a USING (article_id)'
     # Distinct keys: a duplicated article (its own failure) must not count a row twice.
     bad, total = con.execute(

@@ -94,9 +94,10 @@ def gather(warehouse: Warehouse, run_id: str) -> ReportData:
         entities = _pairs(con, f"""
             SELECT canonical_name || ' (' || label || ')', mention_count FROM entities
             ORDER BY mention_count DESC, canonical_name LIMIT {TOP}""")
+        # Speech claims by resolved name, as claims_by_speaker counts them.
         speakers = _pairs(con, f"""
-            SELECT coalesce(speaker_name, speaker_surface) AS speaker, count(*) FROM claims
-            WHERE speaker IS NOT NULL GROUP BY ALL ORDER BY 2 DESC, 1 LIMIT {TOP}""")
+            SELECT speaker_name, count(DISTINCT article_id || ':' || cue_start) FROM claims
+            WHERE cue_class = 'speech' AND speaker_name IS NOT NULL GROUP BY ALL ORDER BY 2 DESC, 1 LIMIT {TOP}""")
         kinds = _pairs(con, "SELECT kind, count(*) FROM claims GROUP BY ALL ORDER BY 2 DESC, 1")
     finally:
         con.close()

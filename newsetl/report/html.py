@@ -52,7 +52,7 @@ def _figures(data: ReportData) -> list[charts.Chart]:
         charts.column_chart(data.per_day, f"Articles per day (latest {DAYS} days with articles){undated}",
                             "chart-days"),
         charts.hbar_chart(data.entities, "Top entities (mentions)", "chart-entities"),
-        charts.hbar_chart(data.speakers, "Top speakers (claims)", "chart-speakers"),
+        charts.hbar_chart(data.speakers, "Top speakers (speech claims: said, told, warned ...; resolved names only)", "chart-speakers"),
         charts.hbar_chart(data.claim_kinds, "Claims by kind", "chart-kinds"),
     ]
 

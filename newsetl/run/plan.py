@@ -30,6 +30,12 @@ def plan_batches(raw_dir: Path, settings: Settings, only_sources: list[str] | No
     return list(_chunks(inputs, settings.batch_size))
 
 
-def split_inputs(run: Run, batch: list[RawInput], settings: Settings) -> Split:
-    """The batch's inputs to read, and those unchanged since they were last processed."""
-    return split_batch(batch, run.inputs_log, settings, run.ledger.landed)
+def split_inputs(run: Run, batch: list[RawInput], settings: Settings, skip: bool = True) -> Split:
+    """The batch's inputs to read, and those unchanged since they were last processed
+    (none with ``skip`` off: every input is read). Articles analysed under another
+    ``enrich_key`` are marked changed in the ledger, so their mentions and claims are
+    made again."""
+    split = split_batch(batch, run.inputs_log, settings, run.ledger.landed, skip)
+    for aid in split.reanalyse:
+        run.ledger.landed[aid] = ""  # no text hashes to "": the next sight of it is an update
+    return split

@@ -13,7 +13,7 @@ from newsetl.enrich import Analysis, Models, analyse_articles
 from newsetl.extract import BatchOutput
 from newsetl.quality import require_valid, validate_records
 from newsetl.run.dedup import DUPLICATE, NEW, UNCHANGED, UPDATED, Classified, classify
-from newsetl.run.incremental import ARTICLE, QUARANTINED, Split, input_key, record_row
+from newsetl.run.incremental import ARTICLE, QUARANTINED, Split, enrich_key, input_key, record_row
 from newsetl.run.state import AnalysisResult, BatchResult, Run, RunCounts
 from newsetl.settings import Settings
 from newsetl.sources import RawInput, WebSources, fetch_web
@@ -81,6 +81,7 @@ def _input_records(run: Run, batch: list[RawInput], output: BatchOutput, classif
     """Rows of the ``inputs`` table for the inputs read (and for skipped ones whose time moved)."""
     now = datetime.now(UTC)
     duplicates = {d.source_uri: d.article_id for d in classified.duplicates}
+    analysed_by = enrich_key(settings)
     rows = []
     for inp in split.todo if split else batch:
         state = output.files.get(inp.source_uri)
@@ -90,10 +91,10 @@ def _input_records(run: Run, batch: list[RawInput], output: BatchOutput, classif
         outcome = ARTICLE if kept else DUPLICATE if inp.source_uri in duplicates else QUARANTINED
         # A duplicate names the article it duplicates, so its input is never a dead end.
         aid, sha = kept or (duplicates.get(inp.source_uri), None)
-        rows.append(record_row(inp, state, input_key(inp, settings), outcome, aid, sha, run.run_id, now))
+        rows.append(record_row(inp, state, input_key(inp, settings), outcome, aid, sha, run.run_id, now, analysed_by))
     for inp, seen, state in split.touched if split else []:
         rows.append(record_row(inp, state, seen.input_key, seen.outcome, seen.article_id, seen.content_sha256,
-                               run.run_id, now))
+                               run.run_id, now, seen.enrich_key))
     return require_valid("inputs", rows, run.run_id)
 
 

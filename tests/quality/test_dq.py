@@ -57,7 +57,8 @@ def enrichment_rows(root: Path, name: str | None = None) -> tuple[list[dict], li
              "speaker_surface": None, "speaker_name": None, "speaker_entity_id": None, "speaker_start": None,
              "speaker_end": None, "cue": cue, "cue_start": cue_start, "cue_end": cue_start + len(cue),
              "content": content, "content_start": content_start, "content_end": content_start + len(content),
-             "kind": "indirect", "target_name": None, "target_entity_id": None, "sentence_index": 0, "run_id": "test"}
+             "kind": "indirect", "cue_class": "speech", "pieces": f"[[{content_start},{content_start + len(content)}]]",
+             "target_name": None, "target_entity_id": None, "sentence_index": 0, "run_id": "test"}
     return [mention], [claim]
 
 
@@ -115,6 +116,33 @@ def test_each_cross_table_check_fails_on_a_corrupted_warehouse(sample_warehouse,
     assert results[("claims", "span_slices_text")].failure_count == 1  # the orphan has no text to slice
     assert results[("articles", "primary_key_unique")].failure_count == 1
     assert "1 duplicated" in results[("articles", "primary_key_unique")].message
+
+
+def test_a_claim_piece_outside_its_text_fails_the_span_check(sample_warehouse, tmp_path):
+    root = copy_of(sample_warehouse, tmp_path)
+    _, [claim] = enrichment_rows(root)
+    assert json.loads(claim["pieces"]) and claim["cue_class"] in ("speech", "cognition", "document", "other")
+    end = claim["content_end"]
+    beyond = {**claim, "claim_id": "00000000000000dd", "pieces": f"[[{claim['content_start']},{end}],[{end + 1},99999999]]"}
+    empty = {**claim, "claim_id": "00000000000000ee", "pieces": f"[[{claim['content_start']},{end}],[{end + 2},{end + 2}]]"}
+    land(root, "claims", [beyond, empty])
+    result = by_check(cross_table_checks(root))[("claims", "span_slices_text")]
+    assert result.status == dq.FAIL and result.failure_count == 2
+
+
+def test_claim_pieces_are_checked_before_landing():
+    from newsetl.quality.spans import span_problems
+
+    text = "Asif said the talks failed, and added: they will resume."
+    row = {"article_id": "0123456789abcdef", "speaker_start": 0, "speaker_end": 4, "speaker_surface": "Asif",
+           "cue_start": 5, "cue_end": 9, "cue": "said", "content_start": 10, "content_end": 26,
+           "content": "the talks failed", "pieces": "[[10,26],[39,56]]"}
+    assert span_problems("claims", row, text) == []
+    bad = {"[[39,56],[10,26]]": "precedes", "[[10,26],[39,99]]": "outside", "[[10,26],[2,6]]": "overlaps the speaker",
+           "[[39,56]]": "not one of the pieces", "[[10,26],[5,8]]": "overlaps the cue", "nonsense": "not a JSON list"}
+    for pieces, why in bad.items():
+        problems = span_problems("claims", {**row, "pieces": pieces}, text)
+        assert any(why in p for p in problems), (pieces, problems)
 
 
 def test_span_check_counts_code_points_like_python(tmp_path, samples_dir):

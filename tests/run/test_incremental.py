@@ -82,7 +82,7 @@ def test_a_changed_extraction_setting_reads_everything_again(raw, tmp_path, pref
 
 def test_an_article_no_longer_landed_is_read_again(raw, tmp_path):
     from newsetl.extract import extract_batch
-    from newsetl.run.incremental import Seen, input_key
+    from newsetl.run.incremental import Seen, enrich_key, input_key
 
     settings = Settings()
     batch = list(discover(raw))
@@ -90,8 +90,54 @@ def test_an_article_no_longer_landed_is_read_again(raw, tmp_path):
     article = next(a for a in output.articles if a["source_uri"] == SEEDS[0])
     inp = next(i for i in batch if i.source_uri == SEEDS[0])
     log = InputLog({SEEDS[0]: Seen(output.files[SEEDS[0]], input_key(inp, settings), ARTICLE,
-                                   article["article_id"], article["content_sha256"])})
+                                   article["article_id"], article["content_sha256"], enrich_key(settings))})
     landed = {article["article_id"]: article["content_sha256"]}
     assert [i.source_uri for i, _ in split_batch([inp], log, settings, landed).skipped] == [SEEDS[0]]
     assert [i.source_uri for i in split_batch([inp], log, settings, {}).todo] == [SEEDS[0]]
     assert [i.source_uri for i in split_batch([inp], InputLog(), settings, landed).todo] == [SEEDS[0]]
+
+
+def test_a_change_of_what_analyses_articles_analyses_them_again(raw, tmp_path, prefect_server, monkeypatch):
+    """The claims code, the attribution weights or the setting that chooses the extractor
+    change ``enrich_key``: the articles' mentions and claims are made again, once."""
+    from flows.ingest import ingest
+
+    warehouse = tmp_path / "warehouse"
+    monkeypatch.setenv("NEWSETL_CLAIMS_EXTRACTOR", "rules")
+    first = ingest(raw_dir=str(raw), warehouse_dir=str(warehouse))
+    assert first["articles_enriched"] == 2
+    rules_claims = DeltaTable(str(warehouse / "claims")).to_pyarrow_table().num_rows
+    monkeypatch.setenv("NEWSETL_CLAIMS_EXTRACTOR", "model")
+    second = ingest(raw_dir=str(raw), warehouse_dir=str(warehouse))
+    assert second["articles_enriched"] == 2 and second["articles_updated"] == 2
+    assert second["inputs_skipped_unchanged"] == 2  # the duplicate and the junk page
+    claims = DeltaTable(str(warehouse / "claims")).to_pyarrow_table()
+    assert claims.num_rows != rules_claims and len(set(claims.column("run_id").to_pylist())) == 1
+    third = ingest(raw_dir=str(raw), warehouse_dir=str(warehouse))
+    assert third["inputs_skipped_unchanged"] == 4 and third["articles_enriched"] == 0
+
+
+def test_an_article_analysed_under_another_key_is_read_again(raw, tmp_path):
+    from newsetl.extract import extract_batch
+    from newsetl.run.incremental import Seen, enrich_key, input_key
+
+    settings = Settings()
+    batch = list(discover(raw))
+    output = extract_batch(batch, settings, "run")
+    article = next(a for a in output.articles if a["source_uri"] == SEEDS[0])
+    inp = next(i for i in batch if i.source_uri == SEEDS[0])
+    landed = {article["article_id"]: article["content_sha256"]}
+
+    def log(analysed_by):
+        return InputLog({SEEDS[0]: Seen(output.files[SEEDS[0]], input_key(inp, settings), ARTICLE,
+                                        article["article_id"], article["content_sha256"], analysed_by)})
+
+    current = enrich_key(settings)
+    assert current is not None and current != enrich_key(Settings(claims_extractor="rules"))
+    assert split_batch([inp], log(current), settings, landed).skipped
+    for stale in (None, enrich_key(Settings(claims_extractor="rules"))):  # enrich was off; the rules did it
+        split = split_batch([inp], log(stale), settings, landed)
+        assert [i.source_uri for i in split.todo] == [SEEDS[0]] and split.reanalyse == [article["article_id"]]
+    # With enrich off nothing needs analysing, and a replay (skip off) still marks it.
+    assert split_batch([inp], log(None), Settings(enrich=False), landed).skipped
+    assert split_batch([inp], log(None), settings, landed, skip=False).reanalyse == [article["article_id"]]

@@ -167,8 +167,13 @@ def test_mentions_and_claims_slice_the_article_text(landed):
     gibson = con.execute("""SELECT count(*) FROM claims WHERE speaker_surface = 'she'
                             AND speaker_name = 'Jen Gibson' AND kind = 'direct'""").fetchone()
     assert gibson[0] >= 1
-    speakers = dict(con.execute("SELECT speaker, sum(claims) FROM claims_by_speaker GROUP BY 1").fetchall())
+    speakers = dict(con.execute("SELECT speaker, sum(speech_claims) FROM claims_by_speaker GROUP BY 1").fetchall())
     assert speakers.get("Donald Trump", 0) >= 3
+    # The view counts what was said (cue_class speech), by resolved name only.
+    said = {n for (n,) in con.execute("SELECT DISTINCT speaker_name FROM claims WHERE cue_class = 'speech'").fetchall()}
+    assert set(speakers) == said - {None}
+    assert con.execute("SELECT count(*) FROM claims WHERE cue_class <> 'speech'").fetchone()[0] > 0
+    assert not {s.casefold() for s in speakers} & {"i", "you", "we", "he", "she", "they", "it", "who", "which", "that"}
 
 
 def _sql(warehouse: Path, query: str, fmt: str = "json") -> subprocess.CompletedProcess:

@@ -49,7 +49,9 @@ pronouns, nominals). ``kind`` is ``according_to`` for those phrases, else ``dire
 Modules: ``lexicon`` (the cues, as data), ``quotemarks`` (quotation marks in the text),
 ``article`` (one article as the rules see it: spans over the parse, a claim under
 construction), ``verbs``, ``nouns``, ``phrases``, ``quotes`` (the rules), ``speakers``
-(who a speaker is), ``rows`` (the rules together: ``claims_from_doc``).
+(who a speaker is), ``cueclass`` (``cue_class``: speech, cognition, document, other),
+``rows`` (the rules together: ``claims_from_doc``). ``model/`` is the trained attribution
+model that takes the rules' rows as features (the default extractor, D50).
 """
 
 from newsetl.enrich.claims.lexicon import CATEGORIES, Lexicon, default_lexicon, load_lexicon, parse_lexicon

@@ -3,17 +3,19 @@ targets resolved in text order, one row per content piece (see the package docst
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 
 import pandas as pd
 from spacy.tokens import Doc
 
 from newsetl.enrich.claims.article import Article, Claim, PieceIndex, child, np_span, overlaps
+from newsetl.enrich.claims.cueclass import cue_class, idiom
 from newsetl.enrich.claims.lexicon import Lexicon, default_lexicon
 from newsetl.enrich.claims.nouns import noun_claim
 from newsetl.enrich.claims.phrases import phrase_claims
 from newsetl.enrich.claims.quotes import floating_quote_claims, split_quote_claims
-from newsetl.enrich.claims.speakers import FIRST_PERSON, RELATIVE, Resolution, resolution_of
+from newsetl.enrich.claims.speakers import FIRST_PERSON, RELATIVE, Resolution, named, resolution_of
 from newsetl.enrich.claims.verbs import interjected, verb_claim, verb_entry
 from newsetl.ids import short_hash
 from schemas import columns, frame
@@ -153,17 +155,19 @@ def claims_from_doc(
     seen: set[tuple[int, int]] = set()
     text = art.text
     for c in claims:
-        res = c.resolution
+        if idiom(c.cue_tok, c.speaker_head):
+            continue
+        res = named(c.resolution)
         target = _target(art, c, res)
-        for a, b in c.pieces:
-            if (a, b) in seen or b <= a:
-                continue
-            if c.speaker is not None and overlaps((a, b), c.speaker):
-                continue
-            if overlaps((a, b), c.cue):
+        pieces = sorted(p for p in c.pieces if p[1] > p[0] and not overlaps(p, c.cue)
+                        and (c.speaker is None or not overlaps(p, c.speaker)))
+        kinds = [c.kind or _kind(art, a, b) for a, b in pieces]
+        cls = cue_class(c.cue_tok, c.speaker_head, pieces, quoted=any(k in ("direct", "mixed") for k in kinds))
+        pieces_json = json.dumps([list(p) for p in pieces], separators=(",", ":"))
+        for (a, b), kind in zip(pieces, kinds, strict=True):
+            if (a, b) in seen:
                 continue
             seen.add((a, b))
-            kind = c.kind or _kind(art, a, b)
             rows.append(
                 {
                     "claim_id": short_hash(article_id, str(a), str(b)),
@@ -180,6 +184,8 @@ def claims_from_doc(
                     "content_start": a,
                     "content_end": b,
                     "kind": kind,
+                    "cue_class": cls,
+                    "pieces": pieces_json,
                     "target_name": target.name if target else None,
                     "target_entity_id": target.entity_id if target else None,
                     "sentence_index": art.sentence_index(c.cue_tok),

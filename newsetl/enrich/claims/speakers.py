@@ -48,6 +48,9 @@ PRONOUNS: dict[str, tuple[str, str | None]] = {
 }
 FIRST_PERSON = frozenset({"i", "me", "we", "us"})
 RELATIVE = frozenset({"who", "which", "that", "whom"})
+# Words that are never a speaker's name, whatever the NER says ("We" as an ORG).
+NOT_NAMES = frozenset({*PRONOUNS, *FIRST_PERSON, *RELATIVE, "you", "your", "yours", "my", "our", "us", "it", "its",
+                       "his", "hers", "their", "this", "these", "those", "whose", "one", "someone", "somebody"})
 _HONORIFICS = {"mr.": "m", "mr": "m", "mrs.": "f", "mrs": "f", "ms.": "f", "ms": "f", "miss": "f"}
 _DEFINITE = frozenset({"the", "this", "that"})
 _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
@@ -107,6 +110,12 @@ def resolution_of(m: dict) -> Resolution:
     return Resolution(str(m["canonical_name"]), str(m["entity_id"]), str(m["label"]))
 
 
+def named(res: Resolution | None) -> Resolution | None:
+    """A resolution whose name is a pronoun ("We" tagged as an organization) names nobody:
+    a pronoun is never a ``speaker_name``."""
+    return None if res is None or res.name.casefold() in NOT_NAMES else res
+
+
 def _cls_of_label(label: str) -> str:
     if label == PERSON:
         return "person"
@@ -126,9 +135,10 @@ class SpeakerResolver:
         quotes: QuoteIndex,
         person_nominals: Iterable[str] = (),
         org_nominals: Iterable[str] = (),
+        text: str | None = None,
     ) -> None:
         self.doc = doc
-        self.text = doc.text
+        self.text = doc.text if text is None else text  # doc.text rebuilds the string each time
         self.mentions = MentionIndex(mentions)
         self.quotes = quotes
         self.person_nominals = frozenset(person_nominals)
@@ -231,6 +241,13 @@ class SpeakerResolver:
         if head.lower_ in RELATIVE and head.head.dep_ == "relcl" and head.head.head.pos_ in ("NOUN", "PROPN"):
             # "Reprieve, which argues ...": the noun the relative clause hangs on.
             antecedent = head.head.head
+            for c in antecedent.children:
+                # "the Army's media wing - the Inter-Services Public Relations - which ...":
+                # the name in apposition, not the possessor inside the noun phrase.
+                if c.dep_ == "appos" and c.pos_ == "PROPN" and c.i < head.i:
+                    m = self._mention_of(c)
+                    if m is not None:
+                        return resolution_of(m)
             a = antecedent.left_edge.idx if antecedent.left_edge.i <= antecedent.i else antecedent.idx
             return self.resolve(antecedent, min(a, antecedent.idx), antecedent.idx + len(antecedent))
         m = self._mention_of(head)
@@ -292,4 +309,4 @@ class SpeakerResolver:
         self._history_pos.insert(i, pos)
 
 
-__all__ = ["FIRST_PERSON", "PRONOUNS", "MentionIndex", "Resolution", "SpeakerResolver", "resolution_of"]
+__all__ = ["FIRST_PERSON", "NOT_NAMES", "PRONOUNS", "named", "MentionIndex", "Resolution", "SpeakerResolver", "resolution_of"]

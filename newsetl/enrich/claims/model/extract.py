@@ -1,0 +1,264 @@
+"""Claim rows from the attribution model: the seam the pipeline calls.
+
+:func:`attribution_rows` runs the rules (:func:`newsetl.enrich.claims.claims_from_doc`, whose
+answers are features of the model) and the model over one parsed Doc and returns rows of
+the ``claims`` table (``schemas.claims.ClaimModel`` columns), one per content piece, with
+``cue_class`` (speech, cognition, document, other: :mod:`newsetl.enrich.claims.cueclass`)
+and ``pieces`` (all content spans of the claim, JSON). "Only time will tell" cites no one
+and is dropped.
+
+Speakers go through the same resolver as the rules (:mod:`newsetl.enrich.claims.speakers`): names,
+pronouns and nominals to the nearest compatible speaker; a relative pronoun to the noun
+its clause hangs on (or the name in apposition to it); a transcript label ("MARY
+FALLIN: ...") is the whole label, named as the article names that person; "I"/"we" inside
+what another speaker is reported to say (a quote, an interview answer) to that speaker;
+"you" is never resolved, and a pronoun is never a ``speaker_name``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+
+from spacy.tokens import Doc
+
+from newsetl.enrich.claims.model import features as F
+from newsetl.enrich.claims.model.model import Attribution, AttributionModel, default_model
+from newsetl.enrich.claims.phrases import _NOT_SOURCES as NOT_SOURCES
+from newsetl.enrich.claims import CLAIM_COLUMNS, Lexicon, claims_from_doc, default_lexicon
+from newsetl.enrich.claims.cueclass import cue_class, idiom
+from newsetl.ids import short_hash
+from newsetl.enrich.claims.quotemarks import QuoteIndex
+from newsetl.enrich.claims.speakers import FIRST_PERSON, Resolution, SpeakerResolver, named, resolution_of
+
+def _kind(quotes: QuoteIndex, a: int, b: int, according: bool) -> str:
+    if according:
+        return "according_to"
+    qs = [q for q in quotes.overlapping(a, b) if q.inner_start < b and a < q.inner_end]
+    if not qs:
+        return "indirect"
+    if any(q.start <= a and b <= q.end for q in qs):
+        return "direct"
+    return "mixed"
+
+
+def _not_a_source(v: F.DocView, a: Attribution) -> bool:
+    """"according to plan", "according to your preferences": no one is cited (the rules' list)."""
+    if v.lower[a.cue_i] != "according" or a.speaker_i is None:
+        return False
+    x = a.speaker_i
+    return v.lemma[x] in NOT_SOURCES or any(v.dep[c] == "poss" and v.lower[c] in ("your", "my", "our") for c in v.children[x])
+
+
+_WORDY = re.compile(r"\w")
+
+
+def _tidy(v: F.DocView, p: tuple[int, int]) -> tuple[int, int]:
+    """Separators and a sentence's final period off the ends of an indirect content
+    (a quote keeps its own punctuation)."""
+    a, b = v.trim(*p)
+    if b > a and v.text[b - 1] == "." and v.quotes.at(b - 1) is None and not v.text[a:b].endswith(".."):
+        b = v.trim(a, b - 1)[1]
+    return a, b
+
+
+def _strip_marks(v: F.DocView, a: int, b: int) -> tuple[int, int]:
+    """A piece that is exactly one quote loses its marks ("content" is what was said)."""
+    q = v.quotes.at(a)
+    if q is not None and q.start == a and b >= q.inner_end and b <= q.end + 1:
+        return q.inner_start, q.inner_end
+    return a, b
+
+
+def attribution_rows(
+    article_id: str,
+    doc: Doc,
+    mentions: Sequence[dict],
+    run_id: str,
+    rules_rows: Sequence[dict] | None = None,
+    model: AttributionModel | None = None,
+    lexicon: Lexicon | None = None,
+    byline: str | None = None,
+) -> list[dict]:
+    """Claim rows of one article from the model (see the module docstring). ``byline``
+    is the article's author line ("By Jane Doe"): the speaker of the author's own "I"."""
+    lexicon = lexicon or default_lexicon()
+    model = model or default_model()
+    if rules_rows is None:
+        rules_rows = claims_from_doc(article_id, doc, mentions, run_id, lexicon)
+    v = F.DocView(doc, rules_rows)
+    if not v.parsed:
+        return []
+    found = [a for a in model.predict(doc, list(rules_rows), view=v) if not _not_a_source(v, a)
+             and not idiom(doc[a.cue_i], doc[a.speaker_i] if a.speaker_i is not None else None)]
+    resolver = SpeakerResolver(doc, mentions, v.quotes, lexicon.person_nominals, lexicon.org_nominals, text=v.text)
+    found.sort(key=lambda a: a.cue[0])
+    resolutions = {}
+    for a in found:
+        _label_speaker(v, a)
+        res = None
+        if a.speaker is not None and a.speaker_i is not None:
+            head = doc[a.speaker_i]
+            res = resolver.resolve(head, *a.speaker) or _name_in_capitals(v, resolver, a.speaker)
+            resolver.remember(a.speaker[0], head, res, v.text[a.speaker[0] : a.speaker[1]])
+        resolutions[id(a)] = res
+    _first_person(v, found, resolutions, author_resolution(byline, mentions))
+    rule_targets = {int(r["cue_start"]): (r.get("target_name"), r.get("target_entity_id")) for r in rules_rows if r.get("target_name")}
+    rows: list[dict] = []
+    seen: set[tuple[int, int]] = set()
+    text = v.text
+    for a in found:
+        res = named(resolutions[id(a)])
+        target = rule_targets.get(a.cue[0]) or _target(resolver, a, res)
+        pieces = []
+        for pa, pb in a.pieces:
+            pa, pb = _strip_marks(v, pa, pb)
+            pieces.extend(F.minus((pa, pb), [a.cue, a.speaker]))
+        pieces = [_tidy(v, p) for p in pieces]
+        pieces = sorted(p for p in pieces if p[1] > p[0] and _WORDY.search(text, p[0], p[1]))
+        according = v.lower[a.cue_i] == "according"
+        kinds = [_kind(v.quotes, pa, pb, according) for pa, pb in pieces]
+        cls = cue_class(doc[a.cue_i], doc[a.speaker_i] if a.speaker_i is not None else None, pieces,
+                        quoted=any(k in ("direct", "mixed") for k in kinds))
+        pieces_json = json.dumps([list(p) for p in pieces], separators=(",", ":"))
+        for (pa, pb), kind in zip(pieces, kinds, strict=True):
+            if (pa, pb) in seen:
+                continue
+            seen.add((pa, pb))
+            rows.append(
+                {
+                    "claim_id": short_hash(article_id, str(pa), str(pb)),
+                    "article_id": article_id,
+                    "speaker_surface": text[a.speaker[0] : a.speaker[1]] if a.speaker else None,
+                    "speaker_name": res.name if res else None,
+                    "speaker_entity_id": (res.entity_id or None) if res else None,
+                    "speaker_start": a.speaker[0] if a.speaker else None,
+                    "speaker_end": a.speaker[1] if a.speaker else None,
+                    "cue": text[a.cue[0] : a.cue[1]],
+                    "cue_start": a.cue[0],
+                    "cue_end": a.cue[1],
+                    "content": text[pa:pb],
+                    "content_start": pa,
+                    "content_end": pb,
+                    "kind": kind,
+                    "target_name": target[0] if target else None,
+                    "target_entity_id": target[1] if target else None,
+                    "sentence_index": v.sent_index(a.cue_i),
+                    "run_id": run_id,
+                    "cue_class": cls,
+                    "pieces": pieces_json,
+                }
+            )
+    rows.sort(key=lambda r: (r["content_start"], r["content_end"]))
+    return rows
+
+
+_TARGET_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP"})
+
+
+def _target(resolver: SpeakerResolver, a: Attribution, speaker) -> tuple[str, str] | None:
+    """The first named person, organization or place of the content that is not the speaker."""
+    for pa, pb in a.pieces:
+        for m in resolver.mentions.within(pa, pb):
+            if m["label"] in _TARGET_LABELS and (speaker is None or m["entity_id"] != speaker.entity_id):
+                return str(m["canonical_name"]), str(m["entity_id"])
+    return None
+
+
+_LABEL_WORDS = 5  # "MARY FALLIN:", "Sen. Ted Cruz:" - a speaker label, not a sentence
+
+
+def _label_speaker(v: F.DocView, a: Attribution) -> None:
+    """A colon after a short label at the start of its line ("JAKE TAPPER: ...", "Ted
+    Cruz: ..."): the whole label is the speaker."""
+    if v.lower[a.cue_i] != ":" or a.speaker is None:
+        return
+    line_start = v.line_of(a.cue[0])[0]
+    label = v.trim(line_start, a.cue[0])
+    if label[1] > label[0] and v.words([label]) <= _LABEL_WORDS and label[0] <= a.speaker[0] < a.cue[0]:
+        a.speaker = label
+
+
+def _name_in_capitals(v: F.DocView, resolver: SpeakerResolver, span: tuple[int, int]):
+    """A transcript's speaker label in capitals ("MARY FALLIN", "FALLIN"), which the
+    model does not tag: the person named that way elsewhere in the article."""
+    surface = v.text[span[0] : span[1]]
+    words = _WORD_RE.findall(surface)
+    if not words or not surface.isupper():
+        return None
+    last = words[-1].casefold()
+    for m in resolver.mentions.rows:
+        if m["label"] == "PERSON":
+            names = _WORD_RE.findall(str(m["canonical_name"]))
+            if names and names[-1].casefold() == last:
+                return resolution_of(m)
+    return None
+
+
+_WORD_RE = re.compile(r"\w+")
+
+
+def _first_person(v: F.DocView, found: list[Attribution], resolutions: dict, author: Resolution | None = None) -> None:
+    """"I"/"we" as the source of a cue inside what someone else is reported to say (a
+    quote, an interview answer after "FALLIN:"): that speaker. The author's own "I"
+    (outside every quote and every other speaker's content): the author the byline
+    names, when it names one."""
+    for a in found:
+        if resolutions[id(a)] is not None or a.speaker_i is None or v.lower[a.speaker_i] not in FIRST_PERSON:
+            continue
+        pos = a.cue[0]
+        q = v.quotes.at(pos)
+        for outer in found:
+            if outer is a or resolutions[id(outer)] is None:
+                continue
+            inside = any(pa <= pos < pb for pa, pb in outer.pieces) or (
+                q is not None and any(pa <= q.inner_start < pb or q.inner_start <= pa < q.inner_end for pa, pb in outer.pieces)
+            )
+            if inside:
+                resolutions[id(a)] = resolutions[id(outer)]
+                break
+        else:
+            own = (author is not None and v.lower[a.speaker_i] in _SINGULAR and q is None
+                   and v.quotes.at(v.idx[a.speaker_i]) is None)
+            if own and not any(outer is not a and any(pa <= pos < pb for pa, pb in outer.pieces) for outer in found):
+                resolutions[id(a)] = author
+
+
+_SINGULAR = frozenset({"i", "me"})  # "we" of an op-ed is the author's side, not the author
+_BY = re.compile(r"^\s*by\s+", re.IGNORECASE)
+_AUTHORS_SPLIT = re.compile(r"\s*(?:,|;|\||&|\band\b)\s*", re.IGNORECASE)
+_NAME_WORD = re.compile(r"^[A-Z][\w'’.\-]*$")
+
+
+def author_resolution(byline: str | None, mentions: Sequence[dict]) -> Resolution | None:
+    """The one author a byline names ("By Jane Doe", "Jane Doe, Reuters"), as a speaker:
+    the article's own mention of that person when there is one (same last name), else the
+    name alone (no entity id). Several authors ("Jane Doe and John Roe"): nobody (whose "I"?)."""
+    if not byline:
+        return None
+    parts = [p.strip() for p in _AUTHORS_SPLIT.split(_BY.sub("", byline.strip())) if p.strip()]
+    names = [p for p in parts if 2 <= len(p.split()) <= 4 and all(_NAME_WORD.match(w) for w in p.split())]
+    if len(names) != 1:
+        return None
+    name = names[0]
+    last = name.split()[-1].casefold()
+    for m in mentions:
+        if m["label"] == "PERSON" and str(m["canonical_name"]).split()[-1].casefold() == last:
+            return resolution_of(m)
+    return Resolution(name, "", "PERSON")
+
+
+def attribution_consumer(run_id: str, model: AttributionModel | None = None, lexicon: Lexicon | None = None,
+                         bylines: Mapping[str, str | None] | None = None) -> Callable[[str, Doc, list[dict]], list[dict]]:
+    """:func:`attribution_rows` as an enrich-stage consumer (``newsetl.enrich.DocConsumer``):
+    only the ``claims`` table's columns. ``bylines``: article_id -> the article's byline."""
+    mdl = model or default_model()
+    lex = lexicon or default_lexicon()
+    by = bylines or {}
+
+    def consume(article_id: str, doc: Doc, mentions: list[dict]) -> list[dict]:
+        rows = attribution_rows(article_id, doc, mentions, run_id, None, mdl, lex, by.get(article_id))
+        return [{k: r[k] for k in CLAIM_COLUMNS} for r in rows]
+
+    return consume

@@ -26,6 +26,7 @@ from schemas.inputs import InputModel
 from schemas.mentions import MentionModel
 from schemas.quarantine import QuarantineModel
 from schemas.runs import RunModel
+from schemas.stories import StoryBandModel, StorySignatureModel
 from schemas.words import count_words
 
 
@@ -35,6 +36,8 @@ class Table:
     model: type[pa.DataFrameModel]
     # (column, referenced table) pairs; checked by the pipeline before landing.
     foreign_keys: tuple[tuple[str, str], ...] = ()
+    # Copied into the catalog file for analysts; the story index tables are the run's own.
+    in_catalog: bool = True
 
     @property
     def primary_key(self) -> str:
@@ -55,6 +58,8 @@ TABLES: dict[str, Table] = {
         Table("fetches", FetchModel),
         Table("inputs", InputModel),
         Table("dq_results", DqResultModel),
+        Table("story_signatures", StorySignatureModel, (("article_id", "articles"),), in_catalog=False),
+        Table("story_bands", StoryBandModel, in_catalog=False),
     )
 }
 
@@ -111,6 +116,8 @@ __all__ = [
     "MentionModel",
     "QuarantineModel",
     "RunModel",
+    "StoryBandModel",
+    "StorySignatureModel",
     "Table",
     "arrow_schema",
     "columns",

@@ -49,12 +49,28 @@ _META = f"{_META_SCHEMA}.catalog_objects"
 _BUILD_PREFIX = ".catalog-build-"
 
 
+# A story counts once (D60): an article's story, read as itself for an article landed
+# before stories were wired; a claim is counted once per story it is made in.
+STORY_OF = "coalesce(a.story_id, a.article_id)"
+CLAIMS_ONCE = f"""
+    SELECT c.*, coalesce({STORY_OF}, c.article_id) AS story_id
+    FROM claims AS c LEFT JOIN articles AS a ON a.article_id = c.article_id"""
+CLAIM_ONCE_KEY = "(story_id, content)"
+
 # Views over the tables, for analysts to start from.
 VIEWS = {
-    "claims_by_speaker": """
+    "claims_by_speaker": f"""
         SELECT coalesce(speaker_name, speaker_surface) AS speaker, speaker_entity_id, kind,
-               count(*) AS claims, count(DISTINCT article_id) AS articles
-        FROM claims GROUP BY ALL ORDER BY claims DESC""",
+               count(DISTINCT {CLAIM_ONCE_KEY}) AS claims, count(DISTINCT story_id) AS stories,
+               count(DISTINCT article_id) AS articles
+        FROM ({CLAIMS_ONCE}) GROUP BY ALL ORDER BY claims DESC, speaker""",
+    "stories": f"""
+        SELECT {STORY_OF} AS story_id,
+               arg_min(a.title, (a.duplicate_of IS NOT NULL, a.published_at, a.article_id)) AS title,
+               count(*) AS articles, count(DISTINCT a.domain) AS outlets,
+               string_agg(DISTINCT a.domain, ', ' ORDER BY a.domain) AS domains,
+               min(a.published_at) AS first_seen, max(a.published_at) AS last_seen
+        FROM articles AS a GROUP BY ALL ORDER BY articles DESC, first_seen, story_id""",
 }
 
 

@@ -59,7 +59,7 @@ def _plain(root: Path, query: str) -> list[tuple]:
 
 
 def _snapshots(root: Path) -> dict:
-    return {n: catalog.TableSnapshot(warehouse_at(root).live_files(n), arrow_schema(t.model)) for n, t in TABLES.items()}
+    return warehouse_at(root).snapshots()
 
 
 def test_a_copied_then_moved_warehouse_reads_its_own_rows_and_runs_on(tmp_path, samples_dir):
@@ -136,7 +136,7 @@ def test_a_refresh_loads_only_what_changed_and_writes_nothing_when_nothing_did(t
         assert con.execute(COUNT).fetchone() == (2,)
     assert after["articles"] != keys["articles"] and after["runs"] != keys["runs"]
     assert after["mentions"] == keys["mentions"] and after["claims_by_speaker"] == keys["claims_by_speaker"]
-    for name in TABLES:  # and every table shows exactly its Delta table
+    for name in (n for n, t in TABLES.items() if t.in_catalog):  # every table shows exactly its Delta table
         assert _plain(root, f'SELECT count(*) FROM "{name}"') == [(warehouse_at(root).read_table(name).num_rows,)]
 
 

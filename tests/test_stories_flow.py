@@ -5,7 +5,9 @@ every run, also when a re-extracted article's mentions change."""
 
 from __future__ import annotations
 
+import re
 import shutil
+from pathlib import Path
 
 import pytest
 from deltalake import DeltaTable
@@ -14,6 +16,7 @@ from conftest import query_catalog, warehouse_at
 from newsetl.enrich import build_entities, default_reference
 from newsetl.run.commit import entity_inputs
 
+REPO = Path(__file__).resolve().parents[1]
 SEED, OTHER, THIRD = "004_6d7372103e3a1b89.txt", "000_8f60cbc1a07930e3.txt", "003_9fa6333cba715c2c.txt"
 NAMED = ("In Geneva on Monday, Senator Lindsey Graham told Ambassador Maleeha Lodhi that the Senate Armed "
          "Services Committee would review the aid package before the end of the month.")
@@ -50,6 +53,12 @@ def _same_as_rebuild(warehouse) -> None:
             want = row[column]
             want = None if want is None or want != want else want  # NaN/NaT -> None
             assert got[column] == want, (entity_id, column, got[column], want)
+
+
+def _readme_stories_query() -> str:
+    section = (REPO / "README.md").read_text(encoding="utf-8").split("## Stories", 1)[1].split("\n## ", 1)[0]
+    [query] = re.findall(r"```sql\n(.*?)```", section, re.S)
+    return query.strip().rstrip(";")
 
 
 @pytest.fixture()
@@ -118,6 +127,8 @@ def test_a_copy_with_one_added_line_joins_the_story_and_counts_once(raw, tmp_pat
     _, stories = query_catalog(warehouse, f"SELECT articles FROM stories WHERE story_id = '{seed['article_id']}'")
     assert stories == [(2,)]
     assert query_catalog(warehouse, "SELECT count(*) FROM stories")[1] == [(3,)]
+    columns, _ = query_catalog(warehouse, _readme_stories_query())  # the README's example runs as written
+    assert columns[:3] == ["story_id", "title", "articles"]
     claims_after = dict(((s, k), c) for s, k, c, _ in query_catalog(
         warehouse, "SELECT speaker, kind, claims, stories FROM claims_by_speaker")[1])
     third_speakers = {(s, k) for s, k in query_catalog(warehouse, f"""

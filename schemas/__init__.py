@@ -17,6 +17,7 @@ import pandera.pandas as pa
 import pyarrow as pa_arrow
 
 from schemas._common import UTC_TS
+from schemas.article_versions import ArticleVersionModel
 from schemas.articles import MIN_WORDS, ArticleModel
 from schemas.claims import ClaimModel
 from schemas.dq_results import DqResultModel
@@ -58,6 +59,7 @@ TABLES: dict[str, Table] = {
         Table("fetches", FetchModel),
         Table("inputs", InputModel),
         Table("dq_results", DqResultModel),
+        Table("article_versions", ArticleVersionModel, (("article_id", "articles"),)),
         Table("story_signatures", StorySignatureModel, (("article_id", "articles"),), in_catalog=False),
         Table("story_bands", StoryBandModel, in_catalog=False),
     )
@@ -108,6 +110,7 @@ __all__ = [
     "MIN_WORDS",
     "TABLES",
     "ArticleModel",
+    "ArticleVersionModel",
     "ClaimModel",
     "DqResultModel",
     "EntityModel",

@@ -145,6 +145,11 @@ def test_a_copy_with_one_added_line_joins_the_story_and_counts_once(raw, tmp_pat
     (raw / OTHER).write_text("\n\n".join([*paras[:2], NAMED, *paras[2: len(paras) // 2]]), encoding="utf-8")
     third = ingest(raw_dir=str(raw), warehouse_dir=str(warehouse))
     assert third["articles_updated"] == 1
+    # The earlier text is kept, linked to its article; the article row holds the new one.
+    [version] = _rows(warehouse, "article_versions")
+    assert (version["article_id"], version["content_sha256"], version["text"]) == \
+        (articles[OTHER]["article_id"], articles[OTHER]["content_sha256"], articles[OTHER]["text"])
+    assert version["superseded_by_run"] == third["run_id"]
     rewritten = _articles(warehouse)[OTHER]
     assert (rewritten["story_id"], rewritten["duplicate_of"]) == (articles[OTHER]["article_id"], None)
     gone = after.keys() - _entities(warehouse).keys()

@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from newsetl import __version__, quality
 from newsetl.enrich import build_entities, default_reference
+from newsetl.ids import short_hash
 from newsetl.land.warehouse import to_arrow
 from newsetl.quality import (
     CircuitBreakerTripped, CrossTableCheckFailed, RunFacts, cross_table_checks, failures, require_valid,
@@ -116,6 +117,7 @@ def commit_run(run: Run, settings: Settings) -> dict[str, Any]:
 def _merge_articles(run: Run, assigned: dict[str, Story]) -> None:
     staged = run.warehouse.staged(run.run_id, "articles")
     if staged is not None:
+        _keep_superseded(run, staged)
         # Only a changed text rewrites a row: re-running on the same inputs changes nothing.
         run.warehouse.merge("articles", storylink.with_stories(staged, assigned), run.run_id,
                             update_if="t.content_sha256 != s.content_sha256")
@@ -134,6 +136,29 @@ def _merge_articles(run: Run, assigned: dict[str, Story]) -> None:
     staged = run.warehouse.staged(run.run_id, "inputs")
     if staged is not None:  # committed with the articles it describes (see newsetl.run.incremental)
         run.warehouse.merge("inputs", staged, run.run_id, update_if=True)
+
+
+def _keep_superseded(run: Run, staged) -> None:
+    """The landed text of each article whose text the run changes goes to
+    ``article_versions`` before the articles merge replaces it: an update replaces
+    nothing (D58). Insert only, and only texts other than the staged one, so a retried
+    commit (its articles maybe merged already) adds nothing."""
+    if not run.updated_ids:
+        return
+    new = staged.to_table(columns=["article_id", "content_sha256"])
+    with run.warehouse.connect(("articles",)) as con:
+        con.register("_changed", new)
+        old = con.sql("""
+            SELECT a.article_id, a.content_sha256, a.source_uri, a.title, a.published_at, a.text, a.word_count,
+                   a.extractor, a.run_id, a.ingested_at
+            FROM articles AS a JOIN _changed AS n
+              ON n.article_id = a.article_id AND n.content_sha256 <> a.content_sha256""").to_arrow_table().to_pylist()
+    if not old:
+        return
+    rows = [{"version_id": short_hash("version", r["article_id"], r["content_sha256"]), **r,
+             "superseded_by_run": run.run_id} for r in old]
+    valid = require_valid("article_versions", rows, run.run_id)
+    run.warehouse.merge("article_versions", to_arrow("article_versions", valid), run.run_id, update_if=False)
 
 
 def _merge_story_index(run: Run) -> None:

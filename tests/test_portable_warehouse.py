@@ -17,7 +17,7 @@ from newsetl import run as pipeline
 from newsetl.land import catalog, warehouse
 from newsetl.extract import extract_batch
 from newsetl.settings import Settings
-from schemas import TABLES, arrow_schema
+from schemas import TABLES
 from conftest import query_catalog, warehouse_at
 
 SEEDS = ["000_8f60cbc1a07930e3.txt", "001_cc9ea31035356c05.txt", "002_c211a52ca44ff17f.txt"]

@@ -65,8 +65,8 @@ def assign(warehouse: Warehouse, run_id: str, updated_ids: list[str], params: Pa
         con.register("_story_pairs", pairs)
         # Landed candidates of this scheme, with their stories; the run's own articles (also
         # landed already when a commit is retried) are taken from the run.
-        landed = [Candidate(aid, Signature.from_bytes(bytes.fromhex(mh), n), coalesce or aid, pub)
-                  for aid, n, mh, coalesce, pub in con.execute(f"""
+        landed = [Candidate(aid, Signature.from_bytes(bytes.fromhex(mh), n), story_id or aid, pub)
+                  for aid, n, mh, story_id, pub in con.execute(f"""
             SELECT s.article_id, s.shingles, s.minhash, a.story_id, a.published_at
             FROM story_signatures AS s JOIN articles AS a USING (article_id)
             WHERE s.scheme = ? AND s.article_id IN (SELECT candidate_id FROM _story_pairs)

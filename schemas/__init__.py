@@ -17,6 +17,7 @@ import pandera.pandas as pa
 import pyarrow as pa_arrow
 
 from schemas._common import UTC_TS
+from schemas.article_versions import ArticleVersionModel
 from schemas.articles import MIN_WORDS, ArticleModel
 from schemas.claims import ClaimModel
 from schemas.dq_results import DqResultModel
@@ -26,6 +27,7 @@ from schemas.inputs import InputModel
 from schemas.mentions import MentionModel
 from schemas.quarantine import QuarantineModel
 from schemas.runs import RunModel
+from schemas.stories import StoryBandModel, StorySignatureModel
 from schemas.words import count_words
 
 
@@ -35,6 +37,8 @@ class Table:
     model: type[pa.DataFrameModel]
     # (column, referenced table) pairs; checked by the pipeline before landing.
     foreign_keys: tuple[tuple[str, str], ...] = ()
+    # Copied into the catalog file for analysts; the story index tables are the run's own.
+    in_catalog: bool = True
 
     @property
     def primary_key(self) -> str:
@@ -55,6 +59,9 @@ TABLES: dict[str, Table] = {
         Table("fetches", FetchModel),
         Table("inputs", InputModel),
         Table("dq_results", DqResultModel),
+        Table("article_versions", ArticleVersionModel, (("article_id", "articles"),)),
+        Table("story_signatures", StorySignatureModel, (("article_id", "articles"),), in_catalog=False),
+        Table("story_bands", StoryBandModel, in_catalog=False),
     )
 }
 
@@ -103,6 +110,7 @@ __all__ = [
     "MIN_WORDS",
     "TABLES",
     "ArticleModel",
+    "ArticleVersionModel",
     "ClaimModel",
     "DqResultModel",
     "EntityModel",
@@ -111,6 +119,8 @@ __all__ = [
     "MentionModel",
     "QuarantineModel",
     "RunModel",
+    "StoryBandModel",
+    "StorySignatureModel",
     "Table",
     "arrow_schema",
     "columns",

@@ -8,7 +8,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas._common import HEX64, UTC_TS, Contract, key, run_id, utc_timestamp
+from schemas._common import HEX16, HEX64, UTC_TS, Contract, key, run_id, utc_timestamp
 from schemas.words import count_words
 
 # Fewer words than this is a navigation page, an error page or a failed extraction,
@@ -42,6 +42,16 @@ class ArticleModel(Contract):
         str_matches=HEX64, description="SHA-256 of `text` (UTF-8); equal texts land once."
     )
     extractor: Series[str] = pa.Field(description="Extractor name/version that produced `text`.")
+    story_id: Series[str] = pa.Field(
+        nullable=True, str_matches=HEX16,
+        description="The story: the article_id of its first article landed; the same for all near-duplicates "
+                    "(wire copies, updates, re-publications). Set by the run's commit; null while staged and "
+                    "for articles landed before stories were wired (read as their own article_id).",
+    )
+    duplicate_of: Series[str] = pa.Field(
+        nullable=True, str_matches=HEX16,
+        description="For a near-duplicate, the story's first article (= story_id); null for that first article.",
+    )
     run_id: Series[str] = run_id()
     ingested_at: Series[UTC_TS] = utc_timestamp("When this version of the row was written.")
 

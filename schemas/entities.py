@@ -1,4 +1,4 @@
-"""Contract of the ``entities`` table: one row per canonical entity, rebuilt on each run."""
+"""Contract of the ``entities`` table: one row per canonical entity, updated on each run."""
 
 from __future__ import annotations
 
@@ -32,8 +32,12 @@ class EntityModel(Contract):
     wikidata_id: Series[str] = pa.Field(
         nullable=True, str_matches=r"^Q[1-9][0-9]*$", description="Wikidata item, when the reference list knows it."
     )
-    article_count: Series["int64"] = pa.Field(ge=1, description="Distinct articles that mention the entity.")
-    mention_count: Series["int64"] = pa.Field(ge=1, description="Mentions of the entity, all articles.")
+    article_count: Series["int64"] = pa.Field(
+        ge=1, description="Distinct stories that mention the entity: near-duplicate articles count once (D60)."
+    )
+    mention_count: Series["int64"] = pa.Field(
+        ge=1, description="Mentions of the entity, each story counted once: its article that names it most (D60)."
+    )
     first_seen: Series[UTC_TS] = utc_timestamp(
         "Earliest published_at of an article mentioning it (null when no such article is dated).", nullable=True
     )

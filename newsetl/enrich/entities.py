@@ -1,4 +1,9 @@
-"""The ``entities`` table: one row per canonical entity, rebuilt from all mentions."""
+"""The ``entities`` table: one row per canonical entity, from the mentions of the
+entities it covers (all of them, or the ones a run touched: docs/decisions.md D61).
+
+A story counts once (D60): near-duplicate articles share a ``story_id``, and an entity
+counts, in each story, the mentions of the story's article that names it most often.
+A wire copy adds nothing; an update that names someone new adds that person."""
 
 from __future__ import annotations
 
@@ -22,7 +27,10 @@ def build_entities(mentions: Any, articles: Any, reference: EntityReference | No
     ``mentions`` and ``articles`` are DataFrames or Arrow tables (anything DuckDB scans);
     ``mentions`` needs article_id, entity_id, canonical_name, label and surface,
     ``articles`` needs ``article_id`` and ``published_at`` (for first/last seen; articles
-    that are missing or undated just do not contribute a date). ``aliases`` is a JSON
+    that are missing or undated just do not contribute a date) and may have
+    ``story_id`` (an article without one is a story of its own). ``article_count`` counts
+    stories and ``mention_count`` sums, over the stories, the most mentions one of the
+    story's articles has. ``aliases`` is a JSON
     array (string) of the distinct surfaces seen, whitespace-normalized and sorted; in
     DuckDB: ``from_json(aliases, '["VARCHAR"]')`` gives a list.
     The label is the reference list's when the entity is in it, else the most frequent
@@ -37,12 +45,23 @@ def build_entities(mentions: Any, articles: Any, reference: EntityReference | No
     con = duckdb.connect()
     con.register("m", mentions)
     con.register("a", articles)
-    totals = con.execute("""
-        SELECT m.entity_id, count(DISTINCT m.article_id) AS article_count, count(*) AS mention_count,
-               min(d.published_at) AS first_seen, max(d.published_at) AS last_seen
-        FROM m LEFT JOIN (SELECT article_id, any_value(published_at) AS published_at FROM a GROUP BY article_id) AS d
-          ON d.article_id = m.article_id
-        GROUP BY m.entity_id""").fetchall()
+    story = "story_id" if "story_id" in con.table("a").columns else "NULL"
+    totals = con.execute(f"""
+        WITH d AS (
+            SELECT article_id, any_value({story}) AS story_id, any_value(published_at) AS published_at
+            FROM a GROUP BY article_id
+        ), per_article AS (
+            SELECT m.entity_id, coalesce(d.story_id, m.article_id) AS story_id, count(*) AS n,
+                   any_value(d.published_at) AS published_at
+            FROM m LEFT JOIN d ON d.article_id = m.article_id
+            GROUP BY m.entity_id, m.article_id, d.story_id
+        ), per_story AS (
+            SELECT entity_id, story_id, max(n) AS n, min(published_at) AS first_seen, max(published_at) AS last_seen
+            FROM per_article GROUP BY entity_id, story_id
+        )
+        SELECT entity_id, count(*) AS article_count, sum(n)::BIGINT AS mention_count,
+               min(first_seen) AS first_seen, max(last_seen) AS last_seen
+        FROM per_story GROUP BY entity_id""").fetchall()
     if not totals:
         return _empty()
     # Most frequent canonical name; ties go to the first in sorted order (deterministic).

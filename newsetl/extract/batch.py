@@ -47,6 +47,9 @@ def build_article(inp: RawInput, doc: Extracted, run_id: str, now: datetime) -> 
         "word_count": count_words(doc.text),
         "content_sha256": content_sha256(doc.text),
         "extractor": doc.extractor,
+        # Decided at the commit, against every article landed and staged (D58).
+        "story_id": None,
+        "duplicate_of": None,
         "run_id": run_id,
         "ingested_at": now,
     }

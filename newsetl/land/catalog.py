@@ -49,17 +49,35 @@ _META = f"{_META_SCHEMA}.catalog_objects"
 _BUILD_PREFIX = ".catalog-build-"
 
 
+# A story counts once (D60): an article's story, read as itself for an article landed
+# before stories were wired. A claim is counted once per story it is made in, and a quote
+# split by its cue ("…," he said, "…") is one claim in several rows: its key is the text of
+# its first piece, the same in every copy of the story.
+STORY_OF = "coalesce(a.story_id, a.article_id)"
+CLAIMS_ONCE = f"""
+    SELECT c.*, coalesce({STORY_OF}, c.article_id) AS story_id,
+           first_value(c.content) OVER (PARTITION BY c.article_id, c.cue_start ORDER BY c.content_start) AS claim_text
+    FROM claims AS c LEFT JOIN articles AS a ON a.article_id = c.article_id"""
+CLAIM_ONCE_KEY = "(story_id, claim_text)"
+
 # Views over the tables, for analysts to start from.
 VIEWS = {
     # Speech only (cue_class 'speech': said, told, warned ..., not believes/wants or a
     # poll's finding), by resolved name: an unresolved "he" or "I" is no one to rank.
-    # A claim split by its cue is one claim (one cue) in two rows.
-    "claims_by_speaker": """
+    # A story's claim counts once, whatever number of copies landed (D60).
+    "claims_by_speaker": f"""
         SELECT speaker_name AS speaker, speaker_entity_id, kind,
-               count(DISTINCT article_id || ':' || cue_start) AS speech_claims,
+               count(DISTINCT {CLAIM_ONCE_KEY}) AS speech_claims, count(DISTINCT story_id) AS stories,
                count(DISTINCT article_id) AS articles
-        FROM claims WHERE cue_class = 'speech' AND speaker_name IS NOT NULL
+        FROM ({CLAIMS_ONCE}) WHERE cue_class = 'speech' AND speaker_name IS NOT NULL
         GROUP BY ALL ORDER BY speech_claims DESC, speaker""",
+    "stories": f"""
+        SELECT {STORY_OF} AS story_id,
+               arg_min(a.title, (a.duplicate_of IS NOT NULL, a.published_at, a.article_id)) AS title,
+               count(*) AS articles, count(DISTINCT a.domain) AS outlets,
+               string_agg(DISTINCT a.domain, ', ' ORDER BY a.domain) AS domains,
+               min(a.published_at) AS first_seen, max(a.published_at) AS last_seen
+        FROM articles AS a GROUP BY ALL ORDER BY articles DESC, first_seen, story_id""",
 }
 
 

@@ -183,20 +183,23 @@ class Warehouse:
 
     # --- commits ---------------------------------------------------------------------
 
-    def merge(self, table: str, source: ds.Dataset | pa.Table | None, run_id: str, update_if: str | bool,
-              replace_articles: list[str] | None = None) -> dict:
+    def merge(self, table: str, source: ds.Dataset | pa.Table | pa.RecordBatchReader | None, run_id: str,
+              update_if: str | bool, replace_articles: list[str] | None = None,
+              replace_keys: list[str] | None = None) -> dict:
         """Upsert on the primary key in one commit: insert new keys; update a matched row
         when ``update_if`` (a predicate over t. and s.) holds, always (True) or never
         (False), so unchanged rows are not rewritten. ``replace_articles``: rows of these
         articles that the source does not bring again are deleted (their article's text
-        changed)."""
+        changed); ``replace_keys``: the same for rows of these primary keys."""
         key = TABLES[table].primary_key
         delta = self.table(table)
         _add_contract_columns(delta, table)
-        ids = ", ".join("'" + a.replace("'", "''") + "'" for a in replace_articles or ())
+        replaced = [(column, values) for column, values in (("article_id", replace_articles), (key, replace_keys))
+                    if values]
         if source is None:
-            return delta.delete(f"article_id IN ({ids})", commit_properties=_props(run_id)) if ids else {}
-        gone = f"t.article_id IN ({ids})" if ids else None
+            where = " OR ".join(f"{column} IN ({_sql_list(values)})" for column, values in replaced)
+            return delta.delete(where, commit_properties=_props(run_id)) if where else {}
+        gone = " OR ".join(f"t.{column} IN ({_sql_list(values)})" for column, values in replaced)
         merger = delta.merge(
             source=source.scanner().to_reader() if isinstance(source, ds.Dataset) else source,
             predicate=f"t.{key} = s.{key}",
@@ -266,9 +269,9 @@ class Warehouse:
     # --- the catalog -----------------------------------------------------------------
 
     def snapshots(self) -> dict[str, catalog.TableSnapshot]:
-        """Every table's current version, as the catalog is built from it."""
+        """Every catalogued table's current version, as the catalog is built from it."""
         return {name: catalog.TableSnapshot(self.live_files(name), arrow_schema(t.model))
-                for name, t in TABLES.items()}
+                for name, t in TABLES.items() if t.in_catalog}
 
     def refresh_catalog(self) -> None:
         """Swap in a catalog that shows every table's current version."""
@@ -300,6 +303,10 @@ class Warehouse:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _sql_list(values: Iterable[str]) -> str:
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
 
 
 def _add_contract_columns(delta: DeltaTable, table: str) -> None:

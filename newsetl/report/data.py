@@ -7,6 +7,7 @@ from typing import Any
 
 import duckdb
 
+from newsetl.land.catalog import CLAIM_ONCE_KEY, CLAIMS_ONCE
 from newsetl.land.warehouse import Warehouse
 from newsetl.quality import OPEN
 from schemas import TABLES
@@ -94,11 +95,13 @@ def gather(warehouse: Warehouse, run_id: str) -> ReportData:
         entities = _pairs(con, f"""
             SELECT canonical_name || ' (' || label || ')', mention_count FROM entities
             ORDER BY mention_count DESC, canonical_name LIMIT {TOP}""")
-        # Speech claims by resolved name, as claims_by_speaker counts them.
+        # Speech claims by resolved name, as claims_by_speaker counts them: a story's
+        # claims count once, whatever number of copies landed (D60).
         speakers = _pairs(con, f"""
-            SELECT speaker_name, count(DISTINCT article_id || ':' || cue_start) FROM claims
+            SELECT speaker_name, count(DISTINCT {CLAIM_ONCE_KEY}) FROM ({CLAIMS_ONCE})
             WHERE cue_class = 'speech' AND speaker_name IS NOT NULL GROUP BY ALL ORDER BY 2 DESC, 1 LIMIT {TOP}""")
-        kinds = _pairs(con, "SELECT kind, count(*) FROM claims GROUP BY ALL ORDER BY 2 DESC, 1")
+        kinds = _pairs(con, f"""
+            SELECT kind, count(DISTINCT {CLAIM_ONCE_KEY}) FROM ({CLAIMS_ONCE}) GROUP BY ALL ORDER BY 2 DESC, 1""")
     finally:
         con.close()
     return ReportData(run_id, runs[0] if runs else None, checks, quarantine, articles, per_source, per_day,

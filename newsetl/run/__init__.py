@@ -12,6 +12,7 @@ flow calls in order:
 * ``start``       - ``start_run``: the warehouse made ready, what it holds read once;
 * ``plan``        - the inputs in batches, and which must be read (``incremental``);
 * ``stage``       - what each step stages; ``dedup`` decides new, changed, unchanged, duplicate;
+* ``stories``     - near-duplicates: signatures, band keys, the decision (``storylink``: in a run);
 * ``commit``      - checks, one Delta commit per table under the journal, the run recorded;
 * ``workers``     - where the CPU-bound batch work runs (local processes);
 * ``review``      - open quarantine rows: their inputs found for a replay, or dismissed.

@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from newsetl import __version__, quality
 from newsetl.enrich import build_entities, default_reference
+from newsetl.ids import short_hash
 from newsetl.land.warehouse import to_arrow
 from newsetl.quality import (
     CircuitBreakerTripped, CrossTableCheckFailed, RunFacts, cross_table_checks, failures, require_valid,
@@ -19,7 +20,9 @@ from newsetl.quality import (
 )
 from newsetl.quality.run_checks import FETCH_COLUMNS, TABLES_READ as RUN_CHECK_TABLES
 from newsetl.report import write_report
+from newsetl.run import storylink
 from newsetl.run.state import Run
+from newsetl.run.stories import Params, Story
 from newsetl.settings import Settings
 from schemas import TABLES, arrow_schema
 from schemas.fetches import OUTCOMES
@@ -79,9 +82,12 @@ def commit_run(run: Run, settings: Settings) -> dict[str, Any]:
     with run.warehouse.connect(RUN_CHECK_TABLES) as con:
         run.dq_results = run_checks(con, _run_facts(run), settings, now)
     tripped = failures(run.dq_results)
+    # Read-only, before the first write: decided from the tables as the last run left them.
+    assigned = {} if tripped else storylink.assign(run.warehouse, run.run_id, run.updated_ids,
+                                                    Params.from_settings(settings))
     run.warehouse.begin_commit(run.run_id)
     if not tripped:
-        _merge_articles(run)
+        _merge_articles(run, assigned)
     _merge_quarantine(run, resolve=not tripped, now=now)
     staged = run.warehouse.staged(run.run_id, "fetches")
     if staged is not None:  # fetch rows are per run
@@ -108,11 +114,16 @@ def commit_run(run: Run, settings: Settings) -> dict[str, Any]:
     return row
 
 
-def _merge_articles(run: Run) -> None:
+def _merge_articles(run: Run, assigned: dict[str, Story]) -> None:
     staged = run.warehouse.staged(run.run_id, "articles")
     if staged is not None:
+        _keep_superseded(run, staged)
         # Only a changed text rewrites a row: re-running on the same inputs changes nothing.
-        run.warehouse.merge("articles", staged, run.run_id, update_if="t.content_sha256 != s.content_sha256")
+        run.warehouse.merge("articles", storylink.with_stories(staged, assigned), run.run_id,
+                            update_if="t.content_sha256 != s.content_sha256")
+    _merge_story_index(run)
+    # Entities whose mentions this run adds or removes: read before the merge removes them.
+    touched = _touched_entities(run)
     enriched = False
     for table in ("mentions", "claims"):
         # A changed article's old mentions and claims go; its new ones come in.
@@ -120,11 +131,47 @@ def _merge_articles(run: Run) -> None:
         if staged is not None or run.updated_ids:
             run.warehouse.merge(table, staged, run.run_id, update_if=True, replace_articles=run.updated_ids)
             enriched = True
-    if enriched:
-        rebuild_entities(run)
+    if enriched and touched:
+        update_entities(run, touched)
     staged = run.warehouse.staged(run.run_id, "inputs")
     if staged is not None:  # committed with the articles it describes (see newsetl.run.incremental)
         run.warehouse.merge("inputs", staged, run.run_id, update_if=True)
+
+
+def _keep_superseded(run: Run, staged) -> None:
+    """The landed text of each article whose text the run changes goes to
+    ``article_versions`` before the articles merge replaces it: an update replaces
+    nothing (D58). Insert only, and only texts other than the staged one, so a retried
+    commit (its articles maybe merged already) adds nothing."""
+    if not run.updated_ids:
+        return
+    new = staged.to_table(columns=["article_id", "content_sha256"])
+    with run.warehouse.connect(("articles",)) as con:
+        con.register("_changed", new)
+        old = con.sql("""
+            SELECT a.article_id, a.content_sha256, a.source_uri, a.title, a.published_at, a.text, a.word_count,
+                   a.extractor, a.run_id, a.ingested_at
+            FROM articles AS a JOIN _changed AS n
+              ON n.article_id = a.article_id AND n.content_sha256 <> a.content_sha256""").to_arrow_table().to_pylist()
+    if not old:
+        return
+    rows = [{"version_id": short_hash("version", r["article_id"], r["content_sha256"]), **r,
+             "superseded_by_run": run.run_id} for r in old]
+    valid = require_valid("article_versions", rows, run.run_id)
+    run.warehouse.merge("article_versions", to_arrow("article_versions", valid), run.run_id, update_if=False)
+
+
+def _merge_story_index(run: Run) -> None:
+    """One commit per story table: the run's signatures upserted, and its band keys merged;
+    a changed article's band rows its new text no longer has are deleted."""
+    staged = run.warehouse.staged(run.run_id, "story_signatures")
+    if staged is not None:
+        run.warehouse.merge("story_signatures", staged, run.run_id,
+                            update_if="t.content_sha256 != s.content_sha256 OR t.scheme != s.scheme")
+    staged = run.warehouse.staged(run.run_id, "story_bands")
+    if staged is not None:
+        run.warehouse.merge("story_bands", staged, run.run_id, update_if="t.band_key != s.band_key",
+                            replace_articles=run.updated_ids)
 
 
 def _run_facts(run: Run) -> RunFacts:
@@ -182,14 +229,47 @@ def land_dq_results(run: Run, update_if: bool) -> None:
                         update_if=update_if)
 
 
-def rebuild_entities(run: Run) -> None:
-    """The entities table, rebuilt from all mentions (not only this run's): DuckDB counts
-    over the five columns it needs, so the cost stays seconds at a million mentions."""
-    mentions = run.warehouse.read_table("mentions", ["article_id", "entity_id", "canonical_name", "label", "surface"])
-    articles = run.warehouse.read_table("articles", ["article_id", "published_at"])
+def _touched_entities(run: Run) -> list[str]:
+    """Entities of the mentions the run stages, and of the landed mentions of its changed
+    articles (which the mentions merge deletes)."""
+    touched: set[str] = set()
+    staged = run.warehouse.staged(run.run_id, "mentions")
+    if staged is not None:
+        touched.update(staged.to_table(columns=["entity_id"]).column("entity_id").to_pylist())
+    if run.updated_ids:
+        with run.warehouse.connect(("mentions",)) as con:
+            con.register("_changed", pa.table({"article_id": pa.array(run.updated_ids, pa.string())}))
+            touched.update(r[0] for r in con.execute(
+                "SELECT DISTINCT entity_id FROM mentions SEMI JOIN _changed USING (article_id)").fetchall())
+    return sorted(touched)
+
+
+def entity_inputs(con, entity_ids: list[str] | None) -> tuple[pa.Table, pa.Table]:
+    """The mentions ``build_entities`` needs (of these entities; all when None) and their
+    articles' stories and dates, read by DuckDB from a ``Warehouse.connect`` connection."""
+    where = ""
+    if entity_ids is not None:
+        con.register("_touched", pa.table({"entity_id": pa.array(entity_ids, pa.string())}))
+        where = "SEMI JOIN _touched USING (entity_id)"
+    con.execute(f"""CREATE TEMP TABLE _m AS
+        SELECT article_id, entity_id, canonical_name, label, surface FROM mentions {where}""")
+    mentions = con.table("_m").to_arrow_table()
+    articles = con.sql("""
+        SELECT article_id, story_id, published_at FROM articles
+        SEMI JOIN (SELECT DISTINCT article_id FROM _m) USING (article_id)""").to_arrow_table()
+    return mentions, articles
+
+
+def update_entities(run: Run, touched: list[str]) -> None:
+    """The rows of the entities the run touched, computed again from all their mentions
+    and merged in one commit; an entity with no mention left is deleted. The other rows
+    are not read nor written: no story changes once landed (D58), so an entity's figures
+    change only when its own mentions do (D61)."""
+    with run.warehouse.connect(("mentions", "articles")) as con:
+        mentions, articles = entity_inputs(con, touched)
     entities = build_entities(mentions, articles, default_reference())
     valid = require_valid("entities", entities.to_dict("records"), run.run_id)
-    run.warehouse.overwrite("entities", to_arrow("entities", valid), run.run_id)
+    run.warehouse.merge("entities", to_arrow("entities", valid), run.run_id, update_if=True, replace_keys=touched)
 
 
 def record_run(run: Run, status: str) -> dict[str, Any]:

@@ -13,7 +13,9 @@ from newsetl.enrich import Analysis, Models, analyse_articles
 from newsetl.extract import BatchOutput
 from newsetl.quality import require_valid, validate_records
 from newsetl.run.dedup import DUPLICATE, NEW, UNCHANGED, UPDATED, Classified, classify
+from newsetl.run import storylink
 from newsetl.run.incremental import ARTICLE, QUARANTINED, Split, enrich_key, input_key, record_row
+from newsetl.run.stories import Params
 from newsetl.run.state import AnalysisResult, BatchResult, Run, RunCounts
 from newsetl.settings import Settings
 from newsetl.sources import RawInput, WebSources, fetch_web
@@ -54,6 +56,10 @@ def stage_batch(run: Run, part: int, batch: list[RawInput], output: BatchOutput,
     for dup in classified.duplicates:
         log.info("duplicate skipped: %s (%s)", dup.source_uri, dup.why)
     run.warehouse.stage(run.run_id, "articles", classified.to_write, part)
+    params = Params.from_settings(settings) if settings is not None else Params()
+    for table, rows in zip(("story_signatures", "story_bands"),
+                           storylink.staged_rows(classified.to_write, params, run.run_id), strict=True):
+        run.warehouse.stage(run.run_id, table, rows, part)
     run.warehouse.stage(run.run_id, "quarantine", require_valid("quarantine", quarantine, run.run_id), part)
     if settings is not None:
         run.warehouse.stage(run.run_id, "inputs", _input_records(run, batch, output, classified, split, settings),

@@ -60,7 +60,7 @@ def _finish(proc: subprocess.Popen) -> tuple[int, str, str]:
 def _intact(root: Path) -> dict[str, list[dict]]:
     """Every Delta table reads; the catalog shows exactly the tables' rows."""
     tables = {t: DeltaTable(str(root / t)).to_pyarrow_table().to_pylist() for t in TABLES}
-    for t in TABLES:
+    for t in (name for name, table in TABLES.items() if table.in_catalog):
         cols, rows = query_catalog(root, f'SELECT * FROM "{t}"')
         assert len(rows) == len(tables[t]), t
     assert not (root / "_commit.json").exists() and not any((root / "_staging").glob("*"))

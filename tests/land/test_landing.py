@@ -38,6 +38,8 @@ def article(source_uri: str, text: str = TEXT, **overrides) -> dict:
         "word_count": count_words(text),
         "content_sha256": content_sha256(text),
         "extractor": "test/1",
+        "story_id": None,
+        "duplicate_of": None,
         "run_id": "r1",
         "ingested_at": datetime.now(UTC),
     }

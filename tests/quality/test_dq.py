@@ -89,6 +89,7 @@ def test_cross_table_checks_pass_on_the_sample_warehouse(sample_warehouse):
     results = by_check(cross_table_checks(sample_warehouse))
     expected = {(t, "primary_key_unique") for t in TABLES} | {
         ("mentions", "fk_article_id_articles"), ("claims", "fk_article_id_articles"),
+        ("story_signatures", "fk_article_id_articles"), ("article_versions", "fk_article_id_articles"),
         ("mentions", "span_slices_text"), ("claims", "span_slices_text")}
     assert set(results) == expected
     assert {k: r.status for k, r in results.items() if r.status != dq.PASS} == {}

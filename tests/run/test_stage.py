@@ -67,7 +67,8 @@ def test_a_retried_batch_is_staged_and_counted_once(raw, tmp_path):
     assert sorted(retried.ledger.kept_ids.values()) == sorted(once.ledger.kept_ids.values()) == SEEDS
     assert retried.duplicate_sources == ["z_copy.txt"]
     assert _staged_rows(retried) == _staged_rows(once) == {
-        "articles": [("part-000000.parquet", 2)], "quarantine": [("part-000000.parquet", 1)]}
+        "articles": [("part-000000.parquet", 2)], "quarantine": [("part-000000.parquet", 1)],
+        "story_bands": [("part-000000.parquet", 64)], "story_signatures": [("part-000000.parquet", 2)]}
     # And the run commits as if the batch had been staged once.
     assert pipeline.commit_run(retried, settings)["articles_new"] == pipeline.commit_run(once, settings)["articles_new"] == 2
 
@@ -80,7 +81,9 @@ def test_a_later_batch_sees_the_articles_an_earlier_one_kept(raw, tmp_path):
     for part, batch in enumerate(batches):
         run.fold_batch(pipeline.stage_batch(run, part, batch, extract_batch(batch, settings, run.run_id)))
     assert run.duplicate_sources == ["z_copy.txt"]
-    assert _staged_rows(run) == {"articles": [("part-000000.parquet", 2)], "quarantine": [("part-000001.parquet", 1)]}
+    assert _staged_rows(run) == {"articles": [("part-000000.parquet", 2)], "quarantine": [("part-000001.parquet", 1)],
+                                 "story_bands": [("part-000000.parquet", 64)],
+                                 "story_signatures": [("part-000000.parquet", 2)]}
 
 
 def test_a_result_is_folded_once(raw, tmp_path):

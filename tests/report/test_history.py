@@ -133,8 +133,8 @@ def test_status_shows_the_last_run_open_quarantine_and_sources(runs, capsys, tmp
 
 
 def test_status_names_the_feeds_that_went_quiet(tmp_path, capsys):
-    from fetch_servers import Site
-    from test_failures import FETCH, _backdate_fetches, land
+    from support.feeds import FETCH, backdate_fetches as _backdate_fetches, land
+    from support.fetch_servers import Site
 
     from newsetl.settings import Settings
 

@@ -23,38 +23,15 @@ from support.fetch_servers import Site, closed_port
 from support.pipeline import MENU, SEEDS, page, results_of, run_pipeline, write_seeds
 
 from newsetl import quality as dq, report, run as pipeline
-from newsetl.sources import WebSources
 from newsetl.cli import main
-from newsetl.extract import BatchOutput, extract_batch
 from newsetl.settings import Settings
 from schemas import TABLES, arrow_schema
 from schemas.runs import ERROR_MESSAGE_MAX
+from support.feeds import FETCH, backdate_fetches as _backdate_fetches, land
 from support.warehouse import query_catalog, warehouse_at
-
-FETCH = {"fetch_allow_private_hosts": True, "fetch_per_host_delay": 0, "fetch_backoff_base": 0.01,
-         "fetch_retries": 0, "fetch_timeout_read": 2, "fetch_timeout_connect": 2}
-
 
 def rows(root: Path, table: str) -> list[dict]:
     return DeltaTable(str(root / table)).to_pyarrow_table().to_pylist()
-
-
-def land(raw: Path, root: Path, settings: Settings, feeds: tuple[str, ...] = ()) -> dict:
-    """One run as the flow runs it (fetch, incremental split, extract, stage with the inputs
-    table, commit), without Prefect."""
-    with warehouse_at(root).exclusive():
-        run = pipeline.start_run(raw, warehouse_at(root))
-        try:
-            if feeds:
-                pipeline.stage_fetches(run, raw, WebSources(feeds=feeds), settings)
-            for part, batch in enumerate(pipeline.plan_batches(raw, settings)):
-                split = pipeline.split_inputs(run, batch, settings)
-                output = extract_batch(split.todo, settings, run.run_id) if split.todo else BatchOutput()
-                run.fold_batch(pipeline.stage_batch(run, part, batch, output, split, settings))
-            return pipeline.commit_run(run, settings)
-        except BaseException as exc:
-            pipeline.fail_run(run, exc)
-            raise
 
 
 @pytest.fixture
@@ -117,14 +94,6 @@ def test_a_run_without_web_sources_gets_no_fetch_checks(tmp_path, samples_dir):
     assert row["raw_dir"] == str(raw.resolve()) and row["error_class"] is None and row["error_message"] is None
     checks = {name for _, name in results_of(wh, row["run_id"])}
     assert "fetch_failed_share" not in checks and "source_stale" not in checks and "quarantined_share" in checks
-
-
-def _backdate_fetches(root: Path, days: int) -> None:
-    """As if every fetch so far had happened ``days`` days earlier."""
-    table = DeltaTable(str(root / "fetches")).to_pyarrow_table()
-    i = table.schema.get_field_index("fetched_at")
-    earlier = pc.subtract(table.column(i), pa.scalar(timedelta(days=days), pa.duration("us")))
-    write_deltalake(str(root / "fetches"), table.set_column(i, table.schema.field(i), earlier), mode="overwrite")
 
 
 def test_a_feed_that_gives_no_new_article_for_days_warns(tmp_path):

@@ -25,7 +25,6 @@ from newsetl.enrich.claims import CLAIM_COLUMNS, claims_frame
 from newsetl.ids import short_hash
 from newsetl.enrich.claims.speakers import FIRST_PERSON, PRONOUNS, RELATIVE
 from schemas.claims import CUE_CLASSES, ClaimModel
-
 from support.paths import FIXTURES as _FIXTURES, REPO
 
 FIXTURES = _FIXTURES / "attribution"

@@ -60,13 +60,15 @@ def copy(built, tmp_path):
 
 
 def _answers(root) -> dict[str, list]:
-    """Every table's rows from the catalog, and the same read from the Delta files, sorted."""
+    """Every table's rows read from the Delta files, sorted; for the tables the catalog
+    holds (the story index is kept out of it, D58), the same from the catalog."""
     out = {}
-    for name in TABLES:
-        _, rows = query_catalog(root, f'SELECT * FROM "{name}"')
-        out[name] = sorted(map(repr, rows))
+    for name, table in TABLES.items():
         with warehouse_at(root).connect((name,)) as con:
-            assert sorted(map(repr, con.execute(f'SELECT * FROM "{name}"').fetchall())) == out[name]
+            out[name] = sorted(map(repr, con.execute(f'SELECT * FROM "{name}"').fetchall()))
+        if table.in_catalog:
+            _, rows = query_catalog(root, f'SELECT * FROM "{name}"')
+            assert sorted(map(repr, rows)) == out[name]
     return out
 
 

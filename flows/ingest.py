@@ -61,9 +61,9 @@ def fetch_web(run: pipeline.Run, raw_dir: Path, sources: WebSources, settings: S
     return pipeline.stage_fetches(run, raw_dir, sources, settings)
 
 
-@task(name="plan-batches", **_task)
-def plan_batches(raw_dir: Path, settings: Settings, only_sources: list[str] | None) -> list[list[RawInput]]:
-    return pipeline.plan_batches(raw_dir, settings, only_sources)
+@task(name="plan-run", **_task)
+def plan_run(run: pipeline.Run, raw_dir: Path, settings: Settings, only_sources: list[str] | None) -> pipeline.Plan:
+    return pipeline.plan_run(run, raw_dir, settings, only_sources)
 
 
 # The two CPU-bound tasks run where the task runner puts them: in a thread of the flow
@@ -81,9 +81,15 @@ def analyse(articles: pd.DataFrame, settings: Settings, run_id: str, pool: Execu
 # The staging tasks leave the run as it was and return what the batch adds; the flow folds
 # it in once the task succeeded, so a retried task counts nothing twice.
 @task(name="stage-batch", **_task)
-def stage(run: pipeline.Run, part: int, batch: list[RawInput], output: BatchOutput, split: pipeline.Split,
+def stage(run: pipeline.Run, part: int, batch: list[RawInput], output: BatchOutput,
           settings: Settings) -> pipeline.BatchResult:
-    return pipeline.stage_batch(run, part, batch, output, split, settings)
+    return pipeline.stage_batch(run, part, batch, output, settings=settings)
+
+
+# One task for all the unchanged inputs of a run, however many: it reads none of them.
+@task(name="stage-unchanged", **_task)
+def stage_unchanged(run: pipeline.Run, part: int, unchanged: pipeline.Split, settings: Settings) -> pipeline.BatchResult:
+    return pipeline.stage_unchanged(run, part, unchanged, settings)
 
 
 @task(name="stage-analysis", **_task)
@@ -139,7 +145,7 @@ def _task_runner(settings: Settings, inputs: int) -> Iterator[tuple[Submit, int]
         yield (lambda t, **params: runner.submit(t, parameters=params)), slots
 
 
-def _load(run: pipeline.Run, batches: list[list[RawInput]], splits: list[pipeline.Split], settings: Settings, submit: Submit,
+def _load(run: pipeline.Run, batches: list[list[RawInput]], settings: Settings, submit: Submit,
           slots: int, retry: dict[str, Any], progress: RunProgress) -> None:
     """Extract, stage, analyse and stage the analysis of every batch, with at most
     ``2 * slots`` batch tasks in flight (every worker busy and one more task queued for
@@ -148,27 +154,23 @@ def _load(run: pipeline.Run, batches: list[list[RawInput]], splits: list[pipelin
     holds back staging and the next submissions."""
     logger = get_run_logger()
     extract_r = extract.with_options(**retry)
-    reading: deque = deque()  # (part, batch, split, extract future or None), in input order
+    reading: deque = deque()  # (part, batch, extract future), in input order
     analysing: dict = {}  # analyse future -> (part, articles)
 
     def stage_oldest() -> None:
-        part, batch, split, future = reading.popleft()
-        output = future.result() if future is not None else BatchOutput()
-        staged = stage(quote(run), part, quote(batch), quote(output), quote(split), settings)
+        part, batch, future = reading.popleft()
+        staged = stage(quote(run), part, quote(batch), quote(future.result()), settings)
         run.fold_batch(staged)
         logger.info("batch staged: %s", staged.outcomes)
         to_analyse = len(staged.articles) if settings.enrich else 0
         if to_analyse:
             analysing[submit(analyse, articles=staged.articles, settings=settings, run_id=run.run_id)] = (
                 staged.part, to_analyse)
-        progress.batch_staged(len(batch), len(split.todo), to_analyse)
+        progress.batch_staged(len(batch), len(batch), to_analyse)
 
     def step() -> None:
         """Stage the oldest batch or land an analysis, whichever finishes first."""
-        if reading and reading[0][3] is None:
-            stage_oldest()
-            return
-        first = next(as_completed([*([reading[0][3]] if reading else []), *analysing]))
+        first = next(as_completed([*([reading[0][2]] if reading else []), *analysing]))
         if first in analysing:
             part, articles = analysing.pop(first)
             landed = stage_analysis(quote(run), part, quote(first.result()))
@@ -178,9 +180,8 @@ def _load(run: pipeline.Run, batches: list[list[RawInput]], splits: list[pipelin
         else:
             stage_oldest()
 
-    for part, (batch, split) in enumerate(zip(batches, splits, strict=True)):
-        future = submit(extract_r, batch=split.todo, settings=settings, run_id=run.run_id) if split.todo else None
-        reading.append((part, batch, split, future))
+    for part, batch in enumerate(batches):
+        reading.append((part, batch, submit(extract_r, batch=batch, settings=settings, run_id=run.run_id)))
         while len(reading) + len(analysing) > 2 * slots:
             step()
     while reading or analysing:
@@ -246,21 +247,21 @@ def ingest(
             if web:
                 fetched = fetch_web(quote(run), settings.raw_dir, web, settings)
                 logger.info("fetched: %s", fetched)
-            batches = plan_batches(settings.raw_dir, settings, only_sources)
+            plan = plan_run(quote(run), settings.raw_dir, settings, only_sources)
             if only_sources is not None:
                 logger.info("replay: %d landed articles analysed again", pipeline.reanalyse(run, only_sources))
-            total = sum(len(b) for b in batches)
-            logger.info("%d inputs in %d batches of up to %d", total, len(batches), settings.batch_size)
-            # A replay of chosen inputs (only_sources) reads them again, changed or not.
-            skip = settings.incremental and only_sources is None
-            splits = [pipeline.split_inputs(run, b, settings, skip=skip) for b in batches]
-            to_read = sum(len(s.todo) for s in splits)
-            logger.info("%d inputs unchanged since they were last processed, %d to read", total - to_read, to_read)
+            logger.info("%d inputs: %d unchanged since they were last processed, %d to read in %d batches of up "
+                        "to %d", plan.inputs, len(plan.unchanged.skipped), plan.to_read, len(plan.batches),
+                        settings.batch_size)
             # Progress counts reading, the NLP pass and landing (D64), on stderr.
             with RunProgress(show_progress, settings.progress_interval_seconds) as progress:
-                progress.begin(total, to_read, settings.enrich)
-                with _task_runner(settings, to_read) as (submit, slots):
-                    _load(run, batches, splits, settings, submit, slots, retry, progress)
+                progress.begin(plan.inputs, plan.to_read, settings.enrich)
+                if plan.unchanged.skipped:
+                    # Staged first: the batches read after it dedup against its articles.
+                    run.fold_batch(stage_unchanged(quote(run), len(plan.batches), quote(plan.unchanged), settings))
+                    progress.batch_staged(len(plan.unchanged.skipped), 0, 0)
+                with _task_runner(settings, plan.to_read) as (submit, slots):
+                    _load(run, plan.batches, settings, submit, slots, retry, progress)
                 progress.landing()
                 row = commit.with_options(**retry)(quote(run), settings)
                 progress.landed()

@@ -1,8 +1,13 @@
-"""The run's inputs in batches, and which of a batch's inputs must be read."""
+"""The run's plan: which inputs must be read, in batches, and which are unchanged.
+
+Unchanged inputs are decided here, before any task exists: batches hold only inputs to
+read, so a run over a large raw/ with few new pages starts few tasks, and its cost
+follows the new inputs rather than the size of raw/ (D67)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
@@ -12,14 +17,30 @@ from newsetl.settings import Settings
 from newsetl.sources import RawInput, discover
 
 
-def _chunks(items: Iterator[RawInput], size: int) -> Iterator[list[RawInput]]:
+@dataclass
+class Plan:
+    """``batches``: the inputs to read; ``unchanged``: the inputs skipped (``todo`` empty),
+    staged and counted once, without extraction."""
+
+    batches: list[list[RawInput]] = field(default_factory=list)
+    unchanged: Split = field(default_factory=Split)
+
+    @property
+    def inputs(self) -> int:
+        return sum(len(b) for b in self.batches) + len(self.unchanged.skipped)
+
+    @property
+    def to_read(self) -> int:
+        return sum(len(b) for b in self.batches)
+
+
+def _chunks(items: Iterable[RawInput], size: int) -> Iterator[list[RawInput]]:
+    items = iter(items)
     while chunk := list(islice(items, size)):
         yield chunk
 
 
-def plan_batches(raw_dir: Path, settings: Settings, only_sources: list[str] | None = None) -> list[list[RawInput]]:
-    """Every input under ``raw_dir`` in batches; ``only_sources`` (source_uri values)
-    restricts the run to those inputs, as ``newsetl quarantine replay`` does."""
+def _inputs(raw_dir: Path, settings: Settings, only_sources: list[str] | None) -> Iterator[RawInput]:
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
         raise FileNotFoundError(f"raw directory not found: {raw_dir}")
@@ -27,7 +48,23 @@ def plan_batches(raw_dir: Path, settings: Settings, only_sources: list[str] | No
     if only_sources is not None:
         wanted = set(only_sources)
         inputs = (inp for inp in inputs if inp.source_uri in wanted)
-    return list(_chunks(inputs, settings.batch_size))
+    return inputs
+
+
+def plan_batches(raw_dir: Path, settings: Settings, only_sources: list[str] | None = None) -> list[list[RawInput]]:
+    """Every input under ``raw_dir`` in batches; ``only_sources`` (source_uri values)
+    restricts the run to those inputs, as ``newsetl quarantine replay`` does."""
+    return list(_chunks(_inputs(raw_dir, settings, only_sources), settings.batch_size))
+
+
+def plan_run(run: Run, raw_dir: Path, settings: Settings, only_sources: list[str] | None = None) -> Plan:
+    """The run's inputs cut into those unchanged since they were last processed and
+    batches of those to read. A replay of chosen inputs (``only_sources``), or a run with
+    ``incremental`` off, reads them all again, changed or not; articles analysed under
+    another ``enrich_key`` are read and analysed again either way (``split_inputs``)."""
+    inputs = list(_inputs(raw_dir, settings, only_sources))
+    split = split_inputs(run, inputs, settings, skip=settings.incremental and only_sources is None)
+    return Plan(list(_chunks(split.todo, settings.batch_size)), Split(skipped=split.skipped, touched=split.touched))
 
 
 def split_inputs(run: Run, batch: list[RawInput], settings: Settings, skip: bool = True) -> Split:

@@ -82,6 +82,13 @@ def stage_batch(run: Run, part: int, batch: list[RawInput], output: BatchOutput,
     )
 
 
+def stage_unchanged(run: Run, part: int, unchanged: Split, settings: Settings) -> BatchResult:
+    """Stage the inputs ``plan_run`` found unchanged as one part, read nothing: they are
+    counted under their last outcome, their articles kept for the dedup of the batches
+    read after them, and those whose time moved get their ``inputs`` row updated."""
+    return stage_batch(run, part, [inp for inp, _ in unchanged.skipped], BatchOutput(), unchanged, settings)
+
+
 def _input_records(run: Run, batch: list[RawInput], output: BatchOutput, classified: Classified,
                    split: Split | None, settings: Settings) -> pd.DataFrame:
     """Rows of the ``inputs`` table for the inputs read (and for skipped ones whose time moved)."""

@@ -141,3 +141,41 @@ def test_an_article_analysed_under_another_key_is_read_again(raw, tmp_path):
     # With enrich off nothing needs analysing, and a replay (skip off) still marks it.
     assert split_batch([inp], log(None), Settings(enrich=False), landed).skipped
     assert split_batch([inp], log(None), settings, landed, skip=False).reanalyse == [article["article_id"]]
+
+def _task_runs(flow_run_id) -> list[str]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+    return sorted(r.name.rsplit("-", 1)[0] for r in runs)
+
+
+def test_a_run_over_unchanged_inputs_starts_no_batch_task(raw, tmp_path, prefect_server, monkeypatch):
+    """The cost of a run follows its new inputs: unchanged ones are decided at planning and
+    counted without a task per batch of them (before, every batch of 50 unchanged inputs
+    still became an extract and a stage task, so a run's cost grew with raw/)."""
+    from flows.ingest import ingest
+
+    monkeypatch.setenv("NEWSETL_ENRICH", "false")
+    for i in range(24):  # copies of a seed: duplicates, each its own input
+        shutil.copy(raw / SEEDS[1], raw / f"copy_{i:02d}.txt")
+    warehouse = tmp_path / "warehouse"
+    first = ingest(raw_dir=str(raw), warehouse_dir=str(warehouse), batch_size=4, return_state=True)
+    assert first.result()["inputs_seen"] == 28
+    assert _task_runs(first.state_details.flow_run_id).count("extract-batch") == 7
+
+    again = ingest(raw_dir=str(raw), warehouse_dir=str(warehouse), batch_size=4, return_state=True)
+    row = again.result()
+    assert row["inputs_skipped_unchanged"] == row["inputs_seen"] == 28
+    assert (row["articles_unchanged"], row["duplicates"], row["quarantined"]) == (2, 25, 1)
+    tasks = _task_runs(again.state_details.flow_run_id)
+    assert "extract-batch" not in tasks and "stage-batch" not in tasks, tasks
+
+    # One new input: one batch to read, whatever the size of raw/.
+    shutil.copy(raw / SEEDS[0], raw / "copy2.txt")
+    third = ingest(raw_dir=str(raw), warehouse_dir=str(warehouse), batch_size=4, return_state=True)
+    row = third.result()
+    assert row["inputs_seen"] == 29 and row["inputs_skipped_unchanged"] == 28 and row["duplicates"] == 26
+    tasks = _task_runs(third.state_details.flow_run_id)
+    assert tasks.count("extract-batch") == 1 and tasks.count("stage-batch") == 1, tasks

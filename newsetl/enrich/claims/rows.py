@@ -163,36 +163,51 @@ def claims_from_doc(
                         and (c.speaker is None or not overlaps(p, c.speaker)))
         kinds = [c.kind or _kind(art, a, b) for a, b in pieces]
         cls = cue_class(c.cue_tok, c.speaker_head, pieces, quoted=any(k in ("direct", "mixed") for k in kinds))
-        pieces_json = json.dumps([list(p) for p in pieces], separators=(",", ":"))
-        for (a, b), kind in zip(pieces, kinds, strict=True):
-            if (a, b) in seen:
-                continue
-            seen.add((a, b))
-            rows.append(
-                {
-                    "claim_id": short_hash(article_id, str(a), str(b)),
-                    "article_id": article_id,
-                    "speaker_surface": text[c.speaker[0] : c.speaker[1]] if c.speaker else None,
-                    "speaker_name": res.name if res else None,
-                    "speaker_entity_id": res.entity_id if res else None,
-                    "speaker_start": c.speaker[0] if c.speaker else None,
-                    "speaker_end": c.speaker[1] if c.speaker else None,
-                    "cue": text[c.cue[0] : c.cue[1]],
-                    "cue_start": c.cue[0],
-                    "cue_end": c.cue[1],
-                    "content": text[a:b],
-                    "content_start": a,
-                    "content_end": b,
-                    "kind": kind,
-                    "cue_class": cls,
-                    "pieces": pieces_json,
-                    "target_name": target.name if target else None,
-                    "target_entity_id": target.entity_id if target else None,
-                    "sentence_index": art.sentence_index(c.cue_tok),
-                    "run_id": run_id,
-                }
-            )
+        rows += piece_rows(article_id, text, run_id, seen, speaker=c.speaker, speaker_name=res.name if res else None,
+                           speaker_entity_id=res.entity_id if res else None, cue=c.cue, pieces=pieces, kinds=kinds,
+                           cue_class=cls, target=(target.name, target.entity_id) if target else None,
+                           sentence_index=art.sentence_index(c.cue_tok))
     rows.sort(key=lambda r: (r["content_start"], r["content_end"]))
+    return rows
+
+
+def piece_rows(article_id: str, text: str, run_id: str, seen: set[tuple[int, int]], *,
+               speaker: tuple[int, int] | None, speaker_name: str | None, speaker_entity_id: str | None,
+               cue: tuple[int, int], pieces: Sequence[tuple[int, int]], kinds: Sequence[str], cue_class: str,
+               target: tuple[str, str | None] | None, sentence_index: int) -> list[dict]:
+    """The rows of one claim, rules' or model's: one per content piece no earlier claim of
+    the article took (``seen``, updated), each with the claim's speaker, cue, class, target
+    and all of its pieces."""
+    pieces_json = json.dumps([list(p) for p in pieces], separators=(",", ":"))
+    rows = []
+    for (a, b), kind in zip(pieces, kinds, strict=True):
+        if (a, b) in seen:
+            continue
+        seen.add((a, b))
+        rows.append(
+            {
+                "claim_id": short_hash(article_id, str(a), str(b)),
+                "article_id": article_id,
+                "speaker_surface": text[speaker[0] : speaker[1]] if speaker else None,
+                "speaker_name": speaker_name,
+                "speaker_entity_id": speaker_entity_id,
+                "speaker_start": speaker[0] if speaker else None,
+                "speaker_end": speaker[1] if speaker else None,
+                "cue": text[cue[0] : cue[1]],
+                "cue_start": cue[0],
+                "cue_end": cue[1],
+                "content": text[a:b],
+                "content_start": a,
+                "content_end": b,
+                "kind": kind,
+                "cue_class": cue_class,
+                "pieces": pieces_json,
+                "target_name": target[0] if target else None,
+                "target_entity_id": target[1] if target else None,
+                "sentence_index": sentence_index,
+                "run_id": run_id,
+            }
+        )
     return rows
 
 

@@ -17,7 +17,6 @@ what another speaker is reported to say (a quote, an interview answer) to that s
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 
@@ -28,8 +27,8 @@ from newsetl.enrich.claims.model.model import Attribution, AttributionModel, def
 from newsetl.enrich.claims.phrases import _NOT_SOURCES as NOT_SOURCES
 from newsetl.enrich.claims import CLAIM_COLUMNS, Lexicon, claims_from_doc, default_lexicon
 from newsetl.enrich.claims.cueclass import cue_class, idiom
-from newsetl.ids import short_hash
 from newsetl.enrich.claims.quotemarks import QuoteIndex
+from newsetl.enrich.claims.rows import piece_rows
 from newsetl.enrich.claims.speakers import FIRST_PERSON, Resolution, SpeakerResolver, named, resolution_of
 
 def _kind(quotes: QuoteIndex, a: int, b: int, according: bool) -> str:
@@ -121,35 +120,9 @@ def attribution_rows(
         kinds = [_kind(v.quotes, pa, pb, according) for pa, pb in pieces]
         cls = cue_class(doc[a.cue_i], doc[a.speaker_i] if a.speaker_i is not None else None, pieces,
                         quoted=any(k in ("direct", "mixed") for k in kinds))
-        pieces_json = json.dumps([list(p) for p in pieces], separators=(",", ":"))
-        for (pa, pb), kind in zip(pieces, kinds, strict=True):
-            if (pa, pb) in seen:
-                continue
-            seen.add((pa, pb))
-            rows.append(
-                {
-                    "claim_id": short_hash(article_id, str(pa), str(pb)),
-                    "article_id": article_id,
-                    "speaker_surface": text[a.speaker[0] : a.speaker[1]] if a.speaker else None,
-                    "speaker_name": res.name if res else None,
-                    "speaker_entity_id": (res.entity_id or None) if res else None,
-                    "speaker_start": a.speaker[0] if a.speaker else None,
-                    "speaker_end": a.speaker[1] if a.speaker else None,
-                    "cue": text[a.cue[0] : a.cue[1]],
-                    "cue_start": a.cue[0],
-                    "cue_end": a.cue[1],
-                    "content": text[pa:pb],
-                    "content_start": pa,
-                    "content_end": pb,
-                    "kind": kind,
-                    "target_name": target[0] if target else None,
-                    "target_entity_id": target[1] if target else None,
-                    "sentence_index": v.sent_index(a.cue_i),
-                    "run_id": run_id,
-                    "cue_class": cls,
-                    "pieces": pieces_json,
-                }
-            )
+        rows += piece_rows(article_id, text, run_id, seen, speaker=a.speaker, speaker_name=res.name if res else None,
+                           speaker_entity_id=(res.entity_id or None) if res else None, cue=a.cue, pieces=pieces,
+                           kinds=kinds, cue_class=cls, target=target, sentence_index=v.sent_index(a.cue_i))
     rows.sort(key=lambda r: (r["content_start"], r["content_end"]))
     return rows
 

@@ -25,6 +25,7 @@ from newsetl.enrich.claims import CLAIM_COLUMNS, claims_frame
 from newsetl.ids import short_hash
 from newsetl.enrich.claims.speakers import FIRST_PERSON, PRONOUNS, RELATIVE
 from schemas.claims import CUE_CLASSES, ClaimModel
+from support.claims import find
 from support.paths import FIXTURES as _FIXTURES, REPO
 
 FIXTURES = _FIXTURES / "attribution"
@@ -75,14 +76,6 @@ def run(nlp, text: str) -> list[dict]:
     rows = attribution_rows(ARTICLE, doc, mentions_of(doc), RUN)
     check_rows(text, rows)
     return rows
-
-
-def find(rows: list[dict], content_part: str, **expect) -> dict:
-    hits = [r for r in rows if content_part in r["content"]]
-    assert hits, f"no claim with content {content_part!r} in {[r['content'] for r in rows]}"
-    good = [r for r in hits if all(r[k] == v for k, v in expect.items())]
-    assert good, f"claims with {content_part!r} differ from {expect}: {[{k: r[k] for k in expect} for r in hits]}"
-    return good[0]
 
 
 def seed(prefix: str) -> str:

@@ -25,6 +25,7 @@ from newsetl.enrich.claims import (
 from newsetl.ids import short_hash
 from newsetl.enrich.claims.quotemarks import find_quotes
 from schemas.claims import ClaimModel
+from support.claims import find
 from support.paths import FIXTURES as TEST_FIXTURES, REPO
 
 FIXTURES = TEST_FIXTURES / "claims"
@@ -87,15 +88,6 @@ def run(nlp, text: str) -> list[dict]:
     rows = claims_from_doc(ARTICLE, doc, _mentions(doc), RUN)
     check_invariants(text, rows)
     return rows
-
-
-def find(rows: list[dict], content_part: str, **expect) -> dict:
-    """The claim whose content contains ``content_part`` and whose fields equal ``expect``."""
-    hits = [r for r in rows if content_part in r["content"]]
-    assert hits, f"no claim with content {content_part!r} in {[r['content'] for r in rows]}"
-    good = [r for r in hits if all(r[k] == v for k, v in expect.items())]
-    assert good, f"claims with {content_part!r} differ from {expect}: {[{k: r[k] for k in expect} for r in hits]}"
-    return good[0]
 
 
 def fixture(name: str) -> str:

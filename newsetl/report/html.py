@@ -41,8 +41,9 @@ def _environment() -> Environment:
     return env
 
 
-_TEMPLATE = _environment().get_template("report.html")
-_INDEX = _environment().get_template("index.html")
+_ENV = _environment()
+_TEMPLATE = _ENV.get_template("report.html")
+_INDEX = _ENV.get_template("index.html")
 
 
 def _figures(data: ReportData) -> list[charts.Chart]:

@@ -14,7 +14,7 @@ from newsetl import report
 from newsetl.cli import main
 from newsetl.report import history
 from support.warehouse import warehouse_at
-from test_report import CHROMIUM_ARGS, HOSTILE_PAGE
+from test_report import HOSTILE_PAGE
 
 # A directory name is untrusted too: it is the source of the inputs read from it.
 HOSTILE_DIR = "<img src=x onerror=alert(1)>"
@@ -167,18 +167,6 @@ def test_table_output_prints_data_as_written(runs, capsys):
 
 
 # --- in a real browser -----------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    chromium = shutil.which("chromium")
-    assert chromium, "chromium is not installed: run `make chromium` (or `make test`)"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def test_index_renders_in_chromium_and_links_every_report(runs, browser):

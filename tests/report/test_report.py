@@ -35,9 +35,6 @@ months, according to a statement released after the meeting ended.</p></article>
 # A file name is untrusted too: it is shown as the example of its quarantine reason.
 HOSTILE_FILE = "<img src=x onerror=alert(1)>.pdf"
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
 
 def _land(raw: Path, root: Path, models: analysis.Models | None) -> dict:
     """One run through the pipeline's own functions, as the flow calls them."""
@@ -221,19 +218,6 @@ def test_the_flow_publishes_its_summary_even_when_the_run_fails(prefect_server, 
 
 
 # --- in a real browser -----------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    chromium = shutil.which("chromium")
-    # No skip: `make test` installs Debian's chromium where it is missing.
-    assert chromium, "chromium is not installed: run `make chromium` (or `make test`)"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def _expected_marks(root: Path) -> dict[str, int]:

@@ -30,7 +30,7 @@ run: install
 	  "SELECT canonical_name, label, article_count, mention_count FROM entities ORDER BY mention_count DESC LIMIT 8"
 	@echo 'Who said what: newsetl sql "SELECT * FROM claims_by_speaker ..."'
 	@$(BIN)/newsetl sql --warehouse warehouse \
-	  "SELECT speaker, kind, claims, articles FROM claims_by_speaker WHERE speaker IS NOT NULL LIMIT 8"
+	  "SELECT speaker, kind, speech_claims, stories FROM claims_by_speaker LIMIT 8"
 	@echo 'Run report (counts, checks, charts):'
 	@$(BIN)/newsetl report --warehouse warehouse
 

@@ -234,6 +234,22 @@ def test_readme_example_queries_run_as_written(landed):
         assert json.loads(out.stdout), f"no rows from:\n{query}"
 
 
+def test_make_run_queries_run_as_written(landed):
+    """`make run` prints its results with `newsetl sql`: each of its queries must run on a
+    landed warehouse (a renamed view column once made `make run` fail at its last step)."""
+    import re
+
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    target = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    queries = re.findall(r'newsetl sql --warehouse warehouse \\\n\s*"(.*?)"\n', target)
+    assert len(queries) == 3
+    _, warehouse, _ = landed
+    for query in queries:
+        out = _sql(warehouse, query)
+        assert out.returncode == 0, (query, out.stderr)
+        assert json.loads(out.stdout), f"no rows from:\n{query}"
+
+
 def test_readme_quick_start_commands_run_as_written(landed, tmp_path):
     """The Quick start's query commands, typed as written where `make run` leaves the user:
     at the repository root, with .venv/ and warehouse/ (here: this test's virtualenv and a

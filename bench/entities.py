@@ -97,7 +97,7 @@ def measure(n_articles: int) -> None:
         rows, touched = new_mentions(rng, n_articles)
         wh.merge("mentions", rows, "run", update_if=False)
         run = SimpleNamespace(warehouse=wh, run_id="run")
-        updated = best_of_three(lambda: update_entities(run, touched))
+        updated = best_of_three(lambda: update_entities(run.warehouse, run.run_id, touched))
         incremental = wh.read_table("entities").sort_by("entity_id")
         phases = update_phases(wh, touched)
         full = best_of_three(lambda: rebuild(wh))

@@ -12,18 +12,23 @@ from prefect.artifacts import create_table_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 
 from newsetl.land import Warehouse  # noqa: E402
-from newsetl.land.upkeep import TableUpkeep, maintain as maintain_tables  # noqa: E402
+from newsetl.land.upkeep import TableUpkeep  # noqa: E402
+from newsetl.run.storyfill import maintain as maintain_warehouse  # noqa: E402
 from newsetl.settings import Settings  # noqa: E402
 
 
 @task(name="maintain-tables", cache_policy=NO_CACHE)
 def upkeep(warehouse: Warehouse, settings: Settings) -> list[TableUpkeep]:
-    return maintain_tables(warehouse, settings)
+    tables, filled = maintain_warehouse(warehouse, settings)
+    if filled.storied or filled.rekeyed:
+        get_run_logger().info("stories: %d articles given one (%d near-duplicates), %d signatures re-keyed",
+                              filled.storied, filled.joined, filled.rekeyed)
+    return tables
 
 
 @flow(name="maintain", log_prints=False)
 def maintain(warehouse_dir: str = "warehouse", retention_hours: int | None = None) -> list[dict]:
-    """Compact and vacuum every table of the warehouse, then refresh its catalog."""
+    """Fill in missing stories, compact and vacuum every table of the warehouse, then refresh its catalog."""
     overrides = {"warehouse_dir": warehouse_dir}
     if retention_hours is not None:
         overrides["maintain_retention_hours"] = retention_hours

@@ -1,4 +1,5 @@
-"""``newsetl maintain``: compact and vacuum the Delta tables, then refresh the catalog."""
+"""``newsetl maintain``: give stories to articles without one, compact and vacuum the Delta
+tables, then refresh the catalog."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from newsetl.settings import MIN_RETENTION_HOURS, Settings
 def add_parser(sub: argparse._SubParsersAction, defaults: Settings) -> None:
     m = sub.add_parser("maintain", help="compact small files, delete old versions' files, refresh the catalog",
                        description=(
-        "For each Delta table: rewrite its small files into few large ones (one commit), then delete the "
+        "First give a story to every article landed without one (before stories existed) and compute "
+        "again the signatures of an older story scheme. Then, for each Delta table: rewrite its small files into few large ones (one commit), then delete the "
         "files no version younger than the retention reads; then refresh the catalog. Takes the run lock: "
         "never runs during a run (exit 3 if one holds it). Prints files and bytes per table, before and "
         "after."))
@@ -32,7 +34,7 @@ def _retention(text: str) -> int:
 def main(args: argparse.Namespace) -> int:
     from newsetl.cli.preflight import settings_for
     from newsetl.land import Warehouse, WarehouseBusy
-    from newsetl.land.upkeep import maintain
+    from newsetl.run.storyfill import maintain
 
     settings = settings_for({"warehouse_dir": args.warehouse, "maintain_retention_hours": args.retention_hours})
     warehouse = Warehouse.at(settings.warehouse_dir, settings)
@@ -40,7 +42,7 @@ def main(args: argparse.Namespace) -> int:
         print(f"newsetl maintain: no warehouse at {args.warehouse}", file=sys.stderr)
         return 2
     try:
-        done = maintain(warehouse, settings)
+        done, filled = maintain(warehouse, settings)
     except WarehouseBusy as exc:
         print(f"newsetl maintain: {exc}", file=sys.stderr)
         return 3
@@ -50,5 +52,8 @@ def main(args: argparse.Namespace) -> int:
     rows = [(t.table, t.before.files, t.after.files, t.before.bytes, t.after.bytes,
              t.before.stored_bytes, t.after.stored_bytes, t.vacuumed) for t in done]
     print_table(columns, rows, sys.stdout)
+    if filled.storied or filled.rekeyed:
+        print(f"stories: {filled.storied} articles given a story ({filled.joined} of them near-duplicates of an "
+              f"earlier one), {filled.rekeyed} signatures computed again")
     return 0
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -87,14 +88,19 @@ def upkeep_table(warehouse: Warehouse, table: str, retention_hours: int, op_id: 
     return TableUpkeep(table, before, footprint(warehouse, table), metrics.get("numFilesRemoved", 0), len(removed))
 
 
-def maintain(warehouse: Warehouse, settings: Settings, retention_hours: int | None = None) -> list[TableUpkeep]:
+def maintain(warehouse: Warehouse, settings: Settings, retention_hours: int | None = None,
+             before_compaction: Callable[[Warehouse, str], object] | None = None) -> list[TableUpkeep]:
     """Compact and vacuum every table, then refresh the catalog, holding the run lock
-    (WarehouseBusy when a run holds it past ``settings.lock_wait_seconds``)."""
+    (WarehouseBusy when a run holds it past ``settings.lock_wait_seconds``).
+    ``before_compaction(warehouse, op_id)``: writes of a later stage (the stories
+    backfill) made under the same lock, so compaction takes their files in too."""
     hours = check_retention(settings.maintain_retention_hours if retention_hours is None else retention_hours)
     op_id = maintenance_id(datetime.now(UTC))
     with warehouse.exclusive(wait_seconds=settings.lock_wait_seconds):
         warehouse.roll_back()  # a killed run's commits go before any version is compacted away
         warehouse.ensure_tables()
+        if before_compaction is not None:
+            before_compaction(warehouse, op_id)
         done = [upkeep_table(warehouse, name, hours, op_id) for name in TABLES]
         warehouse.drop_staging()  # leftovers of killed runs: no run is running
         warehouse.refresh_catalog()

@@ -13,7 +13,7 @@ import pyarrow as pa
 from newsetl import __version__, quality
 from newsetl.enrich import build_entities, default_reference
 from newsetl.ids import short_hash
-from newsetl.land.warehouse import to_arrow
+from newsetl.land.warehouse import Warehouse, to_arrow
 from newsetl.quality import (
     CircuitBreakerTripped, CrossTableCheckFailed, RunFacts, cross_table_checks, failures, require_valid,
     resolved_quarantine, run_checks, summary,
@@ -132,7 +132,7 @@ def _merge_articles(run: Run, assigned: dict[str, Story]) -> None:
             run.warehouse.merge(table, staged, run.run_id, update_if=True, replace_articles=run.updated_ids)
             enriched = True
     if enriched and touched:
-        update_entities(run, touched)
+        update_entities(run.warehouse, run.run_id, touched)
     staged = run.warehouse.staged(run.run_id, "inputs")
     if staged is not None:  # committed with the articles it describes (see newsetl.run.incremental)
         run.warehouse.merge("inputs", staged, run.run_id, update_if=True)
@@ -260,16 +260,16 @@ def entity_inputs(con, entity_ids: list[str] | None) -> tuple[pa.Table, pa.Table
     return mentions, articles
 
 
-def update_entities(run: Run, touched: list[str]) -> None:
+def update_entities(warehouse: Warehouse, run_id: str, touched: list[str]) -> None:
     """The rows of the entities the run touched, computed again from all their mentions
     and merged in one commit; an entity with no mention left is deleted. The other rows
     are not read nor written: no story changes once landed (D58), so an entity's figures
     change only when its own mentions do (D61)."""
-    with run.warehouse.connect(("mentions", "articles")) as con:
+    with warehouse.connect(("mentions", "articles")) as con:
         mentions, articles = entity_inputs(con, touched)
     entities = build_entities(mentions, articles, default_reference())
-    valid = require_valid("entities", entities.to_dict("records"), run.run_id)
-    run.warehouse.merge("entities", to_arrow("entities", valid), run.run_id, update_if=True, replace_keys=touched)
+    valid = require_valid("entities", entities.to_dict("records"), run_id)
+    warehouse.merge("entities", to_arrow("entities", valid), run_id, update_if=True, replace_keys=touched)
 
 
 def record_run(run: Run, status: str) -> dict[str, Any]:

@@ -35,7 +35,7 @@ def staged_rows(articles: pd.DataFrame, params: Params, run_id: str) -> tuple[pd
             pd.DataFrame(bands, columns=["band_id", "article_id", "band_key", "run_id"]))
 
 
-def _signature(row: dict) -> Signature:
+def signature_of(row: dict) -> Signature:
     return Signature.from_bytes(bytes.fromhex(row["minhash"]), row["shingles"])
 
 
@@ -60,7 +60,7 @@ def assign(warehouse: Warehouse, run_id: str, updated_ids: list[str], params: Pa
         kept = {aid: Story(sid, dup) for aid, sid, dup in con.execute(f"""
             SELECT article_id, story_id, duplicate_of FROM articles
             WHERE story_id IS NOT NULL AND article_id IN ({_ids_sql(set(updated_ids) & sigs.keys())})""").fetchall()}
-        keys = {aid: stories.band_keys(_signature(row), params) for aid, row in sigs.items()}
+        keys = {aid: stories.band_keys(signature_of(row), params) for aid, row in sigs.items()}
         pairs = stories.candidate_pairs(con, keys, con.table("story_bands"))
         con.register("_story_pairs", pairs)
         # Landed candidates of this scheme, with their stories; the run's own articles (also
@@ -71,9 +71,9 @@ def assign(warehouse: Warehouse, run_id: str, updated_ids: list[str], params: Pa
             FROM story_signatures AS s JOIN articles AS a USING (article_id)
             WHERE s.scheme = ? AND s.article_id IN (SELECT candidate_id FROM _story_pairs)
               AND s.article_id NOT IN ({_ids_sql(sigs)})""", [params.scheme]).fetchall()]
-    landed += [Candidate(aid, _signature(sigs[aid]), story.story_id, published.get(aid))
+    landed += [Candidate(aid, signature_of(sigs[aid]), story.story_id, published.get(aid))
                for aid, story in kept.items()]
-    new = [NewArticle(aid, _signature(row), published.get(aid)) for aid, row in sigs.items() if aid not in kept]
+    new = [NewArticle(aid, signature_of(row), published.get(aid)) for aid, row in sigs.items() if aid not in kept]
     return {**stories.assign_stories(new, landed, pairs, params.similarity), **kept}
 
 

@@ -213,15 +213,19 @@ def test_cue_classes(nlp):
 
 
 # ----------------------------------------------------------------------------- source by grammar (D71)
-# tests/fixtures/attribution/grammar.txt: one sentence each from four PolNeAR train articles
+# tests/fixtures/attribution/grammar.txt: one sentence each from six PolNeAR train articles
 # (nyt_2016-02-09_rubio-is-tested-as-republican-ri, usa-today_2016-01-15_republicans-pile-on-obama-clinto,
-# huff-post_2016-07-28_charleston-church-shooting-survi, usa-today_2016-04-27_clinton-takes-pa-md-and-del-most),
+# huff-post_2016-07-28_charleston-church-shooting-survi, usa-today_2016-04-27_clinton-takes-pa-md-and-del-most,
+# usa-today_2016-01-13_trump-cruz-break-away-from-the-p, wash-post_2016-03-18_why-obama-s-high-court-pick-migh),
 # where the model credited the sentence's subject and the gold has no source.
 def test_a_raising_verb_cites_nobody(nlp):
     # "X appeared to be ...": X is the subject of the content, not a source
     rows = run(nlp, (FIXTURES / "grammar.txt").read_text(encoding="utf-8"))
     r = find(rows, "to be on the upswing", cue="appeared")
     assert r["speaker_surface"] is None and r["speaker_name"] is None
+    # "look" as "seem": "X looks like ...", "X looks dead on arrival"
+    for content in ("a two-person race", "dead on arrival"):
+        assert find(rows, content, cue="looks")["speaker_surface"] is None
     text = seed("004")
     rows = run(nlp, text)
     for phrase in ("The Taliban appear to be launching", "the Pakistani government appears to be signaling"):

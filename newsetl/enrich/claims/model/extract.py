@@ -167,8 +167,8 @@ def _set_source(a: Attribution, v: F.DocView, x: int | None) -> None:
 def grammatical_source(v: F.DocView, a: Attribution) -> None:
     """Where the grammar says who the source is, that overrides the model's choice:
 
-    * a raising verb ("X seems to ...", "X appears to ..."): nobody, or the one it seems
-      to ("To Democrats, it seemed like a smart move");
+    * a raising verb ("X seems to ...", "X appears to ...", "X looks weak"): nobody, or
+      the one it seems to ("To Democrats, it seemed like a smart move");
     * the subject of a passive speech, cognition or document verb is what is talked
       about, not who talks ("Dylann Roof is accused of", "the inference can be drawn"):
       the by-agent ("was declared the winner by news organizations"), else nobody.
@@ -186,7 +186,7 @@ def grammatical_source(v: F.DocView, a: Attribution) -> None:
     if v.pos[i] not in ("VERB", "AUX"):
         return
     lemma = v.lemma[i]
-    if lemma in _RAISING:
+    if lemma in _RAISING or (lemma == "look" and _looks_like(v, i)):
         to = next((c for c in kids if v.dep[c] == "prep" and v.lower[c] == "to"), None)
         _set_source(a, v, _outside(v, a, _pobj(v, to)) if to is not None else None)
         return
@@ -203,6 +203,16 @@ def grammatical_source(v: F.DocView, a: Attribution) -> None:
         x = _outside(v, a, next((c for c in v.children[v.head[h]] if v.dep[c] == "nsubj"), None))
         if x is not None:
             _set_source(a, v, x)
+
+
+def _looks_like(v: F.DocView, i: int) -> bool:
+    """"X looks weak", "looks like a two-person race", "it looked as if": "look" as "seem"."""
+    for c in v.children[i]:
+        if v.dep[c] == "acomp" or (v.dep[c] == "prep" and v.lower[c] == "like"):
+            return True
+        if v.dep[c] == "advcl" and any(v.dep[m] == "mark" and v.lower[m] == "if" for m in v.children[c]):
+            return True
+    return False
 
 
 def _received(v: F.DocView, a: Attribution) -> None:

@@ -39,7 +39,8 @@ partial match), on word tokens (``\\w+``) of the article text:
 Per cue class (speech, cognition, document, other: ``cue_class`` of the model's rows;
 the same function on the gold cue and source and on the rules' cues): recall of the gold
 attributions of that class and precision of the predictions of that class. Then the
-worst error classes of each extractor (``bench/claims_errors.py``).
+worst error classes of each extractor and its speaker errors by class
+(``bench/claims_errors.py``).
 
 Prints tables and, as the very last line (the model's figures when it ran):
 ``claims_f1_30=0.xxx claims_p_30=... claims_r_30=... claims_f1_80=... speaker_acc=... rules_f1_30=...``
@@ -86,6 +87,7 @@ class Sample:
     doc: object
     gold: GoldArticle
     rows: dict[str, list[dict]] = field(default_factory=dict)
+    mentions: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -181,7 +183,7 @@ def run(articles: list[GoldArticle], extractors: Sequence[str], model_dir: Path 
         t3 = time.perf_counter()
         spent["mentions"] += t2 - t1
         spent["rules"] += t3 - t2
-        sample = Sample(name, art.text, doc, art, {})
+        sample = Sample(name, art.text, doc, art, {}, mentions)
         if "rules" in extractors:
             sample.rows["rules"] = rules
         if model is not None:
@@ -228,13 +230,14 @@ def report(counts: dict[str, Counts], classes: dict[str, ClassCounts], samples: 
     for e, c in counts.items():
         print(f"{e}: kinds " + ", ".join(f"{k} {c.pred_kinds[k]} ({c.matched_kinds[k] / c.pred_kinds[k]:.2f})" for k in ("direct", "mixed", "indirect", "according_to") if c.pred_kinds[k]))
     print()
-    from claims_errors import analyse, print_report  # bench/claims_errors.py
+    from claims_errors import analyse, print_report, print_speaker_report, speaker_errors  # bench/claims_errors.py
     from newsetl.enrich.claims.model.train import lexicon_categories
 
     cats = lexicon_categories()
     for e in counts:
         print(f"---- worst error classes: {e}")
         print_report(analyse(samples, lambda s, e=e: s.rows[e], cats), top=12)
+        print_speaker_report(*speaker_errors(samples, lambda s, e=e: s.rows[e], lambda s: s.mentions))
         print()
     print("time (s): " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))
     if timings.get("model"):

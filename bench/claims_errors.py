@@ -2,11 +2,15 @@
 """Error classes of an attribution extractor on PolNeAR (train by default: analysis, not a score).
 
     .venv/bin/python bench/claims_errors.py [ATTRIBUTION_DIR] [--split train] [--extractor rules|model] [--cache DIR]
+                                           [--limit N] [--speakers N]
 
 For every gold attribution not matched at 30% overlap: why (the extractor has no cue on
 the gold cue's head word, by the kind of that word; or it has the cue but another
 content); for matches below 80% overlap: too short, too long or shifted; for every
 prediction not matched: a cue the gold does not have (by lemma) or a content elsewhere.
+With ``--speakers N``: the matches at 30% whose speaker is wrong, by class (no speaker,
+a pronoun resolved wrong, the inner subject of nested speech, another noun phrase, by
+where the gold source is), with N examples of each.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from newsetl.enrich.claims.model import features as F  # noqa: E402
-from newsetl.enrich.claims.model.scoring import Tokens, _match, group_rows  # noqa: E402
+from newsetl.enrich.claims.model.scoring import Tokens, _match, group_rows, speaker_correct  # noqa: E402
+from newsetl.enrich.claims.speakers import FIRST_PERSON, PRONOUNS, RELATIVE  # noqa: E402
 
 
 def cue_kind(t, lexicon_cats: dict[str, str]) -> str:
@@ -117,6 +122,94 @@ def print_report(res: dict[str, Counter], top: int = 25) -> None:
     print("  " + ", ".join(f"{k} {n}" for k, n in res["false_lemmas"].most_common(top)))
 
 
+# ----------------------------------------------------------------------------- speakers
+def _cue_groups(rows):
+    """Claim rows -> (cue span, first row) in the order of group_rows."""
+    out = {}
+    for r in sorted(rows, key=lambda r: (r["cue_start"], r["content_start"])):
+        out.setdefault((int(r["cue_start"]), int(r["cue_end"])), r)
+    return list(out.items())
+
+
+def _words(doc, a: int, b: int):
+    span = doc.char_span(a, b, alignment_mode="expand")
+    return list(span) if span is not None else []
+
+
+def speaker_error_class(doc, cue: tuple[int, int], row: dict, g, content) -> str:
+    """Why a matched prediction's speaker is wrong (the benchmark said so already)."""
+    cue_tok = doc.char_span(*cue, alignment_mode="expand")
+    cue_sent = cue_tok.root.sent if cue_tok is not None and len(cue_tok) else None
+    if not g.source:
+        return "a speaker where the gold has none"
+    gtoks = [t for a, b in g.source for t in _words(doc, a, b)]
+    groot = min(gtoks, key=lambda t: (t.head in gtoks and t.head is not t, t.i)) if gtoks else None
+    gpos = g.source[0][0]
+    if gtoks and any(t.dep_ == "poss" or t.tag_ == "POS" for t in gtoks) and groot is not None and groot.dep_ == "poss":
+        where = "possessive"
+    elif cue_sent is not None and cue_sent.start_char <= gpos < cue_sent.end_char:
+        where = "same sentence"
+    elif gpos < cue[0]:
+        where = "earlier sentence"
+    else:
+        where = "later sentence"
+    glow = " ".join(t.lower_ for t in gtoks)
+    gkind = ("pronoun" if glow in PRONOUNS or glow in FIRST_PERSON else "relative" if glow in RELATIVE
+             else "name" if any(t.ent_type_ for t in gtoks) else "nominal")
+    if row.get("speaker_start") is None:
+        return f"no speaker; gold {gkind} in {where}"
+    sa, sb = int(row["speaker_start"]), int(row["speaker_end"])
+    low = (row.get("speaker_surface") or "").casefold()
+    if low in PRONOUNS:
+        return f"pronoun resolved {'wrong' if row.get('speaker_name') else 'to nobody'}; gold {gkind} in {where}"
+    if low in RELATIVE:
+        return f"relative pronoun; gold {gkind} in {where}"
+    if low in FIRST_PERSON:
+        return f"first person; gold {gkind} in {where}"
+    if any(a <= sa < b for a, b in content):
+        return f"speaker inside the content (nested); gold {gkind} in {where}"
+    if sa > cue[0] and gpos < cue[0]:
+        return f"speaker after the cue, gold before; gold {gkind} in {where}"
+    return f"another noun phrase ({'named' if row.get('speaker_name') else 'unnamed'}); gold {gkind} in {where}"
+
+
+def speaker_errors(samples, rows_of_sample, mentions_of_sample, examples: int = 0) -> tuple[Counter, dict[str, list[str]]]:
+    """Matched attributions (30% overlap) whose speaker is wrong, by class, and up to
+    ``examples`` short examples of each (sentence, gold source, predicted speaker)."""
+    classes: Counter = Counter()
+    shown: dict[str, list[str]] = {}
+    for s in samples:
+        rows = rows_of_sample(s)
+        mentions = mentions_of_sample(s)
+        toks = Tokens(s.text)
+        preds = group_rows(rows)
+        groups = _cue_groups(rows)
+        gold = s.gold.attributions
+        m30 = _match([toks.of(p.content) for p in preds], [toks.of(g.content) for g in gold], 0.3, ggt=False)
+        for i, j in m30:
+            p, g = preds[i], gold[j]
+            if speaker_correct(p, g, mentions):
+                continue
+            cue, row = groups[i]
+            cls = speaker_error_class(s.doc, cue, row, g, p.content)
+            classes[cls] += 1
+            if len(shown.setdefault(cls, [])) < examples:
+                sent = s.doc.char_span(*cue, alignment_mode="expand")
+                ctx = s.text[sent.root.sent.start_char : sent.root.sent.end_char] if sent is not None and len(sent) else ""
+                gsrc = " | ".join(s.text[a:b] for a, b in g.source)
+                shown[cls].append(f"{s.name}@{cue[0]}: gold={gsrc!r} pred={row.get('speaker_surface')!r}"
+                                  f"->{row.get('speaker_name')!r} cue={row['cue']!r} :: {ctx[:220]!r}")
+    return classes, shown
+
+
+def print_speaker_report(classes: Counter, shown: dict[str, list[str]]) -> None:
+    print(f"\nspeaker errors among matches at 30% ({sum(classes.values())})")
+    for k, n in classes.most_common():
+        print(f"  {n:6d}  {k}")
+        for e in shown.get(k, []):
+            print(f"            {e}")
+
+
 def main(argv=None) -> int:
     from newsetl.enrich.claims.model.model import default_model
     from newsetl.enrich.claims.model.train import lexicon_categories, parse_samples
@@ -126,8 +219,18 @@ def main(argv=None) -> int:
     ap.add_argument("--split", choices=("train", "dev"), default="train")
     ap.add_argument("--extractor", choices=("rules", "model"), default="rules")
     ap.add_argument("--cache", type=Path, default=None)
+    ap.add_argument("--limit", type=int, default=0, help="only the first N articles")
+    ap.add_argument("--speakers", type=int, default=None, metavar="N",
+                    help="speaker errors by class instead, with N examples of each")
     args = ap.parse_args(argv)
     samples = parse_samples(args.attribution_dir, args.split, args.cache)
+    if args.limit:
+        samples = samples[: args.limit]
+    if args.cache is not None:  # the cache holds the rules' rows of the code that made it
+        from newsetl.enrich.claims import claims_from_doc
+
+        for s in samples:
+            s.rules = claims_from_doc("0" * 16, s.doc, s.mentions, "bench")
     cats = lexicon_categories()
     if args.extractor == "rules":
         rows_of = lambda s: s.rules  # noqa: E731
@@ -136,6 +239,9 @@ def main(argv=None) -> int:
 
         model = default_model()
         rows_of = lambda s: attribution_rows("0" * 16, s.doc, s.mentions, "bench", s.rules, model)  # noqa: E731
+    if args.speakers is not None:
+        print_speaker_report(*speaker_errors(samples, rows_of, lambda s: s.mentions, args.speakers))
+        return 0
     print_report(analyse(samples, rows_of, cats))
     return 0
 

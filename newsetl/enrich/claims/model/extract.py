@@ -7,12 +7,16 @@ the ``claims`` table (``schemas.claims.ClaimModel`` columns), one per content pi
 and ``pieces`` (all content spans of the claim, JSON). "Only time will tell" cites no one
 and is dropped.
 
-Speakers go through the same resolver as the rules (:mod:`newsetl.enrich.claims.speakers`): names,
-pronouns and nominals to the nearest compatible speaker; a relative pronoun to the noun
-its clause hangs on (or the name in apposition to it); a transcript label ("MARY
-FALLIN: ...") is the whole label, named as the article names that person; "I"/"we" inside
-what another speaker is reported to say (a quote, an interview answer) to that speaker;
-"you" is never resolved, and a pronoun is never a ``speaker_name``.
+Where the grammar decides the source, it overrides the model's choice
+(:func:`grammatical_source`): "seem"/"appear" and a passive speech verb's subject cite
+nobody, a cue noun the subject "faced" is not the subject's, "Iran was the first nation to
+rebuke" is Iran's. Speakers then go through the same resolver as the rules
+(:mod:`newsetl.enrich.claims.speakers`): names, pronouns and nominals to the nearest
+compatible speaker; a relative pronoun to the noun its clause hangs on (or the name in
+apposition to it); a transcript label ("MARY FALLIN: ...") is the whole label, named as
+the article names that person; "I"/"we" inside what another speaker is reported to say
+(a quote, an interview answer) to that speaker; "you" is never resolved, and a pronoun is
+never a ``speaker_name``.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from newsetl.enrich.claims.model import features as F
 from newsetl.enrich.claims.model.model import Attribution, AttributionModel, default_model
 from newsetl.enrich.claims.phrases import _NOT_SOURCES as NOT_SOURCES
 from newsetl.enrich.claims import CLAIM_COLUMNS, Lexicon, claims_from_doc, default_lexicon
-from newsetl.enrich.claims.cueclass import cue_class, idiom
+from newsetl.enrich.claims.cueclass import cue_class, cue_class_table, idiom
 from newsetl.enrich.claims.quotemarks import QuoteIndex
 from newsetl.enrich.claims.rows import piece_rows
 from newsetl.enrich.claims.speakers import FIRST_PERSON, Resolution, SpeakerResolver, named, resolution_of
@@ -93,6 +97,8 @@ def attribution_rows(
              and not idiom(doc[a.cue_i], doc[a.speaker_i] if a.speaker_i is not None else None)]
     resolver = SpeakerResolver(doc, mentions, v.quotes, lexicon.person_nominals, lexicon.org_nominals, text=v.text)
     found.sort(key=lambda a: a.cue[0])
+    for a in found:
+        grammatical_source(v, a)
     resolutions = {}
     for a in found:
         _label_speaker(v, a)
@@ -125,6 +131,101 @@ def attribution_rows(
                            kinds=kinds, cue_class=cls, target=target, sentence_index=v.sent_index(a.cue_i))
     rows.sort(key=lambda r: (r["content_start"], r["content_end"]))
     return rows
+
+
+# ----------------------------------------------------------------------------- source by grammar
+# "seem"/"appear" raise their clause's subject: "Mr. Rubio appeared to be on the upswing"
+# cites no one (PolNeAR train: 78 of 80 such subjects the model chose were wrong).
+_RAISING = frozenset({"seem", "appear"})
+# Passives whose subject is still the one who holds the view or says it ("she is assured
+# of", "voters are worried", "Braynard is quoted as saying").
+_SUBJECT_PASSIVES = frozenset({"assure", "worry", "quote"})
+_HAS = frozenset({"'s", "’s"})  # "he's said" is "he has said", which the parser takes for a passive
+# Verbs whose subject receives or provokes what their object noun says: "faced criticism",
+# "fielded questions", "renewed debate" (PolNeAR train: the model took that subject 18 times,
+# always wrongly).
+_RECEIVED = frozenset({"face", "field", "receive", "entertain", "encounter", "confront", "weather", "endure",
+                       "renew", "fuel", "prompt", "spark", "stir"})
+# "the first nation to rebuke", "the only candidate to call for": the one who did it.
+_RANKS = frozenset({"first", "only", "last", "latest", "second", "third", "lone", "sole"})
+
+
+def _pobj(v: F.DocView, prep: int) -> int | None:
+    return next((c for c in v.children[prep] if v.dep[c] == "pobj"), None)
+
+
+def _outside(v: F.DocView, a: Attribution, x: int | None) -> int | None:
+    """``x`` unless it lies inside the content (a source cannot be what it said)."""
+    return None if x is None or any(pa <= v.idx[x] < pb for pa, pb in a.pieces) else x
+
+
+def _set_source(a: Attribution, v: F.DocView, x: int | None) -> None:
+    """The noun phrase headed by token ``x`` becomes the source; None: no source."""
+    a.speaker, a.speaker_i = (None, None) if x is None else (v.np_span(x), x)
+
+
+def grammatical_source(v: F.DocView, a: Attribution) -> None:
+    """Where the grammar says who the source is, that overrides the model's choice:
+
+    * a raising verb ("X seems to ...", "X appears to ...", "X looks weak"): nobody, or
+      the one it seems to ("To Democrats, it seemed like a smart move");
+    * the subject of a passive speech, cognition or document verb is what is talked
+      about, not who talks ("Dylann Roof is accused of", "the inference can be drawn"):
+      the by-agent ("was declared the winner by news organizations"), else nobody.
+      Other passives keep the model's choice: "she was troubled by X" is her view;
+    * a cue noun that the subject faces or provokes ("faced criticism"): who it comes
+      from ("from Democrats"), else nobody;
+    * an infinitive on a ranked predicate of "be" ("Iran was the first nation to rebuke
+      the United States"): the subject of "be".
+    """
+    i = a.cue_i
+    kids = v.children[i]
+    if v.pos[i] == "NOUN":
+        _received(v, a)
+        return
+    if v.pos[i] not in ("VERB", "AUX"):
+        return
+    lemma = v.lemma[i]
+    if lemma in _RAISING or (lemma == "look" and _looks_like(v, i)):
+        to = next((c for c in kids if v.dep[c] == "prep" and v.lower[c] == "to"), None)
+        _set_source(a, v, _outside(v, a, _pobj(v, to)) if to is not None else None)
+        return
+    aux = [c for c in kids if v.dep[c] == "auxpass"]
+    if (aux and not any(v.lower[c] in _HAS for c in aux) and lemma not in _SUBJECT_PASSIVES
+            and lemma in cue_class_table().classes and a.speaker_i is not None
+            and v.dep[a.speaker_i] == "nsubjpass" and v.head[a.speaker_i] == i):
+        agent = next((c for c in kids if v.dep[c] == "agent"), None)
+        _set_source(a, v, _outside(v, a, _pobj(v, agent)) if agent is not None else None)
+        return
+    h = v.head[i]
+    if (v.dep[i] in ("relcl", "acl") and v.tag[i] == "VB" and any(v.lower[c] == "to" and v.dep[c] == "aux" for c in kids)
+            and v.dep[h] == "attr" and v.lemma[v.head[h]] == "be" and any(v.lower[c] in _RANKS for c in v.children[h])):
+        x = _outside(v, a, next((c for c in v.children[v.head[h]] if v.dep[c] == "nsubj"), None))
+        if x is not None:
+            _set_source(a, v, x)
+
+
+def _looks_like(v: F.DocView, i: int) -> bool:
+    """"X looks weak", "looks like a two-person race", "it looked as if": "look" as "seem"."""
+    for c in v.children[i]:
+        if v.dep[c] == "acomp" or (v.dep[c] == "prep" and v.lower[c] == "like"):
+            return True
+        if v.dep[c] == "advcl" and any(v.dep[m] == "mark" and v.lower[m] == "if" for m in v.children[c]):
+            return True
+    return False
+
+
+def _received(v: F.DocView, a: Attribution) -> None:
+    """A cue noun someone faces or prompts ("Cruz faced criticism for ...", "the attacks
+    renew debate on ..."): its source is who it comes from ("from Democrats"), never the
+    subject that receives or provokes it."""
+    i = a.cue_i
+    h = v.head[i]
+    x = a.speaker_i
+    if v.dep[i] != "dobj" or v.lemma[h] not in _RECEIVED or x is None or v.dep[x] != "nsubj" or v.head[x] != h:
+        return
+    prep = next((c for c in (*v.children[i], *v.children[h]) if v.dep[c] == "prep" and v.lower[c] in ("from", "by")), None)
+    _set_source(a, v, _outside(v, a, _pobj(v, prep)) if prep is not None else None)
 
 
 _TARGET_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP"})

@@ -50,6 +50,24 @@ def hex16(values: np.ndarray) -> np.ndarray:
     return np.char.mod("%016x", values)
 
 
+def sentence_keys(article: np.ndarray, sentence: np.ndarray, start: np.ndarray, mention_ids: np.ndarray) -> pa.Array:
+    """What the pipeline's ``with_sentence_keys`` gives (D68): per (article, sentence), the
+    id of its first mention (16 hex digits) as a signed 64-bit integer, vectorised."""
+    digits = np.array(mention_ids, dtype="S16").view(np.uint8).reshape(-1, 16)
+    nibbles = (digits - np.where(digits > ord("9"), ord("a") - 10, ord("0"))).astype(np.uint64)
+    keys = np.zeros(len(digits), np.uint64)
+    for i in range(16):
+        keys = (keys << np.uint64(4)) | nibbles[:, i]
+    order = np.lexsort((start, sentence, article))
+    a, s = article[order], sentence[order]
+    head = np.ones(len(order), bool)
+    head[1:] = (a[1:] != a[:-1]) | (s[1:] != s[:-1])
+    first = order[head][np.cumsum(head) - 1]  # per row in sorted order: its group's first row
+    out = np.empty(len(order), np.uint64)
+    out[order] = keys[first]
+    return pa.array(out.view(np.int64))
+
+
 def table(name: str, columns: dict) -> pa.Table:
     schema = arrow_schema(TABLES[name].model)
     n = len(next(iter(columns.values())))
@@ -76,11 +94,12 @@ def synthetic(wh: Warehouse, n_mentions: int, rng: np.random.Generator) -> None:
     entity = np.minimum(rng.zipf(1.3, n_mentions) - 1, ENTITIES - 1)
     article = np.repeat(np.arange(n_articles), MENTIONS_PER_ARTICLE)
     start = rng.integers(0, 5000, n_mentions)
+    mention_ids, sentence = hex16(np.arange(n_mentions) * 104729 + 1), rng.integers(0, 30, n_mentions)
     wh.overwrite("mentions", table("mentions", {
-        "mention_id": hex16(np.arange(n_mentions) * 104729 + 1), "article_id": article_ids[article],
+        "mention_id": mention_ids, "article_id": article_ids[article],
         "start_char": start, "end_char": start + 8, "surface": names[entity], "label": LABELS[entity % len(LABELS)],
-        "entity_id": hex16(entity * 15485863 + 3), "canonical_name": names[entity],
-        "sentence_index": rng.integers(0, 30, n_mentions), "run_id": np.full(n_mentions, "bench"),
+        "entity_id": hex16(entity * 15485863 + 3), "canonical_name": names[entity], "sentence_index": sentence,
+        "sentence_key": sentence_keys(article, sentence, start, mention_ids), "run_id": np.full(n_mentions, "bench"),
     }), "bench")
 
     n_claims = n_articles * CLAIMS_PER_ARTICLE

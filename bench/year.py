@@ -46,7 +46,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from duckdb_queries import checked_query, readme_queries  # noqa: E402
+from duckdb_queries import checked_query, readme_queries, sentence_keys  # noqa: E402
 
 REPORT_DAYS = (1, 30, 90, 365)
 _PARAGRAPH = re.compile(r"(<p\b[^>]*>)(.*?)(</p>)", re.S | re.I)
@@ -326,12 +326,14 @@ def synthetic(n_articles: int, n_mentions: int, chunk_articles: int = 100_000, s
             m = n * per_article
             entity = named(m, mention_w, 1.3)
             start = rng.integers(0, 5000, m)
-            mid = np.arange(a0 * per_article, a0 * per_article + m)
+            mid = ids(np.arange(a0 * per_article, a0 * per_article + m), 3)
+            article, sentence = np.repeat(np.arange(n), per_article), rng.integers(0, 30, m)
             append("mentions", table("mentions", {
-                "mention_id": ids(mid, 3), "article_id": pc.take(aid, np.repeat(np.arange(n), per_article)),
+                "mention_id": mid, "article_id": pc.take(aid, article),
                 "start_char": pa.array(start), "end_char": pa.array(start + 8), "surface": pc.take(names, entity),
                 "label": pc.take(labels, entity % len(labels)), "entity_id": ids(entity, 5),
-                "canonical_name": pc.take(names, entity), "sentence_index": pa.array(rng.integers(0, 30, m)),
+                "canonical_name": pc.take(names, entity), "sentence_index": pa.array(sentence),
+                "sentence_key": sentence_keys(article, sentence, start, mid.to_numpy(zero_copy_only=False)),
                 "run_id": pa.array(["bench"] * m)}))
             c = n * claims_per_article
             speaker = named(c, speaker_w, 1.3)

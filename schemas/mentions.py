@@ -21,6 +21,12 @@ class MentionModel(Contract):
     entity_id: Series[str] = pa.Field(str_matches=HEX16, description="Canonical entity (same name, same id).")
     canonical_name: Series[str] = pa.Field(str_length={"min_value": 1}, description="One name per entity.")
     sentence_index: Series["int64"] = pa.Field(ge=0, description="Sentence number in the article, from 0.")
+    sentence_key: Series["Int64"] = pa.Field(
+        nullable=True,
+        description="The sentence (article_id, sentence_index) as one integer, to join mentions of one sentence "
+                    "on: the mention_id of its first mention read as a signed 64-bit integer, so equal keys are "
+                    "the same sentence (mention_id is unique). Null on rows landed before it existed, until a "
+                    "run analyses their article again (D68).")
     run_id: Series[str] = run_id()
 
     class Config:

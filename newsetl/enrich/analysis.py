@@ -18,7 +18,7 @@ import pandas as pd
 from newsetl.enrich.claims import Lexicon, claims_consumer, default_lexicon
 from newsetl.enrich.claims.model.extract import attribution_consumer
 from newsetl.enrich.claims.model.model import AttributionModel, default_model
-from newsetl.enrich.mentions import EntityReference, default_reference
+from newsetl.enrich.mentions import EntityReference, default_reference, with_sentence_keys
 from newsetl.enrich.nlp import CLAIM_COMPONENTS, load_nlp
 from newsetl.enrich.nlp_pass import DocConsumer, enrich_articles
 from newsetl.quality import check_spans, quarantine_row, require_valid, validate_records
@@ -90,6 +90,7 @@ def analyse_articles(articles: pd.DataFrame, models: Models, settings: Settings,
         checked = validate_records(table, rows, run_id)
         quarantine += bad_spans + checked.quarantine
         valid[table] = checked.valid
+    valid["mentions"] = with_sentence_keys(valid["mentions"])
     counts = {
         "articles_enriched": result.counts["articles_enriched"],
         "enrich_skipped_non_english": result.counts["skipped_non_english"],

@@ -17,6 +17,7 @@ from deltalake import write_deltalake
 from newsetl import quality as dq, run as pipeline
 from newsetl.land import warehouse
 from newsetl.extract import extract_batch
+from newsetl.enrich.mentions import sentence_key_of
 from newsetl.ids import short_hash
 from newsetl.quality.run_checks import freshness
 from newsetl.settings import Settings
@@ -47,7 +48,8 @@ def enrichment_rows(root: Path, name: str | None = None) -> tuple[list[dict], li
     start, end, surface = found.start(), found.end(), found.group()
     mention = {"mention_id": short_hash(aid, str(start), str(end)), "article_id": aid, "start_char": start,
                "end_char": end, "surface": surface, "label": "GPE", "entity_id": short_hash(surface.lower()),
-               "canonical_name": surface, "sentence_index": 0, "run_id": "test"}
+               "canonical_name": surface, "sentence_index": 0,
+               "sentence_key": sentence_key_of(short_hash(aid, str(start), str(end))), "run_id": "test"}
     words = text.split(" ")
     cue_start = len(words[0]) + 1
     cue = words[1]

@@ -179,3 +179,31 @@ def test_a_run_over_unchanged_inputs_starts_no_batch_task(raw, tmp_path, prefect
     assert row["inputs_seen"] == 29 and row["inputs_skipped_unchanged"] == 28 and row["duplicates"] == 26
     tasks = _task_runs(third.state_details.flow_run_id)
     assert tasks.count("extract-batch") == 1 and tasks.count("stage-batch") == 1, tasks
+
+
+def test_mentions_landed_before_sentence_key_get_it_when_analysed_again(raw, tmp_path, prefect_server, monkeypatch):
+    """A warehouse whose mentions files predate sentence_key (D68) still reads, its rows
+    null there; the next run that analyses the articles again (a change of the NLP code,
+    as the one that added the column, changes enrich_key) fills it."""
+    import duckdb
+    from deltalake import write_deltalake
+
+    from flows.ingest import ingest
+    from newsetl.land import Warehouse
+
+    warehouse = tmp_path / "warehouse"
+    monkeypatch.setenv("NEWSETL_CLAIMS_EXTRACTOR", "rules")
+    ingest(raw_dir=str(raw), warehouse_dir=str(warehouse))
+    old = DeltaTable(str(warehouse / "mentions")).to_pyarrow_table().drop_columns(["sentence_key"])
+    write_deltalake(str(warehouse / "mentions"), old, mode="overwrite", schema_mode="overwrite")
+    wh = Warehouse.at(warehouse, Settings())
+    with wh.exclusive():
+        wh.refresh_catalog()
+    with duckdb.connect(str(wh.catalog_path), read_only=True) as con:
+        assert con.execute("SELECT count(*), count(sentence_key) FROM mentions").fetchone() == (old.num_rows, 0)
+
+    monkeypatch.setenv("NEWSETL_CLAIMS_EXTRACTOR", "model")  # another enrich_key, as a code change gives
+    assert ingest(raw_dir=str(raw), warehouse_dir=str(warehouse))["articles_enriched"] == 2
+    with duckdb.connect(str(wh.catalog_path), read_only=True) as con:
+        total, keyed = con.execute("SELECT count(*), count(sentence_key) FROM mentions").fetchone()
+    assert total == keyed == old.num_rows

@@ -234,6 +234,49 @@ def test_readme_example_queries_run_as_written(landed):
         assert json.loads(out.stdout), f"no rows from:\n{query}"
 
 
+def _readme_query(title: str) -> str:
+    import re
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Example queries", 1)[1].split("\n## ", 1)[0]
+    [query] = [q for q in re.findall(r"```sql\n(.*?)```", section, flags=re.S) if title in q.splitlines()[0]]
+    return query.strip().rstrip(";")
+
+
+def test_same_sentence_query_gives_what_the_plain_self_join_gives(landed):
+    """README query 3 joins on sentence_key (D68); every count it gives, not only its top
+    10, is what joining on (article_id, sentence_index) gives."""
+    _, warehouse, _ = landed
+    con = duckdb.connect(str(warehouse_at(warehouse).catalog_path), read_only=True)
+    readme = _readme_query("same sentence as the Taliban")
+    assert "sentence_key" in readme
+    whole = readme.replace("ORDER BY sentences DESC LIMIT 10", "ORDER BY ALL")
+    plain = """SELECT other.canonical_name, other.label, count(*) AS sentences
+               FROM mentions AS t JOIN mentions AS other
+                 ON other.article_id = t.article_id AND other.sentence_index = t.sentence_index
+                AND other.entity_id <> t.entity_id
+               WHERE t.canonical_name = 'Taliban' GROUP BY ALL ORDER BY ALL"""
+    expected = con.execute(plain).fetchall()
+    assert len(expected) > 10
+    assert con.execute(whole).fetchall() == expected
+    top = sorted(expected, key=lambda r: -r[2])[:10]
+    assert sorted(r[2] for r in con.execute(readme).fetchall()) == sorted(r[2] for r in top)
+
+
+def test_sentence_key_is_one_to_one_with_article_and_sentence(landed):
+    _, warehouse, _ = landed
+    con = duckdb.connect(str(warehouse_at(warehouse).catalog_path), read_only=True)
+    nulls, keys, sentences = con.execute("""
+        SELECT count(*) FILTER (sentence_key IS NULL), count(DISTINCT sentence_key),
+               count(DISTINCT (article_id, sentence_index)) FROM mentions""").fetchone()
+    assert nulls == 0 and keys == sentences > 100
+    pairs = con.execute("SELECT count(DISTINCT (sentence_key, article_id, sentence_index)) FROM mentions").fetchone()
+    assert pairs == (sentences,)
+    # The catalog keeps mentions in entity order, so a filter on a name skips row groups.
+    names = [n for (n,) in con.execute("SELECT canonical_name FROM mentions ORDER BY rowid").fetchall()]
+    assert names == sorted(names)
+
+
 def test_make_run_queries_run_as_written(landed):
     """`make run` prints its results with `newsetl sql`: each of its queries must run on a
     landed warehouse (a renamed view column once made `make run` fail at its last step)."""

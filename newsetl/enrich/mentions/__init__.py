@@ -32,7 +32,9 @@ the rows).
 """
 
 from newsetl.enrich.mentions.reference import EntityReference, default_reference, load_reference, name_key
-from newsetl.enrich.mentions.rows import MENTION_COLUMNS, entity_id_for, mention_id_for, mentions_frame, mentions_from_doc
+from newsetl.enrich.mentions.rows import (
+    MENTION_COLUMNS, entity_id_for, mention_id_for, mentions_frame, mentions_from_doc, sentence_key_of, with_sentence_keys,
+)
 
 __all__ = ["MENTION_COLUMNS", "EntityReference", "default_reference", "entity_id_for", "load_reference",
-           "mention_id_for", "mentions_frame", "mentions_from_doc", "name_key"]
+           "mention_id_for", "mentions_frame", "mentions_from_doc", "name_key", "sentence_key_of", "with_sentence_keys"]

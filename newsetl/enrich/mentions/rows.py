@@ -33,6 +33,27 @@ def mention_id_for(article_id: str, start_char: int, end_char: int) -> str:
     return short_hash(article_id, str(start_char), str(end_char))
 
 
+def sentence_key_of(mention_id: str) -> int:
+    """A mention id (16 hex digits) as a signed 64-bit integer: one to one."""
+    return int.from_bytes(bytes.fromhex(mention_id), "big", signed=True)
+
+
+def with_sentence_keys(mentions: pd.DataFrame) -> pd.DataFrame:
+    """``mentions`` with ``sentence_key``: per (article, sentence), the id of its first
+    mention as an integer (D68). Called on the rows that land, after the gate: the key is
+    a landed mention's id, so the primary key's uniqueness makes it exact (two sentences
+    never share one), while a single integer column lets DuckDB push a Bloom filter of
+    the join into the scan of the other side."""
+    out = mentions.copy()
+    first = mentions.sort_values(["article_id", "sentence_index", "start_char", "end_char"], kind="stable")
+    first = first.drop_duplicates(["article_id", "sentence_index"])
+    keys = dict(zip(zip(first["article_id"], first["sentence_index"], strict=True),
+                    map(sentence_key_of, first["mention_id"]), strict=True))
+    out["sentence_key"] = pd.array([keys[k] for k in zip(mentions["article_id"], mentions["sentence_index"], strict=True)],
+                                   dtype="Int64")
+    return out
+
+
 def _resolve(text: str, c: Cand, ref: EntityReference, depth: int = 0) -> tuple[str, str, ReferenceEntity | None]:
     """(canonical name, label, reference entity or None) of one candidate."""
     if depth < 3 and c.acronym_of is not None:

@@ -11,7 +11,7 @@ of the training seed's permutation: the same slices as the training's cross-vali
 through the pipeline's own ``attribution_rows``, at a fixed cue threshold. Prints the
 figures, then where the matches at 30% that miss 80% go wrong
 (``bench/claims_errors.py``'s edge classes); the last line is
-``heldout_f1_30=… heldout_f1_80=…``. About 4 minutes on one core with ``--cache`` (the
+``heldout_f1_30=… heldout_f1_80=…``. About 5 minutes on one core with ``--cache`` (the
 parsed train split, as ``train --cache`` writes it), plus the parse the first time.
 """
 

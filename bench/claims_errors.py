@@ -6,7 +6,8 @@
 
 For every gold attribution not matched at 30% overlap: why (the extractor has no cue on
 the gold cue's head word, by the kind of that word; or it has the cue but another
-content); for matches below 80% overlap: too short, too long or shifted; for every
+content); for matches below 80% overlap: too short, too long or shifted, and which edge
+is off (starts late or early, ends early or late, a piece of a split gold left out); for every
 prediction not matched: a cue the gold does not have (by lemma) or a content elsewhere.
 With ``--speakers N``: the matches at 30% whose speaker is wrong, by class (no speaker,
 a pronoun resolved wrong, the inner subject of nested speech, another noun phrase, by
@@ -43,8 +44,19 @@ def cue_kind(t, lexicon_cats: dict[str, str]) -> str:
     return "other word (" + t.pos_ + ")"
 
 
+def edge_class(pred: frozenset[int], gold: frozenset[int], gold_pieces: list[frozenset[int]]) -> str:
+    """Where a match at 30% but not 80% goes wrong (D72): a piece of a discontinuous gold
+    content left out, else which edge is off and which way (word numbers)."""
+    pieces = [x for x in gold_pieces if x]
+    if len(pieces) > 1 and any(not (x & pred) for x in pieces):
+        return "a gold piece left out (split content not joined)"
+    start = "starts late" if min(pred) > min(gold) else "starts early" if min(pred) < min(gold) else "start right"
+    end = "ends early" if max(pred) < max(gold) else "ends late" if max(pred) > max(gold) else "end right"
+    return start + ", " + end
+
+
 def analyse(samples, rows_of_sample, lexicon_cats) -> dict[str, Counter]:
-    out = {k: Counter() for k in ("missed", "partial", "false", "missed_lemmas", "false_lemmas")}
+    out = {k: Counter() for k in ("missed", "partial", "edges", "false", "missed_lemmas", "false_lemmas")}
     for s in samples:
         rows = rows_of_sample(s)
         toks = Tokens(s.text)
@@ -79,6 +91,7 @@ def analyse(samples, rows_of_sample, lexicon_cats) -> dict[str, Counter]:
                         out["partial"]["too long (covers gold)"] += 1
                     else:
                         out["partial"]["shifted / split"] += 1
+                    out["edges"][edge_class(p, gs[j], [toks.of([pc]) for pc in g.content])] += 1
                 continue
             if a is None:
                 out["missed"]["no cue in gold"] += 1
@@ -111,7 +124,7 @@ def analyse(samples, rows_of_sample, lexicon_cats) -> dict[str, Counter]:
 
 
 def print_report(res: dict[str, Counter], top: int = 25) -> None:
-    for key in ("missed", "partial", "false"):
+    for key in ("missed", "partial", "edges", "false"):
         total = sum(res[key].values())
         print(f"\n{key} ({total})")
         for k, n in res[key].most_common():

@@ -37,7 +37,7 @@ CONFIG: dict = {
     "epochs": {"cue": 20, "content": 20, "source": 20},
     "l2": 1e-6,
     "dense": True,
-    "content_power": 2.0,
+    "content_power": 6.0,
     "skip_min_count": 30,
     "lr": 0.1,
     "min_cue_noun_count": 3,

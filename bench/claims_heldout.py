@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""The attribution model on a held-out slice of PolNeAR train: a quick, seeded measurement
+of a training change without touching dev (D72).
+
+    .venv/bin/python bench/claims_heldout.py [ATTRIBUTION_DIR] [--cache DIR] [--fold 0]
+                                             [--threshold 0.42] [--set content_power=6]
+
+Fits the model (``newsetl.enrich.claims.model.train.fit``, the pinned ``CONFIG`` with the
+``--set`` overrides) on four fifths of train and scores the fifth held out (fold ``--fold``
+of the training seed's permutation: the same slices as the training's cross-validation)
+through the pipeline's own ``attribution_rows``, at a fixed cue threshold. Prints the
+figures, then where the matches at 30% that miss 80% go wrong
+(``bench/claims_errors.py``'s edge classes); the last line is
+``heldout_f1_30=… heldout_f1_80=…``. About 5 minutes on one core with ``--cache`` (the
+parsed train split, as ``train --cache`` writes it), plus the parse the first time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import sys
+from collections import Counter
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+for p in (REPO_ROOT, REPO_ROOT / "bench"):
+    if str(p) not in sys.path:
+        sys.path.insert(0, str(p))
+
+import numpy as np  # noqa: E402
+
+from claims_errors import edge_class  # noqa: E402
+from newsetl.enrich.claims.model import train as T  # noqa: E402
+from newsetl.enrich.claims.model.extract import attribution_rows  # noqa: E402
+from newsetl.enrich.claims.model.model import AttributionModel  # noqa: E402
+from newsetl.enrich.claims.model.scoring import Counts, Tokens, _match, group_rows, prf, score_article  # noqa: E402
+
+
+def held_out(samples: list, fold: int) -> tuple[list, list]:
+    """(fit on, held out): fold ``fold`` of the seed's permutation, as ``train.cross_validate`` cuts it."""
+    order = np.random.default_rng(T.CONFIG["seed"]).permutation(len(samples))
+    held = {int(i) for i in order[fold :: T.CONFIG["folds"]]}
+    return [s for i, s in enumerate(samples) if i not in held], [s for i, s in enumerate(samples) if i in held]
+
+
+def edges(samples: list, rows_list: list) -> Counter:
+    out: Counter = Counter()
+    for s, rows in zip(samples, rows_list):
+        toks = Tokens(s.text)
+        preds = group_rows(rows)
+        ps = [toks.of(p.content) for p in preds]
+        gs = [toks.of(g.content) for g in s.gold.attributions]
+        m80 = {j for _, j in _match(ps, gs, 0.8, ggt=False)}
+        for i, j in _match(ps, gs, 0.3, ggt=False):
+            if j not in m80:
+                out[edge_class(ps[i], gs[j], [toks.of([p]) for p in s.gold.attributions[j].content])] += 1
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("attribution_dir", nargs="?", type=Path, default=REPO_ROOT.parent / "shared" / "bench" / "attribution")
+    ap.add_argument("--cache", type=Path, default=None, help="the parsed train split (train --cache)")
+    ap.add_argument("--fold", type=int, default=0)
+    ap.add_argument("--threshold", type=float, default=0.42)
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a CONFIG override")
+    args = ap.parse_args(argv)
+    for item in args.set:
+        key, value = item.split("=", 1)
+        if key not in T.CONFIG:
+            ap.error(f"no CONFIG key {key!r}")
+        T.CONFIG[key] = ast.literal_eval(value)
+    samples = T.parse_samples(args.attribution_dir, "train", args.cache)
+    fit_on, held = held_out(samples, args.fold)
+    cats = T.lexicon_categories()
+    settings = {"cue_nouns": T.cue_nouns_of(fit_on, T.CONFIG["min_cue_noun_count"], cats), "lexicon_categories": cats,
+                "cue_threshold": args.threshold}
+    model = T.fit(fit_on, AttributionModel(None, None, None, settings), T.CONFIG["seed"])  # type: ignore[arg-type]
+    model.settings["cue_threshold"] = args.threshold
+    rows = [attribution_rows("0" * 16, s.doc, s.mentions, "heldout", s.rules, model) for s in held]
+    counts = Counts()
+    for s, r in zip(held, rows):
+        score_article(s.text, s.gold.attributions, r, s.mentions, counts)
+    p, r3, f3 = prf(counts.match[0.3], counts.pred, counts.gold)
+    f8 = prf(counts.match[0.8], counts.pred, counts.gold)[2]
+    print(f"fit on {len(fit_on)} train articles, held out {len(held)} (fold {args.fold}), {counts.gold} gold attributions; "
+          f"overrides: {', '.join(args.set) or 'none'}")
+    print(f"predicted {counts.pred}, matched at 30% {counts.match[0.3]}, at 80% {counts.match[0.8]}")
+    print("matched at 30% only, by edge:")
+    for k, n in edges(held, rows).most_common():
+        print(f"  {n:6d}  {k}")
+    acc = counts.speaker_ok / counts.speaker_n if counts.speaker_n else 0.0
+    print(f"heldout_f1_30={f3:.4f} heldout_p_30={p:.4f} heldout_r_30={r3:.4f} heldout_f1_80={f8:.4f} heldout_speaker={acc:.4f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

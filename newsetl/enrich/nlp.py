@@ -198,6 +198,19 @@ def split_text(text: str, max_chars: int) -> list[tuple[int, str]]:
     return chunks
 
 
+_TEXT_KEY = "newsetl.text"
+
+
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, built once per Doc: spaCy rebuilds the string from every token on
+    each read, and the mentions, the rules and the model each need it (seven reads per
+    article cost as much as the model's cue features)."""
+    text = doc.user_data.get(_TEXT_KEY)
+    if text is None:
+        text = doc.user_data[_TEXT_KEY] = doc.text
+    return text
+
+
 def pipe_texts(
     nlp: Language,
     items: Iterable[tuple[str, Any]],

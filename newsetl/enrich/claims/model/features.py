@@ -34,6 +34,7 @@ from spacy.tokens import Doc
 
 from newsetl.enrich.claims.cueclass import CUE_PUNCT
 from newsetl.enrich.claims.quotemarks import QuoteIndex, find_quotes
+from newsetl.enrich.nlp import doc_text
 
 Span = tuple[int, int]
 
@@ -73,8 +74,7 @@ class DocView:
 
     def __init__(self, doc: Doc, rules_rows: Sequence[dict] = (), text: str | None = None) -> None:
         self.doc = doc
-        # doc.text rebuilds the string from every token: pass it when it is at hand.
-        self.text = text = doc.text if text is None else text
+        self.text = text = doc_text(doc) if text is None else text
         self.cache: dict[str, object] = {}  # per-Doc values of a model (dense projections)
         self.quotes = QuoteIndex(find_quotes(text))
         n = len(doc)

@@ -198,6 +198,19 @@ def split_text(text: str, max_chars: int) -> list[tuple[int, str]]:
     return chunks
 
 
+_TEXT_KEY = "newsetl.text"
+
+
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, built once per Doc: spaCy rebuilds the string from every token on
+    each read, and the mentions, the pass, the rules and the model read it seven times per
+    article (0.04 s CPU a read over the 161 English articles of the 181 benchmark pages, D70)."""
+    text = doc.user_data.get(_TEXT_KEY)
+    if text is None:
+        text = doc.user_data[_TEXT_KEY] = doc.text
+    return text
+
+
 def pipe_texts(
     nlp: Language,
     items: Iterable[tuple[str, Any]],

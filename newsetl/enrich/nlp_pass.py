@@ -32,7 +32,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from newsetl.enrich.mentions import EntityReference, mentions_frame, mentions_from_doc
-from newsetl.enrich.nlp import pipe_texts
+from newsetl.enrich.nlp import doc_text, pipe_texts
 
 # A consumer of the Docs: (article_id, doc, mention rows of that article) -> its rows.
 DocConsumer = Callable[[str, Doc, list[dict]], Iterable[dict]]
@@ -182,8 +182,9 @@ def _consume(
     for name, extra_rows in extra.items():
         outputs[name].extend(extra_rows)
     counts["articles_enriched"] += 1
-    counts["chars"] += len(doc.text)
-    counts["words"] += len(doc.text.split())
+    text = doc_text(doc)
+    counts["chars"] += len(text)
+    counts["words"] += len(text.split())
 
 
 __all__ = [

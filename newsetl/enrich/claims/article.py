@@ -14,6 +14,7 @@ from spacy.tokens import Doc, Token
 from newsetl.enrich.claims.lexicon import Lexicon
 from newsetl.enrich.claims.quotemarks import QuoteIndex, find_quotes
 from newsetl.enrich.claims.speakers import Resolution, SpeakerResolver
+from newsetl.enrich.nlp import doc_text
 
 _TRIM = " \t\r\n,;:—–-"
 _NP_LEFT_SKIP = frozenset({"punct", "cc", "preconj"})
@@ -122,10 +123,11 @@ class Article:
 
     def __init__(self, doc: Doc, mentions: Sequence[dict], lexicon: Lexicon) -> None:
         self.doc = doc
-        self.text = doc.text
+        self.text = doc_text(doc)
         self.lexicon = lexicon
         self.quotes = QuoteIndex(find_quotes(self.text))
-        self.resolver = SpeakerResolver(doc, mentions, self.quotes, lexicon.person_nominals, lexicon.org_nominals)
+        self.resolver = SpeakerResolver(doc, mentions, self.quotes, lexicon.person_nominals, lexicon.org_nominals,
+                                        text=self.text)
         self.sent_starts = [s.start for s in doc.sents] if doc.has_annotation("DEP") or doc.has_annotation("SENT_START") else [0]
         self.breaks = [m.start() for m in re.finditer("\n", self.text)]
         self.tok_starts = [t.idx for t in doc]

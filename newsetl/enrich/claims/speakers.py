@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Token
 
 from newsetl.enrich.claims.quotemarks import QuoteIndex
+from newsetl.enrich.nlp import doc_text
 
 PERSON = "PERSON"
 GROUP_LABELS = frozenset({"ORG", "NORP", "GPE"})
@@ -138,7 +139,7 @@ class SpeakerResolver:
         text: str | None = None,
     ) -> None:
         self.doc = doc
-        self.text = doc.text if text is None else text  # doc.text rebuilds the string each time
+        self.text = doc_text(doc) if text is None else text
         self.mentions = MentionIndex(mentions)
         self.quotes = quotes
         self.person_nominals = frozenset(person_nominals)

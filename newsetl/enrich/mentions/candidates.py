@@ -12,6 +12,7 @@ from spacy.tokens import Doc
 
 from newsetl.enrich.mentions.clean import clean_span, strip_titles
 from newsetl.enrich.mentions.reference import EntityReference, ReferenceEntity
+from newsetl.enrich.nlp import doc_text
 from schemas.mentions import LABELS
 
 _LABELS = frozenset(LABELS)
@@ -83,7 +84,7 @@ class Occupied:
 
 
 def ner_candidates(doc: Doc, ref: EntityReference, titles: list[tuple[int, int]]) -> list[Cand]:
-    text = doc.text
+    text = doc_text(doc)
     ents = [(e.start_char, e.end_char, e.label_) for e in doc.ents if e.label_ in _LABELS]
     known: dict[str, str] = {}
     for start, end, label in ents:

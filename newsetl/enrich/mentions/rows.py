@@ -16,6 +16,7 @@ from newsetl.enrich.mentions.candidates import (
 from newsetl.enrich.mentions.matching import add_acronyms, add_reference_matches, add_surnames
 from newsetl.enrich.mentions.people import link_people
 from newsetl.enrich.mentions.reference import EntityReference, ReferenceEntity
+from newsetl.enrich.nlp import doc_text
 from newsetl.ids import short_hash
 from schemas import columns, frame
 from schemas.mentions import MentionModel
@@ -82,7 +83,7 @@ def mentions_from_doc(article_id: str, doc: Doc, run_id: str, reference: EntityR
     ``doc.text`` must be the article's ``text`` exactly (``newsetl.enrich.nlp.pipe_texts``
     guarantees it for long texts too). Rows are ordered by ``start_char``.
     """
-    text = doc.text
+    text = doc_text(doc)
     titles = title_phrase_spans(text, reference)
     cands = ner_candidates(doc, reference, titles)
     cands = add_reference_matches(text, cands, reference, titles)

@@ -34,6 +34,7 @@ from spacy.tokens import Doc
 
 from newsetl.enrich.claims.cueclass import CUE_PUNCT
 from newsetl.enrich.claims.quotemarks import QuoteIndex, find_quotes
+from newsetl.enrich.nlp import doc_text
 
 Span = tuple[int, int]
 
@@ -73,8 +74,7 @@ class DocView:
 
     def __init__(self, doc: Doc, rules_rows: Sequence[dict] = (), text: str | None = None) -> None:
         self.doc = doc
-        # doc.text rebuilds the string from every token: pass it when it is at hand.
-        self.text = text = doc.text if text is None else text
+        self.text = text = doc_text(doc) if text is None else text
         self.cache: dict[str, object] = {}  # per-Doc values of a model (dense projections)
         self.quotes = QuoteIndex(find_quotes(text))
         n = len(doc)
@@ -92,13 +92,14 @@ class DocView:
             names = [strings[int(h)] if h else "" for h in uniq]
             return [names[j] for j in inverse.tolist()]
 
-        ints = arr[:, :6].astype(np.int64).tolist() if n else []
-        self.idx = [r[0] for r in ints]
-        self.end = [r[0] + r[1] for r in ints]
+        # Whole columns, not a list per token (those made the garbage collector walk the heap).
+        ints = arr[:, :6].astype(np.int64) if n else np.zeros((0, 6), dtype=np.int64)
+        self.idx = ints[:, 0].tolist()
+        self.end = (ints[:, 0] + ints[:, 1]).tolist()
         # HEAD is a relative offset (stored unsigned; astype(int64) restores the sign).
-        self.head = [i + r[2] for i, r in enumerate(ints)]
-        self.punct = [bool(r[3]) for r in ints]
-        self.stop = [bool(r[4]) for r in ints]
+        self.head = (np.arange(n) + ints[:, 2]).tolist()
+        self.punct = (ints[:, 3] != 0).tolist()
+        self.stop = (ints[:, 4] != 0).tolist()
         self.lower = column(6)
         self.lemma = [x.lower() for x in column(7)]
         self.pos = column(8)
@@ -107,10 +108,16 @@ class DocView:
         self.ent = column(11)
         # A Doc without a dependency parse has every DEP empty (Doc.has_annotation, cheaper).
         self.parsed = any(self.dep)
-        self.children: list[list[int]] = [[] for _ in range(n)]
+        # A leaf's children are one shared empty tuple, not an empty list per token.
+        children: list[Sequence[int]] = [()] * n
         for i, h in enumerate(self.head):
             if h != i:
-                self.children[h].append(i)
+                kids = children[h]
+                if kids:
+                    kids.append(i)  # type: ignore[attr-defined]
+                else:
+                    children[h] = [i]
+        self.children = children
         # Subtree edges: every token widens the span of each of its ancestors.
         self.left = list(range(n))
         self.right = list(range(n))
@@ -126,7 +133,7 @@ class DocView:
                 if nxt == h:
                     break
                 h, steps = nxt, steps + 1
-        starts = [i for i, r in enumerate(ints) if r[5] == 1 or i == 0]
+        starts = np.flatnonzero((ints[:, 5] == 1) | (np.arange(n) == 0)).tolist()
         self.sent_bounds: list[tuple[int, int]] = [(a, b) for a, b in zip(starts, starts[1:] + [n])]
         self.sent_starts = starts
         self.sent_of: list[int] = [0] * n
@@ -156,6 +163,15 @@ class DocView:
     def sent_chars(self, k: int) -> Span:
         a, b = self.sent_bounds[k]
         return self.idx[a], self.end[b - 1]
+
+    def sent_quotes(self, k: int) -> int:
+        """How many quotes overlap sentence ``k`` (counted once per sentence)."""
+        counts = self.cache.setdefault("sent_quotes", {})
+        n = counts.get(k)  # type: ignore[union-attr]
+        if n is None:
+            a, b = self.sent_chars(k)
+            n = counts[k] = len(self.quotes.overlapping(a, b))  # type: ignore[index]
+        return n
 
     def line_of(self, pos: int) -> Span:
         i = bisect.bisect_right(self.breaks, pos)
@@ -292,6 +308,18 @@ def is_cue_candidate(v: DocView, i: int, nouns: frozenset[str]) -> bool:
     return low in CUE_PUNCT or low == "according"
 
 
+_MAYBE_CUE_POS = frozenset({"VERB", "AUX", "NOUN", "PROPN", "ADJ"})
+
+
+def cue_candidates(v: DocView, nouns: frozenset[str], skip: frozenset[str] = frozenset()) -> list[int]:
+    """Tokens :func:`is_cue_candidate` accepts whose lemma is not in ``skip``; most tokens
+    fail on their part of speech alone, tested here without a call per token."""
+    pos, lower, lemma = v.pos, v.lower, v.lemma
+    return [i for i in range(v.n)
+            if (pos[i] in _MAYBE_CUE_POS or lower[i] in CUE_PUNCT or lower[i] == "according")
+            and lemma[i] not in skip and is_cue_candidate(v, i, nouns)]
+
+
 def subject_of(v: DocView, i: int) -> int | None:
     for c in v.children[i]:
         if v.dep[c] in ("nsubj", "nsubjpass"):
@@ -366,7 +394,7 @@ def cue_features(v: DocView, i: int, lexicon_cat: str | None) -> list[str]:
     pos = v.idx[i]
     f.append("inquote=" + str(v.quotes.at(pos) is not None))
     sa, sb = v.sent_bounds[v.sent_of[i]]
-    nq = len(v.quotes.overlapping(v.idx[sa], v.end[sb - 1]))
+    nq = v.sent_quotes(v.sent_of[i])
     f.append("sentq=" + _bucket(nq, (0, 1, 2)))
     f.append("lem_sentq=" + lem + "|" + str(nq > 0))
     before = v.quotes.last_before(pos)

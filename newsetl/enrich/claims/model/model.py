@@ -89,9 +89,7 @@ class AttributionModel:
         w = F.TENSOR_WIDTH
         own, head = self.cue.project(v.tensor, 0, w).tolist(), self.cue.project(v.tensor, 1, w).tolist()
         out = []
-        for i in range(v.n):
-            if v.lemma[i] in skip or not F.is_cue_candidate(v, i, nouns):
-                continue
+        for i in F.cue_candidates(v, nouns, skip):
             dense = own[i] + head[v.head[i]]
             out.append((i, self.cue.prob(F.cue_features(v, i, self.lexicon_category(v, i)), dense)))
         return out

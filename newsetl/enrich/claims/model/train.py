@@ -161,9 +161,7 @@ def examples(samples: Sequence[Sample], model: AttributionModel) -> Examples:
     for s in samples:
         v = F.DocView(s.doc, s.rules)
         anchors = gold_anchors(s)
-        for i in range(v.n):
-            if v.lemma[i] in skip or not F.is_cue_candidate(v, i, nouns):
-                continue
+        for i in F.cue_candidates(v, nouns, skip):
             cat = model.lexicon_category(v, i)
             ex.cue_x.append(hash_features(F.cue_features(v, i, cat), bits))
             ex.cue_d.append(F.cue_dense(v, i))

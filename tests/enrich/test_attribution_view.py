@@ -1,0 +1,76 @@
+"""The attribution model's fast paths give what the slow ones give (D70): the DocView's
+tree, sentences and token columns against spaCy's own Token attributes, the cue
+candidates against the per-token test, the margin against a plain left-to-right sum, and
+doc.text read once per Doc. On real sentences of the seed articles, one spaCy pipeline
+(the enrich stage's claim components) per module.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import pytest
+
+from newsetl.enrich.claims.model import features as F
+from newsetl.enrich.claims.model.model import default_model
+from newsetl.enrich.nlp import CLAIM_COMPONENTS, doc_text, load_nlp
+from support.paths import REPO
+
+SEEDS = REPO / "raw" / "samples" / "seeds"
+
+
+@pytest.fixture(scope="module")
+def doc():
+    text = "\n".join(p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))[:2])
+    assert text.strip()
+    return load_nlp(CLAIM_COMPONENTS)(text)
+
+
+def test_doc_view_matches_spacy_tokens(doc):
+    v = F.DocView(doc)
+    assert v.n == len(doc)
+    for t in doc:
+        i = t.i
+        assert (v.idx[i], v.end[i], v.head[i]) == (t.idx, t.idx + len(t), t.head.i)
+        assert (v.punct[i], v.stop[i]) == (t.is_punct, t.is_stop)
+        assert (v.lower[i], v.lemma[i], v.pos[i], v.dep[i], v.ent[i]) == (t.lower_, t.lemma_.lower(), t.pos_, t.dep_, t.ent_type_)
+        assert list(v.children[i]) == [c.i for c in t.children]
+        assert (v.left[i], v.right[i]) == (t.left_edge.i, t.right_edge.i)
+    assert v.sent_bounds == [(s.start, s.end) for s in doc.sents]
+    assert all(type(x) is bool for x in v.punct + v.stop)
+
+
+def test_cue_candidates_are_the_tokens_the_per_token_test_accepts(doc):
+    v = F.DocView(doc)
+    model = default_model()
+    nouns, skip = model.cue_nouns, model.skip_lemmas
+    expected = [i for i in range(v.n) if v.lemma[i] not in skip and F.is_cue_candidate(v, i, nouns)]
+    assert expected and F.cue_candidates(v, nouns, skip) == expected
+
+
+def test_sentence_quote_counts(doc):
+    v = F.DocView(doc)
+    for k in range(len(v.sent_bounds)):
+        a, b = v.sent_chars(k)
+        assert v.sent_quotes(k) == len(v.quotes.overlapping(a, b))
+    assert any(v.sent_quotes(k) for k in range(len(v.sent_bounds)))
+
+
+def test_margin_is_the_left_to_right_sum_of_the_weights(doc):
+    # The decisions compare margins: the fast sum must be the same float as adding the
+    # weights one by one in feature order (a compensated sum would not be).
+    v = F.DocView(doc)
+    cue = default_model().cue
+    for i in F.cue_candidates(v, default_model().cue_nouns)[:50]:
+        feats = F.cue_features(v, i, None)
+        s = cue.bias
+        for f in feats:
+            s += float(cue.w[zlib.crc32(f.encode("utf-8")) & cue._mask])
+        assert cue.margin(feats) == s
+        assert cue.margin(feats) == s  # the second time from the cache
+
+
+def test_doc_text_is_read_once_and_is_the_text(doc):
+    text = doc_text(doc)
+    assert text == doc.text
+    assert doc_text(doc) is text

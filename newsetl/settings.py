@@ -125,6 +125,10 @@ class Settings(BaseSettings):
     # Skip inputs unchanged since they were last processed (see newsetl/incremental.py);
     # false re-reads every input (a replay of chosen inputs always re-reads them).
     incremental: bool = True
+    # An article landed by a run that did not analyse it (enrich off) is read and analysed
+    # by the next run that does. False: only articles analysed under another enrich_key are
+    # (the year bench analyses a sample of days, not its whole backlog on each, D69).
+    enrich_backfill: bool = True
     # Worker processes for extraction and the NLP pass when tasks run locally; 0 = one per
     # core, 1 = everything in the flow's process. See README "Speed and scale".
     workers: int = Field(0, ge=0, le=256)

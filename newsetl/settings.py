@@ -159,6 +159,10 @@ class Settings(BaseSettings):
     # Files a compaction or MERGE replaced are deleted this many hours later: time travel
     # and readers outside the run lock reach back this far. Never below MIN_RETENTION_HOURS.
     maintain_retention_hours: int = Field(168, ge=MIN_RETENTION_HOURS)
+    # Compaction writes files of about this size: a MERGE that updates one article rewrites
+    # the file that holds it, so a bounded file keeps an update's cost from growing with the
+    # table (Delta's default, 100 MiB, made every update rewrite all of `articles`, D69).
+    maintain_target_file_mib: int = Field(16, ge=1, le=1024)
 
     # --- newsetl sql (ad-hoc queries on the catalog) ---
     # A query running longer is interrupted; one needing more memory fails (it never spills

@@ -73,12 +73,14 @@ def footprint(warehouse: Warehouse, table: str) -> Footprint:
     return Footprint(len(sizes), sum(sizes), stored_files, stored_bytes)
 
 
-def upkeep_table(warehouse: Warehouse, table: str, retention_hours: int, op_id: str) -> TableUpkeep:
-    """Compact one table in one commit, then delete the files it no longer needs."""
+def upkeep_table(warehouse: Warehouse, table: str, retention_hours: int, op_id: str,
+                 target_mib: int) -> TableUpkeep:
+    """Compact one table in one commit (into files of about ``target_mib``), then delete
+    the files it no longer needs."""
     before = footprint(warehouse, table)
     delta = warehouse.table(table)
     props = CommitProperties(custom_metadata={"newsetl.run_id": op_id})
-    metrics = delta.optimize.compact(commit_properties=props)
+    metrics = delta.optimize.compact(target_size=target_mib * 2**20, commit_properties=props)
     # full: also the files of writers that died before their commit (a killed run's MERGE).
     removed = delta.vacuum(retention_hours=retention_hours, dry_run=False, enforce_retention_duration=False,
                            full=True, commit_properties=props)
@@ -95,7 +97,7 @@ def maintain(warehouse: Warehouse, settings: Settings, retention_hours: int | No
     with warehouse.exclusive(wait_seconds=settings.lock_wait_seconds):
         warehouse.roll_back()  # a killed run's commits go before any version is compacted away
         warehouse.ensure_tables()
-        done = [upkeep_table(warehouse, name, hours, op_id) for name in TABLES]
+        done = [upkeep_table(warehouse, name, hours, op_id, settings.maintain_target_file_mib) for name in TABLES]
         warehouse.drop_staging()  # leftovers of killed runs: no run is running
         warehouse.refresh_catalog()
     for t in done:

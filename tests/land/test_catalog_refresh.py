@@ -81,7 +81,7 @@ def test_each_refresh_shows_the_current_version(tmp_path):
 
     # Compacted: no file of the catalog's copy is left.
     wh.merge("mentions", _mentions(_ids(9), 5, "r7"), "r7", update_if=True)
-    upkeep_table(wh, "mentions", 0, "m1")
+    upkeep_table(wh, "mentions", 0, "m1", 16)
     assert len(wh.live_files("mentions")) == 1
     assert _refreshed(wh) == _delta_rows(wh)
     assert len(_catalog_rows(wh)) == 5 * 3 * 5 - 3 - 4

@@ -1,6 +1,6 @@
 """A year of daily runs in one process, and the README queries on a synthetic warehouse at scale.
 
-    .venv/bin/python bench/year.py [BENCH_DIR] [--days N] [--per-day 50] [--maintain-every 7]
+    .venv/bin/python bench/year.py [BENCH_DIR] [--days N] [--per-day 50] [--maintain-every 7] [--keep DIR]
     .venv/bin/python bench/year.py --synthetic-articles 1000000 --synthetic-mentions 50000000
 
 **Year.** Day d writes ``--per-day`` new pages under ``raw/day-NNN/``, drawn from the
@@ -140,7 +140,7 @@ def query_latencies(wh_dir: Path) -> list[float]:
     return out
 
 
-def simulated_week(wh) -> None:
+def simulated_week(wh, settings) -> None:
     """``maintain`` as it runs a week after the files it deletes were replaced: the
     bench's week lasts minutes, so the retention (at least an hour of the clock, D62) is
     passed as the week it stands for, which is zero here. Otherwise the same steps."""
@@ -150,23 +150,26 @@ def simulated_week(wh) -> None:
     with wh.exclusive():
         op_id = maintenance_id(datetime.now(UTC))
         for name in TABLES:
-            upkeep_table(wh, name, 0, op_id)
+            upkeep_table(wh, name, 0, op_id, settings.maintain_target_file_mib)
         wh.refresh_catalog()
 
 
-def year(bench_dir: Path, days: int, per_day: int, maintain_every: int) -> None:
+def year(bench_dir: Path, days: int, per_day: int, maintain_every: int, keep: Path | None = None) -> None:
     # A private Prefect home: its temporary server's database is this process's alone.
     os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="newsetl-year-prefect-")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # An NLP day analyses its own new pages, not every article the days without NLP landed.
+    os.environ["NEWSETL_ENRICH_BACKFILL"] = "false"
     from prefect.testing.utilities import prefect_test_harness
 
     pages = sorted(p for p in (bench_dir / "html").iterdir() if p.name.endswith((".html", ".html.gz")))
     if not pages:
         sys.exit(f"no pages under {bench_dir / 'html'}")
     report = sorted({d for d in REPORT_DAYS if d <= days} | {days})
-    root = Path(tempfile.mkdtemp(prefix="newsetl-year-"))
+    # --keep: the raw pages and the warehouse stay in DIR (to profile one more day on them).
+    root = keep or Path(tempfile.mkdtemp(prefix="newsetl-year-"))
     raw, wh_dir = root / "raw", root / "warehouse"
-    raw.mkdir()
+    raw.mkdir(parents=True)
     rng = random.Random(17)
     rows, walls, after_maintain = [], {}, []
     titles = [t for t, _ in readme_queries()]
@@ -189,7 +192,8 @@ def year(bench_dir: Path, days: int, per_day: int, maintain_every: int) -> None:
                 maintained = ""
                 if day % maintain_every == 0:
                     t1 = time.perf_counter()
-                    simulated_week(Warehouse.at(wh_dir, Settings()))
+                    settings = Settings()
+                    simulated_week(Warehouse.at(wh_dir, settings), settings)
                     files, stored = footprint(wh_dir)
                     after_maintain.append((day, max(files.values()), stored))
                     maintained = (f" maintain {time.perf_counter() - t1:.1f} s, then at most {max(files.values())} "
@@ -206,7 +210,9 @@ def year(bench_dir: Path, days: int, per_day: int, maintain_every: int) -> None:
                     print(_row(rows[-1], walls), file=sys.stderr, flush=True)
     finally:
         os.environ.pop("NEWSETL_ENRICH", None)
-        shutil.rmtree(root, ignore_errors=True)
+        os.environ.pop("NEWSETL_ENRICH_BACKFILL", None)
+        if keep is None:
+            shutil.rmtree(root, ignore_errors=True)
     print(f"\n{days} days of {per_day} pages, maintain every {maintain_every} days, "
           f"{(time.perf_counter() - started) / 60:.1f} min in all")
     print(header)
@@ -382,6 +388,7 @@ def main() -> None:
     p.add_argument("--days", type=int, default=365)
     p.add_argument("--per-day", type=int, default=50)
     p.add_argument("--maintain-every", type=int, default=7)
+    p.add_argument("--keep", type=Path, help="keep raw/ and warehouse/ in this new directory")
     p.add_argument("--synthetic-articles", type=int, default=0, help="run the synthetic warehouse instead")
     p.add_argument("--synthetic-mentions", type=int, default=50_000_000)
     p.add_argument("--skewed", action="store_true",
@@ -390,7 +397,7 @@ def main() -> None:
     if args.synthetic_articles:
         synthetic(args.synthetic_articles, args.synthetic_mentions, skewed=args.skewed)
     else:
-        year(args.bench_dir, args.days, args.per_day, args.maintain_every)
+        year(args.bench_dir, args.days, args.per_day, args.maintain_every, args.keep)
 
 
 if __name__ == "__main__":

@@ -89,6 +89,20 @@ def upkeep_table(warehouse: Warehouse, table: str, retention_hours: int, op_id: 
     return TableUpkeep(table, before, footprint(warehouse, table), metrics.get("numFilesRemoved", 0), len(removed))
 
 
+def check_whole_tables(warehouse: Warehouse) -> list:
+    """The cross-table checks over every row (a run checks only the rows it wrote, D69);
+    a failure is logged as an error: the rows are landed already, and a person decides."""
+    from newsetl.quality.results import FAIL
+    from newsetl.quality.table_checks import cross_table_checks
+
+    with warehouse.connect() as con:
+        results = cross_table_checks(con)
+    for r in results:
+        if r.status == FAIL:
+            log.error("check over the whole table failed: %s %s: %s", r.table, r.check_name, r.message)
+    return results
+
+
 def maintain(warehouse: Warehouse, settings: Settings, retention_hours: int | None = None) -> list[TableUpkeep]:
     """Compact and vacuum every table, then refresh the catalog, holding the run lock
     (WarehouseBusy when a run holds it past ``settings.lock_wait_seconds``)."""
@@ -99,6 +113,7 @@ def maintain(warehouse: Warehouse, settings: Settings, retention_hours: int | No
         warehouse.ensure_tables()
         done = [upkeep_table(warehouse, name, hours, op_id, settings.maintain_target_file_mib) for name in TABLES]
         warehouse.drop_staging()  # leftovers of killed runs: no run is running
+        check_whole_tables(warehouse)
         warehouse.refresh_catalog()
     for t in done:
         log.info("%s: %d -> %d files, %d -> %d bytes, %d vacuumed", t.table, t.before.files, t.after.files,

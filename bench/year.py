@@ -1,6 +1,6 @@
 """A year of daily runs in one process, and the README queries on a synthetic warehouse at scale.
 
-    .venv/bin/python bench/year.py [BENCH_DIR] [--days N] [--per-day 50] [--maintain-every 7]
+    .venv/bin/python bench/year.py [BENCH_DIR] [--days N] [--per-day 50] [--maintain-every 7] [--keep DIR]
     .venv/bin/python bench/year.py --synthetic-articles 1000000 --synthetic-mentions 50000000
 
 **Year.** Day d writes ``--per-day`` new pages under ``raw/day-NNN/``, drawn from the
@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import multiprocessing
 import os
 import random
 import re
@@ -39,6 +40,8 @@ import shutil
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -89,23 +92,33 @@ def one_paragraph_changed(html: str, seed: str) -> str:
     return _URL.sub(lambda u: f'{u.group(1)}{u.group(2)}-{seed}"', html[:m.start()] + changed + html[m.end():])
 
 
-def write_day(raw: Path, day: int, pages: list[Path], per_day: int, rng: random.Random) -> None:
+def make_day(raw: Path, day: int, pages: list[Path], per_day: int) -> dict[Path, str]:
+    """Day ``day``'s pages (path -> HTML): its new pages under ``raw/day-NNN/``, and the
+    updates of earlier days' files. Reads raw/, writes nothing: it runs in a helper process
+    while the day before is ingested (see ``year``), seeded by the day alone."""
+    rng = random.Random(f"year-{day}")
     folder = raw / f"day-{day:03d}"
-    folder.mkdir(parents=True)
     near, updates = max(1, per_day // 10), max(1, per_day // 20) if day > 1 else 0
+    out: dict[Path, str] = {}
     made: list[str] = []
     for k in range(per_day - near - updates):
         html = variant(read_page(rng.choice(pages)), f"{day}-{k}")
         made.append(html)
-        (folder / f"p{k:03d}.html").write_text(html, encoding="utf-8")
+        out[folder / f"p{k:03d}.html"] = html
     for k in range(near):
-        (folder / f"near{k:03d}.html").write_text(one_paragraph_changed(rng.choice(made), f"{day}-n{k}"),
-                                                  encoding="utf-8")
-    earlier = sorted(raw.glob("day-*/p*.html"))
+        out[folder / f"near{k:03d}.html"] = one_paragraph_changed(rng.choice(made), f"{day}-n{k}")
+    earlier = sorted(p for p in raw.glob("day-*/p*.html") if p.parent != folder)
     for k in range(updates):
-        path = rng.choice([p for p in earlier if p.parent != folder])
-        path.write_text(one_paragraph_changed(path.read_text(encoding="utf-8"), f"{day}-u{k}")
-                        .replace(f"-{day}-u{k}\"", '"'), encoding="utf-8")  # the same URL: an update
+        path = rng.choice(earlier)
+        html = out.get(path) or path.read_text(encoding="utf-8")
+        out[path] = one_paragraph_changed(html, f"{day}-u{k}").replace(f"-{day}-u{k}\"", '"')  # the same URL: an update
+    return out
+
+
+def write_day(pages: dict[Path, str]) -> None:
+    for path, html in pages.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(html, encoding="utf-8")
 
 
 # --- measuring --------------------------------------------------------------------------
@@ -140,7 +153,7 @@ def query_latencies(wh_dir: Path) -> list[float]:
     return out
 
 
-def simulated_week(wh) -> None:
+def simulated_week(wh, settings) -> None:
     """``maintain`` as it runs a week after the files it deletes were replaced: the
     bench's week lasts minutes, so the retention (at least an hour of the clock, D62) is
     passed as the week it stands for, which is zero here. Otherwise the same steps."""
@@ -150,24 +163,26 @@ def simulated_week(wh) -> None:
     with wh.exclusive():
         op_id = maintenance_id(datetime.now(UTC))
         for name in TABLES:
-            upkeep_table(wh, name, 0, op_id)
+            upkeep_table(wh, name, 0, op_id, settings.maintain_target_file_mib)
         wh.refresh_catalog()
 
 
-def year(bench_dir: Path, days: int, per_day: int, maintain_every: int) -> None:
+def year(bench_dir: Path, days: int, per_day: int, maintain_every: int, keep: Path | None = None) -> None:
     # A private Prefect home: its temporary server's database is this process's alone.
     os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="newsetl-year-prefect-")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # An NLP day analyses its own new pages, not every article the days without NLP landed.
+    os.environ["NEWSETL_ENRICH_BACKFILL"] = "false"
     from prefect.testing.utilities import prefect_test_harness
 
     pages = sorted(p for p in (bench_dir / "html").iterdir() if p.name.endswith((".html", ".html.gz")))
     if not pages:
         sys.exit(f"no pages under {bench_dir / 'html'}")
     report = sorted({d for d in REPORT_DAYS if d <= days} | {days})
-    root = Path(tempfile.mkdtemp(prefix="newsetl-year-"))
+    # --keep: the raw pages and the warehouse stay in DIR (to profile one more day on them).
+    root = keep or Path(tempfile.mkdtemp(prefix="newsetl-year-"))
     raw, wh_dir = root / "raw", root / "warehouse"
-    raw.mkdir()
-    rng = random.Random(17)
+    raw.mkdir(parents=True)
     rows, walls, after_maintain = [], {}, []
     titles = [t for t, _ in readme_queries()]
     # The day before a report day ran without NLP: the pipeline's own cost as the warehouse grows.
@@ -175,13 +190,20 @@ def year(bench_dir: Path, days: int, per_day: int, maintain_every: int) -> None:
               "files per table | bytes on disk | " + " | ".join(f"q{i + 1} (ms)" for i in range(len(titles))) + " |")
     started = time.perf_counter()
     try:
-        with prefect_test_harness(server_startup_timeout=180):
+        with prefect_test_harness(server_startup_timeout=180), ExitStack() as stack:
             from flows.ingest import ingest
             from newsetl.land import Warehouse
             from newsetl.settings import Settings
 
+            # The next day's pages are made in a helper process while a day is ingested: the
+            # run leaves the second core mostly idle, and making 50 variants takes ~0.6 s.
+            maker = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            stack.callback(maker.shutdown, cancel_futures=True)
+            upcoming = maker.submit(make_day, raw, 1, pages, per_day)
             for day in range(1, days + 1):
-                write_day(raw, day, pages, per_day, rng)
+                write_day(upcoming.result())
+                if day < days:
+                    upcoming = maker.submit(make_day, raw, day + 1, pages, per_day)
                 os.environ["NEWSETL_ENRICH"] = "true" if day in report else "false"
                 t0 = time.perf_counter()
                 row = ingest(raw_dir=str(raw), warehouse_dir=str(wh_dir))
@@ -189,7 +211,8 @@ def year(bench_dir: Path, days: int, per_day: int, maintain_every: int) -> None:
                 maintained = ""
                 if day % maintain_every == 0:
                     t1 = time.perf_counter()
-                    simulated_week(Warehouse.at(wh_dir, Settings()))
+                    settings = Settings()
+                    simulated_week(Warehouse.at(wh_dir, settings), settings)
                     files, stored = footprint(wh_dir)
                     after_maintain.append((day, max(files.values()), stored))
                     maintained = (f" maintain {time.perf_counter() - t1:.1f} s, then at most {max(files.values())} "
@@ -206,7 +229,9 @@ def year(bench_dir: Path, days: int, per_day: int, maintain_every: int) -> None:
                     print(_row(rows[-1], walls), file=sys.stderr, flush=True)
     finally:
         os.environ.pop("NEWSETL_ENRICH", None)
-        shutil.rmtree(root, ignore_errors=True)
+        os.environ.pop("NEWSETL_ENRICH_BACKFILL", None)
+        if keep is None:
+            shutil.rmtree(root, ignore_errors=True)
     print(f"\n{days} days of {per_day} pages, maintain every {maintain_every} days, "
           f"{(time.perf_counter() - started) / 60:.1f} min in all")
     print(header)
@@ -384,6 +409,7 @@ def main() -> None:
     p.add_argument("--days", type=int, default=365)
     p.add_argument("--per-day", type=int, default=50)
     p.add_argument("--maintain-every", type=int, default=7)
+    p.add_argument("--keep", type=Path, help="keep raw/ and warehouse/ in this new directory")
     p.add_argument("--synthetic-articles", type=int, default=0, help="run the synthetic warehouse instead")
     p.add_argument("--synthetic-mentions", type=int, default=50_000_000)
     p.add_argument("--skewed", action="store_true",
@@ -392,7 +418,7 @@ def main() -> None:
     if args.synthetic_articles:
         synthetic(args.synthetic_articles, args.synthetic_mentions, skewed=args.skewed)
     else:
-        year(args.bench_dir, args.days, args.per_day, args.maintain_every)
+        year(args.bench_dir, args.days, args.per_day, args.maintain_every, args.keep)
 
 
 if __name__ == "__main__":

@@ -125,6 +125,10 @@ class Settings(BaseSettings):
     # Skip inputs unchanged since they were last processed (see newsetl/incremental.py);
     # false re-reads every input (a replay of chosen inputs always re-reads them).
     incremental: bool = True
+    # An article landed by a run that did not analyse it (enrich off) is read and analysed
+    # by the next run that does. False: only articles analysed under another enrich_key are
+    # (the year bench analyses a sample of days, not its whole backlog on each, D69).
+    enrich_backfill: bool = True
     # Worker processes for extraction and the NLP pass when tasks run locally; 0 = one per
     # core, 1 = everything in the flow's process. See README "Speed and scale".
     workers: int = Field(0, ge=0, le=256)
@@ -155,6 +159,10 @@ class Settings(BaseSettings):
     # Files a compaction or MERGE replaced are deleted this many hours later: time travel
     # and readers outside the run lock reach back this far. Never below MIN_RETENTION_HOURS.
     maintain_retention_hours: int = Field(168, ge=MIN_RETENTION_HOURS)
+    # Compaction writes files of about this size: a MERGE that updates one article rewrites
+    # the file that holds it, so a bounded file keeps an update's cost from growing with the
+    # table (Delta's default, 100 MiB, made every update rewrite all of `articles`, D69).
+    maintain_target_file_mib: int = Field(16, ge=1, le=1024)
 
     # --- newsetl sql (ad-hoc queries on the catalog) ---
     # A query running longer is interrupted; one needing more memory fails (it never spills

@@ -8,9 +8,11 @@ of requirements.lock can read.
 
 A refresh builds the next catalog in a private directory and swaps it in with one atomic
 rename: a reader sees either the previous run or this one, never a mix. It starts from a
-copy of the previous catalog and loads again only the tables whose Delta files changed
-(the catalog records which files each table was loaded from); when nothing changed it
-writes nothing.
+copy of the previous catalog and brings up to date only the tables whose Delta files
+changed (the catalog records which files each table was loaded from): the rows of the
+files a commit removed go (by primary key) and the rows of the files it added come in,
+so a run's refresh reads what the run wrote, not the whole table (D69); when nothing
+changed it writes nothing.
 
 User SQL (``query``) runs on a read-only connection that can open no file but the
 catalog, after a check of its parsed statement (docs/decisions.md, D3).
@@ -101,6 +103,9 @@ class OutdatedCatalog(RuntimeError):
 class TableSnapshot:
     files: list[str]
     schema: pa.Schema
+    # The primary key, unique in every committed version (a cross-table check): the rows of
+    # a removed file are found again by it. None: the table is always loaded whole.
+    key: str | None = None
 
 
 def catalog_path(loc: Location) -> Path:
@@ -154,9 +159,20 @@ def _wanted(loc: Location, tables: Mapping[str, TableSnapshot], extra_views: Map
         prefix = loc.at(name).rstrip("/") + "/"
         files = sorted(f.removeprefix(prefix) for f in snap.files)
         wanted[name] = _digest("table", snap.schema.to_string(), *files)
+        # What a later refresh needs to load only the files that changed.
+        wanted[_files_entry(name)] = json.dumps(files)
+        wanted[_schema_entry(name)] = _digest("schema", snap.schema.to_string(), snap.key or "")
     for name, select in extra_views.items():
         wanted[name] = _digest("view", select)
     return wanted
+
+
+def _files_entry(table: str) -> str:
+    return f"{_META_SCHEMA}.files.{table}"
+
+
+def _schema_entry(table: str) -> str:
+    return f"{_META_SCHEMA}.schema.{table}"
 
 
 def _recorded(path: Path) -> dict[str, str]:
@@ -223,7 +239,12 @@ def _load(con: duckdb.DuckDBPyConnection, loc: Location, tables: Mapping[str, Ta
         if name not in tables:
             con.execute(f"DROP TABLE {_quote(name)}")
     for name, snap in tables.items():
-        if recorded.get(name) != wanted[name]:
+        if recorded.get(name) == wanted[name]:
+            continue
+        changed = _changed_files(loc, name, snap, wanted, recorded)
+        if changed is None or not _apply_changes(con, name, snap, *changed):
+            # A whole load (first, after a compaction, another contract) sorts; a run's
+            # appended rows stay in landing order until the next one (maintain's, weekly).
             order = f" ORDER BY {_ORDER[name]}" if name in _ORDER else ""
             con.execute(f"CREATE OR REPLACE TABLE {_quote(name)} AS {select_sql(con, snap.files, snap.schema)}{order}")
     for name, select in extra_views.items():
@@ -231,6 +252,42 @@ def _load(con: duckdb.DuckDBPyConnection, loc: Location, tables: Mapping[str, Ta
     con.execute(f"DELETE FROM {_META}")
     con.executemany(f"INSERT INTO {_META} VALUES (?, ?)", list(wanted.items()))
     con.execute("CHECKPOINT")
+
+
+def _changed_files(loc: Location, name: str, snap: TableSnapshot, wanted: dict[str, str],
+                   recorded: dict[str, str]) -> tuple[list[str], list[str]] | None:
+    """(removed, added): the files of the table the catalog's copy was loaded from that
+    are gone, and its new files; None when the table is to be loaded whole (no key, a
+    catalog that recorded no files, another contract, or no file kept: a compaction)."""
+    old = recorded.get(_files_entry(name))
+    if snap.key is None or old is None or name not in recorded \
+            or recorded.get(_schema_entry(name)) != wanted[_schema_entry(name)]:
+        return None
+    before, now = set(json.loads(old)), set(json.loads(wanted[_files_entry(name)]))
+    if not before & now:
+        return None
+    root = loc.at(name).rstrip("/") + "/"
+    return [root + f for f in sorted(before - now)], [root + f for f in sorted(now - before)]
+
+
+def _apply_changes(con: duckdb.DuckDBPyConnection, name: str, snap: TableSnapshot,
+                   removed: list[str], added: list[str]) -> bool:
+    """Delete the rows of the removed files and insert those of the added ones. Exact
+    because a key is in one live file at most: a row of a removed file either is gone or
+    came back in an added file. False (nothing changed) when a removed file cannot be
+    read any more (vacuumed): the caller loads the table whole."""
+    table, key = _quote(name), _quote(snap.key)
+    if removed:
+        listed = ", ".join(_literal(f) for f in removed)
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _removed AS SELECT {key} FROM read_parquet([{listed}])")
+        except duckdb.Error:  # vacuumed (not found locally, or an object store's error)
+            return False
+        con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM _removed)")
+        con.execute("DROP TABLE _removed")
+    if added:
+        con.execute(f"INSERT INTO {table} BY NAME {select_sql(con, added, snap.schema)}")
+    return True
 
 
 # --- user queries: the first layer, a check of the parsed statement --------------------

@@ -74,18 +74,34 @@ def footprint(warehouse: Warehouse, table: str) -> Footprint:
     return Footprint(len(sizes), sum(sizes), stored_files, stored_bytes)
 
 
-def upkeep_table(warehouse: Warehouse, table: str, retention_hours: int, op_id: str) -> TableUpkeep:
-    """Compact one table in one commit, then delete the files it no longer needs."""
+def upkeep_table(warehouse: Warehouse, table: str, retention_hours: int, op_id: str,
+                 target_mib: int) -> TableUpkeep:
+    """Compact one table in one commit (into files of about ``target_mib``), then delete
+    the files it no longer needs."""
     before = footprint(warehouse, table)
     delta = warehouse.table(table)
     props = CommitProperties(custom_metadata={"newsetl.run_id": op_id})
-    metrics = delta.optimize.compact(commit_properties=props)
+    metrics = delta.optimize.compact(target_size=target_mib * 2**20, commit_properties=props)
     # full: also the files of writers that died before their commit (a killed run's MERGE).
     removed = delta.vacuum(retention_hours=retention_hours, dry_run=False, enforce_retention_duration=False,
                            full=True, commit_properties=props)
     delta.create_checkpoint()  # a year of commits loads from one checkpoint, not thousands of JSON files
     delta.cleanup_metadata()  # log entries past delta.logRetentionDuration (30 days by default)
     return TableUpkeep(table, before, footprint(warehouse, table), metrics.get("numFilesRemoved", 0), len(removed))
+
+
+def check_whole_tables(warehouse: Warehouse) -> list:
+    """The cross-table checks over every row (a run checks only the rows it wrote, D69);
+    a failure is logged as an error: the rows are landed already, and a person decides."""
+    from newsetl.quality.results import FAIL
+    from newsetl.quality.table_checks import cross_table_checks
+
+    with warehouse.connect() as con:
+        results = cross_table_checks(con)
+    for r in results:
+        if r.status == FAIL:
+            log.error("check over the whole table failed: %s %s: %s", r.table, r.check_name, r.message)
+    return results
 
 
 def maintain(warehouse: Warehouse, settings: Settings, retention_hours: int | None = None,
@@ -101,8 +117,9 @@ def maintain(warehouse: Warehouse, settings: Settings, retention_hours: int | No
         warehouse.ensure_tables()
         if before_compaction is not None:
             before_compaction(warehouse, op_id)
-        done = [upkeep_table(warehouse, name, hours, op_id) for name in TABLES]
+        done = [upkeep_table(warehouse, name, hours, op_id, settings.maintain_target_file_mib) for name in TABLES]
         warehouse.drop_staging()  # leftovers of killed runs: no run is running
+        check_whole_tables(warehouse)
         warehouse.refresh_catalog()
     for t in done:
         log.info("%s: %d -> %d files, %d -> %d bytes, %d vacuumed", t.table, t.before.files, t.after.files,

@@ -270,7 +270,7 @@ class Warehouse:
 
     def snapshots(self) -> dict[str, catalog.TableSnapshot]:
         """Every catalogued table's current version, as the catalog is built from it."""
-        return {name: catalog.TableSnapshot(self.live_files(name), arrow_schema(t.model))
+        return {name: catalog.TableSnapshot(self.live_files(name), arrow_schema(t.model), t.primary_key)
                 for name, t in TABLES.items() if t.in_catalog}
 
     def refresh_catalog(self) -> None:

@@ -94,7 +94,7 @@ def commit_run(run: Run, settings: Settings) -> dict[str, Any]:
         run.warehouse.merge("fetches", staged, run.run_id, update_if=False)
     if not tripped:
         with run.warehouse.connect() as con:
-            checks = cross_table_checks(con)
+            checks = cross_table_checks(con, run.run_id)  # the rows it wrote; maintain checks all (D69)
         run.dq_results += checks
         if failed := failures(checks):
             run.stopped = CrossTableCheckFailed(summary(run.run_id, failed))

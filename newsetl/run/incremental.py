@@ -161,7 +161,8 @@ def split_batch(batch: list[RawInput], log: InputLog, settings: Settings, landed
     for inp in batch:
         seen = log.seen.get(inp.source_uri)
         # Checked whether or not the input is read again: its text may come out the same.
-        stale = seen is not None and seen.outcome == ARTICLE and analysed_by not in (None, seen.enrich_key)
+        stale = (seen is not None and seen.outcome == ARTICLE and analysed_by not in (None, seen.enrich_key)
+                 and (settings.enrich_backfill or seen.enrich_key is not None))
         if stale:
             out.reanalyse.append(seen.article_id)
         if not skip or seen is None or stale or not _still_landed(seen, landed):

@@ -47,3 +47,28 @@ def test_replacing_an_updated_articles_mentions_leaves_other_files_alone(tmp_pat
     assert len(before & set(wh.live_files("mentions"))) == len(before) - 1
     with wh.connect(("mentions",)) as con:
         assert con.execute(f"SELECT count(*) FROM mentions WHERE article_id = '{gone}'").fetchone()[0] == 0
+
+
+def test_after_a_compaction_an_update_rewrites_one_file_of_the_target_size(tmp_path):
+    """A compaction writes files of about ``maintain_target_file_mib``, not one file of the
+    whole table: an update after it rewrites the file holding the article, not the table."""
+    import os
+
+    from newsetl.land.upkeep import upkeep_table
+
+    wh = Warehouse(Location(str(tmp_path), tmp_path))
+    wh.ensure_tables(["mentions"])
+    days = [[hashlib.sha256(f"{d}/{a}".encode()).hexdigest()[:16] for a in range(40)] for d in range(8)]
+    for day, ids in enumerate(days):
+        data = _mentions(ids, 50, f"r{day}")
+        # Surfaces that do not compress: each day's file is about 0.5 MiB.
+        noise = pa.array([os.urandom(100).hex() for _ in range(data.num_rows)])
+        data = data.set_column(data.schema.get_field_index("surface"), "surface", noise)
+        wh.merge("mentions", data, f"r{day}", update_if=True)
+    upkeep_table(wh, "mentions", 0, "m1", 1)
+    compacted = set(wh.live_files("mentions"))
+    assert 2 <= len(compacted) < 8
+
+    updated = days[5][7]
+    wh.merge("mentions", _mentions([updated], 5, "r9"), "r9", update_if=True, replace_articles=[updated])
+    assert len(compacted - set(wh.live_files("mentions"))) == 1

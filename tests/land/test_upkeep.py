@@ -109,7 +109,7 @@ def test_replaced_files_are_kept_for_the_retention_then_deleted(copy):
         assert con.execute(f"SELECT count(*) FROM read_parquet({old_files!r})").fetchone()[0] == count
 
     # Past the retention (here: none), vacuum deletes them and only the current files stay.
-    after = upkeep_table(warehouse_at(root), "mentions", 0, "test")
+    after = upkeep_table(warehouse_at(root), "mentions", 0, "test", 16)
     assert after.vacuumed >= len(old_files) and not any(os.path.exists(f) for f in old_files)
     assert (after.after.stored_files, after.after.stored_bytes) == (after.after.files, after.after.bytes)
     with warehouse_at(root).connect(("mentions",)) as con:

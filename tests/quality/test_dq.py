@@ -164,12 +164,19 @@ def test_span_check_counts_code_points_like_python(tmp_path, samples_dir):
 
 
 def test_a_failing_cross_table_check_rolls_the_run_back_and_records_why(sample_warehouse, tmp_path, samples_dir):
+    from newsetl.sources import discover
+
     root = copy_of(sample_warehouse, tmp_path)
     [mention], _ = enrichment_rows(root)
-    land(root, "mentions", [{**mention, "mention_id": "00000000000000aa", "surface": mention["surface"] + "s"}])
     raw = tmp_path / "raw"
     write_seeds(raw, samples_dir, SEEDS[:1])
     (raw / "new.txt").write_text("Headline\n\n" + "A new article about trade and tariffs. " * 20, encoding="utf-8")
+    # A buggy writer's mention of the article the run lands: the run answers for every row
+    # of the articles it writes (D69), so its check finds the span that does not slice.
+    [new_id] = [a["article_id"] for a in extract_batch(list(discover(raw)), Settings(), "x").articles
+                if a["source_uri"].endswith("new.txt")]
+    land(root, "mentions", [{**mention, "mention_id": "00000000000000aa", "article_id": new_id,
+                             "surface": mention["surface"] + "s"}])
     def contents():
         return {name: sorted(map(str, table(root, name))) for name in ("articles", "mentions", "quarantine")}
 
@@ -341,3 +348,35 @@ def test_a_replay_analyses_the_articles_of_its_inputs_again(tmp_path, samples_di
     assert replay["articles_enriched"] == 1 and replay["mentions"] > 0
     # Analysed again, not added twice: the mentions are the same rows as before.
     assert len(table(root, "mentions")) == first["mentions"]
+
+
+def test_a_run_checks_the_rows_it_wrote_and_maintain_checks_every_row(sample_warehouse, tmp_path):
+    """A run's cross-table checks cover its own rows and the rows of the articles it wrote
+    (D69); a broken row another run left is not this run's failure, and the whole-table
+    checks of ``newsetl maintain`` still find it."""
+    from newsetl.land.upkeep import check_whole_tables
+
+    root = copy_of(sample_warehouse, tmp_path)
+    [mention], [claim] = enrichment_rows(root)
+    old_run = {**mention, "mention_id": "00000000000000aa", "start_char": mention["start_char"] + 1,
+               "end_char": mention["end_char"] + 1, "run_id": "old"}
+    land(root, "mentions", [old_run])
+    land(root, "claims", [{**claim, "claim_id": "00000000000000bb", "article_id": "ffffffffffffffff", "run_id": "r1"}])
+    land(root, "articles", [{**table(root, "articles")[1], "run_id": "r1"}])  # the same key twice
+
+    def failed(run_id):
+        with warehouse_at(root).connect() as con:
+            return {(r.table, r.check_name) for r in dq.cross_table_checks(con, run_id) if r.status == dq.FAIL}
+
+    assert failed("r1") == {("claims", "fk_article_id_articles"), ("articles", "primary_key_unique")}
+    assert failed("r2") == set()
+    assert failed("old") == {("mentions", "span_slices_text")}
+    # A run that rewrites an article's text is answerable for the spans of all its rows.
+    article = next(a for a in table(root, "articles") if a["article_id"] == mention["article_id"])
+    rewritten = {**article, "text": "x" + article["text"], "run_id": "r2"}
+    warehouse_at(root).merge("articles", warehouse.to_arrow("articles", pd.DataFrame([rewritten])), "r2",
+                             update_if=True)
+    spans = {("mentions", "span_slices_text"), ("claims", "span_slices_text")}  # both of that article
+    assert failed("r2") == spans
+    everything = {(r.table, r.check_name) for r in check_whole_tables(warehouse_at(root)) if r.status == dq.FAIL}
+    assert everything == failed("r1") | spans

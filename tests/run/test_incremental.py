@@ -141,6 +141,11 @@ def test_an_article_analysed_under_another_key_is_read_again(raw, tmp_path):
     # With enrich off nothing needs analysing, and a replay (skip off) still marks it.
     assert split_batch([inp], log(None), Settings(enrich=False), landed).skipped
     assert split_batch([inp], log(None), settings, landed, skip=False).reanalyse == [article["article_id"]]
+    # Without the backfill, an article never analysed stays as it is; another key still counts.
+    no_backfill = Settings(enrich_backfill=False)
+    assert split_batch([inp], log(None), no_backfill, landed).skipped
+    split = split_batch([inp], log(enrich_key(Settings(claims_extractor="rules"))), no_backfill, landed)
+    assert split.reanalyse == [article["article_id"]]
 
 def _task_runs(flow_run_id) -> list[str]:
     from prefect.client.orchestration import get_client

@@ -12,18 +12,19 @@ from prefect.artifacts import create_table_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 
 from newsetl.land import Warehouse  # noqa: E402
-from newsetl.land.upkeep import TableUpkeep  # noqa: E402
+from newsetl.land.upkeep import Maintenance  # noqa: E402
+from newsetl.quality.results import WholeTableCheckFailed  # noqa: E402
 from newsetl.run.storyfill import maintain as maintain_warehouse  # noqa: E402
 from newsetl.settings import Settings  # noqa: E402
 
 
 @task(name="maintain-tables", cache_policy=NO_CACHE)
-def upkeep(warehouse: Warehouse, settings: Settings) -> list[TableUpkeep]:
-    tables, filled = maintain_warehouse(warehouse, settings)
+def upkeep(warehouse: Warehouse, settings: Settings) -> Maintenance:
+    done, filled = maintain_warehouse(warehouse, settings)
     if filled.storied or filled.rekeyed:
         get_run_logger().info("stories: %d articles given one (%d near-duplicates), %d signatures re-keyed",
                               filled.storied, filled.joined, filled.rekeyed)
-    return tables
+    return done
 
 
 @flow(name="maintain", log_prints=False)
@@ -36,7 +37,9 @@ def maintain(warehouse_dir: str = "warehouse", retention_hours: int | None = Non
     done = upkeep(Warehouse.at(settings.warehouse_dir, settings), settings)
     rows = [{"table": t.table, "files_before": t.before.files, "files_after": t.after.files,
              "bytes_before": t.before.bytes, "bytes_after": t.after.bytes, "vacuumed_files": t.vacuumed}
-            for t in done]
+            for t in done.tables]
     create_table_artifact(rows, key="maintain", description="files and bytes per table, before and after")
     get_run_logger().info("maintained %d tables of %s", len(rows), warehouse_dir)
+    if done.failed_checks:  # the upkeep is done and kept; the flow fails so that a person looks
+        raise WholeTableCheckFailed("; ".join(f"{c.table} {c.check_name}: {c.message}" for c in done.failed_checks))
     return rows

@@ -27,6 +27,8 @@ from pathlib import Path
 from deltalake import CommitProperties
 
 from newsetl.land.warehouse import Warehouse
+from newsetl.quality.results import FAIL
+from newsetl.quality.table_checks import cross_table_checks
 from newsetl.settings import MIN_RETENTION_HOURS, Settings
 from schemas import TABLES
 
@@ -90,12 +92,16 @@ def upkeep_table(warehouse: Warehouse, table: str, retention_hours: int, op_id: 
     return TableUpkeep(table, before, footprint(warehouse, table), metrics.get("numFilesRemoved", 0), len(removed))
 
 
+@dataclass(frozen=True)
+class Maintenance:
+    tables: list[TableUpkeep]
+    failed_checks: list  # whole-table checks that failed (quality.Result): a person decides
+
+
 def check_whole_tables(warehouse: Warehouse) -> list:
     """The cross-table checks over every row (a run checks only the rows it wrote, D69);
-    a failure is logged as an error: the rows are landed already, and a person decides."""
-    from newsetl.quality.results import FAIL
-    from newsetl.quality.table_checks import cross_table_checks
-
+    a failure is logged as an error and returned: the rows are landed already, and a
+    person decides (``newsetl maintain`` exits 1, the flow fails)."""
     with warehouse.connect() as con:
         results = cross_table_checks(con)
     for r in results:
@@ -105,7 +111,7 @@ def check_whole_tables(warehouse: Warehouse) -> list:
 
 
 def maintain(warehouse: Warehouse, settings: Settings, retention_hours: int | None = None,
-             before_compaction: Callable[[Warehouse, str], object] | None = None) -> list[TableUpkeep]:
+             before_compaction: Callable[[Warehouse, str], object] | None = None) -> Maintenance:
     """Compact and vacuum every table, then refresh the catalog, holding the run lock
     (WarehouseBusy when a run holds it past ``settings.lock_wait_seconds``).
     ``before_compaction(warehouse, op_id)``: writes of a later stage (the stories
@@ -119,10 +125,10 @@ def maintain(warehouse: Warehouse, settings: Settings, retention_hours: int | No
             before_compaction(warehouse, op_id)
         done = [upkeep_table(warehouse, name, hours, op_id, settings.maintain_target_file_mib) for name in TABLES]
         warehouse.drop_staging()  # leftovers of killed runs: no run is running
-        check_whole_tables(warehouse)
+        checks = check_whole_tables(warehouse)
         warehouse.refresh_catalog()
     for t in done:
         log.info("%s: %d -> %d files, %d -> %d bytes, %d vacuumed", t.table, t.before.files, t.after.files,
                  t.before.bytes, t.after.bytes, t.vacuumed)
-    return done
+    return Maintenance(done, [r for r in checks if r.status == FAIL])
 

@@ -28,6 +28,11 @@ class CrossTableCheckFailed(DataQualityError):
     """The tables as merged break a cross-table invariant: the run was rolled back."""
 
 
+class WholeTableCheckFailed(DataQualityError):
+    """Landed rows break a cross-table invariant (found by ``maintain``, which checks every
+    row): nothing is rolled back, a person decides."""
+
+
 @dataclass(frozen=True)
 class Result:
     table: str

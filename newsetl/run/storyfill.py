@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import pandas as pd
 import pyarrow as pa
 
-from newsetl.land.upkeep import TableUpkeep, maintain as maintain_tables
+from newsetl.land.upkeep import Maintenance, maintain as maintain_tables
 from newsetl.land.warehouse import Warehouse, to_arrow
 from newsetl.run import stories, storylink
 from newsetl.run.commit import update_entities
@@ -38,7 +38,7 @@ class StoryFill:
 
 
 def maintain(warehouse: Warehouse, settings: Settings,
-             retention_hours: int | None = None) -> tuple[list[TableUpkeep], StoryFill]:
+             retention_hours: int | None = None) -> tuple[Maintenance, StoryFill]:
     """``newsetl maintain``: stories filled in, then every table compacted and vacuumed
     and the catalog refreshed, all under the run lock (``newsetl.land.upkeep.maintain``)."""
     filled = StoryFill()

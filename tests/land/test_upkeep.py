@@ -83,14 +83,14 @@ def test_maintain_compacts_every_table_and_every_answer_stays(copy):
     files = {name: footprint(wh, name).files for name in TABLES}
     assert max(files.values()) >= 3  # four runs: several MERGE files per table
 
-    done = {t.table: t for t in maintain(warehouse_at(root), _settings())}
+    done = {t.table: t for t in maintain(warehouse_at(root), _settings()).tables}
     assert set(done) == set(TABLES)
     for name, t in done.items():
         assert t.before.files == files[name]
         assert t.after.files <= 1, name  # small tables: one file each
         assert t.after.files < t.before.files or t.before.files <= 1
     assert _answers(root) == before
-    again = maintain(warehouse_at(root), _settings())  # nothing left to compact
+    again = maintain(warehouse_at(root), _settings()).tables  # nothing left to compact
     assert all(t.compacted == 0 and t.after.files == t.before.files for t in again)
 
 
@@ -100,7 +100,7 @@ def test_replaced_files_are_kept_for_the_retention_then_deleted(copy):
     old_files = wh.live_files("mentions")
     with wh.connect(("mentions",)) as con:  # a reader that listed its files before maintain
         count = con.execute("SELECT count(*) FROM mentions").fetchone()[0]
-    [mentions] = [t for t in maintain(warehouse_at(root), _settings(maintain_retention_hours=MIN_RETENTION_HOURS))
+    [mentions] = [t for t in maintain(warehouse_at(root), _settings(maintain_retention_hours=MIN_RETENTION_HOURS)).tables
                   if t.table == "mentions"]
     # At the floor, the files the reader listed are still there for its query.
     assert mentions.vacuumed == 0 and all(os.path.exists(f) for f in old_files)
@@ -184,7 +184,7 @@ def test_a_maintain_killed_half_way_leaves_a_readable_warehouse(copy):
     compacted = [name for name in TABLES if footprint(warehouse_at(root), name).files == 1]
     assert compacted  # the kill came after a compaction commit
     assert _answers(root) == before
-    assert maintain(warehouse_at(root), _settings())
+    assert maintain(warehouse_at(root), _settings()).tables
     assert _answers(root) == before
 
 

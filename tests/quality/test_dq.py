@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from newsetl.ids import short_hash
 from newsetl.quality.run_checks import freshness
 from newsetl.settings import Settings
 from schemas import TABLES
+from support.paths import REPO
 from support.pipeline import MENU, SEEDS, page, results_of, run_pipeline, table, write_seeds
 from support.warehouse import query_catalog, warehouse_at
 
@@ -380,3 +383,9 @@ def test_a_run_checks_the_rows_it_wrote_and_maintain_checks_every_row(sample_war
     assert failed("r2") == spans
     everything = {(r.table, r.check_name) for r in check_whole_tables(warehouse_at(root)) if r.status == dq.FAIL}
     assert everything == failed("r1") | spans
+    # ``newsetl maintain`` does its upkeep, then says which checks failed and exits 1.
+    out = subprocess.run([sys.executable, "-m", "newsetl.cli", "maintain", "--warehouse", str(root)],
+                         capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert out.returncode == 1, out.stderr
+    assert "check failed over the whole table: claims fk_article_id_articles" in out.stderr
+    assert "files before" in out.stdout

@@ -36,13 +36,6 @@ RUN = "test-run"
 NOT_NAMES = {w.casefold() for w in (*PRONOUNS, *FIRST_PERSON, *RELATIVE, "you", "your", "it")}
 
 
-@pytest.fixture(scope="module")
-def nlp():
-    from newsetl.enrich.nlp import CLAIM_COMPONENTS, load_nlp
-
-    return load_nlp(CLAIM_COMPONENTS)
-
-
 def mentions_of(doc) -> list[dict]:
     from newsetl.enrich.mentions import default_reference
     from newsetl.enrich.mentions import mentions_from_doc

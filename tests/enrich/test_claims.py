@@ -34,13 +34,6 @@ ARTICLE = "0123456789abcdef"
 RUN = "test-run"
 
 
-@pytest.fixture(scope="module")
-def nlp():
-    from newsetl.enrich.nlp import CLAIM_COMPONENTS, load_nlp
-
-    return load_nlp(CLAIM_COMPONENTS)
-
-
 def _mentions(doc) -> list[dict]:
     """Mention rows of the mentions stage; a minimal stand-in built from the Doc's
     entities if that stage is not importable."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 
 from newsetl.enrich.claims.model.extract import attribution_rows
 from support.claims import find
@@ -20,13 +19,6 @@ from support.paths import REPO
 SEEDS = REPO / "raw" / "samples" / "seeds"
 ARTICLE = "0123456789abcdef"
 RUN = "test-run"
-
-
-@pytest.fixture(scope="module")
-def nlp():
-    from newsetl.enrich.nlp import CLAIM_COMPONENTS, load_nlp
-
-    return load_nlp(CLAIM_COMPONENTS)
 
 
 def rows_of(nlp, text: str) -> list[dict]:

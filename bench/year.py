@@ -376,6 +376,9 @@ def synthetic(n_articles: int, n_mentions: int, chunk_articles: int = 100_000, s
                 "cue_end": pa.array(cue + 4), "content": pa.array(["something was said about something"] * c),
                 "content_start": pa.array(cue + 5), "content_end": pa.array(cue + 40),
                 "kind": pc.take(kinds, rng.integers(0, len(kinds), c)),
+                # PolNeAR dev's gold: 62% speech; query 1 counts speech only.
+                "cue_class": pc.take(pa.array(["speech", "cognition", "document", "other"]),
+                                     rng.choice(4, c, p=[0.62, 0.18, 0.12, 0.08])),
                 "target_name": pc.if_else(no_target, None, pc.take(names, target)),
                 "target_entity_id": pc.if_else(no_target, None, ids(target, 5)), "sentence_index": pa.array(rng.integers(0, 30, c)),
                 "run_id": pa.array(["bench"] * c)}))

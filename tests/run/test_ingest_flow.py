@@ -263,6 +263,27 @@ def test_same_sentence_query_gives_what_the_plain_self_join_gives(landed):
     assert sorted(r[2] for r in con.execute(readme).fetchall()) == sorted(r[2] for r in top)
 
 
+def test_top_speakers_query_filters_before_its_window_and_gives_the_same_counts(landed):
+    """README query 1 filters claims (speech, a named speaker, the last 30 days) before the
+    window that picks each claim's first piece: every piece of a claim shares those, so
+    the counts are those of filtering after the window over every claim."""
+    _, warehouse, _ = landed
+    con = duckdb.connect(str(warehouse_at(warehouse).catalog_path), read_only=True)
+    readme = _readme_query("Top speakers")
+    assert "INTERVAL 30 DAY)" in readme  # the filter closes the subquery: it runs before the window
+    whole = readme.replace("ORDER BY claims DESC LIMIT 10", "ORDER BY ALL")
+    after = """SELECT speaker_name, count(DISTINCT (story, claim)) AS claims, count(DISTINCT story) AS stories
+               FROM (SELECT speaker_name, published_at, coalesce(story_id, article_id) AS story, cue_class,
+                            first_value(content) OVER (PARTITION BY article_id, cue_start ORDER BY content_start) AS claim
+                     FROM claims JOIN articles USING (article_id))
+               WHERE speaker_name IS NOT NULL AND cue_class = 'speech'
+                 AND published_at >= (SELECT max(published_at) FROM articles) - INTERVAL 30 DAY
+               GROUP BY speaker_name ORDER BY ALL"""
+    expected = con.execute(after).fetchall()
+    assert len(expected) > 3
+    assert con.execute(whole).fetchall() == expected
+
+
 def test_sentence_key_is_one_to_one_with_article_and_sentence(landed):
     _, warehouse, _ = landed
     con = duckdb.connect(str(warehouse_at(warehouse).catalog_path), read_only=True)

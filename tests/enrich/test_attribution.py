@@ -21,11 +21,10 @@ from newsetl.enrich.claims.model.extract import attribution_consumer, attributio
 from newsetl.quality.spans import span_problems
 from newsetl.enrich.claims.model.linear import hash_features
 from newsetl.enrich.claims.model.model import MODEL_FILES, AttributionModel, default_model
-from newsetl.enrich.claims import CLAIM_COLUMNS, claims_frame
-from newsetl.ids import short_hash
+from newsetl.enrich.claims import CLAIM_COLUMNS
 from newsetl.enrich.claims.speakers import FIRST_PERSON, PRONOUNS, RELATIVE
-from schemas.claims import CUE_CLASSES, ClaimModel
-from support.claims import find
+from schemas.claims import CUE_CLASSES
+from support.claims import check_claim_rows, find
 from support.paths import FIXTURES as _FIXTURES, REPO
 
 FIXTURES = _FIXTURES / "attribution"
@@ -44,24 +43,13 @@ def mentions_of(doc) -> list[dict]:
 
 
 def check_rows(text: str, rows: list[dict]) -> None:
-    for r in rows:
-        a, b = r["content_start"], r["content_end"]
-        assert 0 <= a < b <= len(text) and text[a:b] == r["content"] and r["content"].strip()
-        assert text[r["cue_start"] : r["cue_end"]] == r["cue"]
-        assert not (r["cue_start"] < b and a < r["cue_end"]), r
-        if r["speaker_start"] is not None:
-            sa, sb = r["speaker_start"], r["speaker_end"]
-            assert text[sa:sb] == r["speaker_surface"]
-            assert not (sa < b and a < sb), r
-        else:
-            assert r["speaker_name"] is None
+    def model_row(r: dict) -> None:
         assert r["speaker_name"] is None or r["speaker_name"].casefold() not in NOT_NAMES, r
         assert r["cue_class"] in CUE_CLASSES
-        assert (a, b) in [tuple(p) for p in json.loads(r["pieces"])]
+        assert (r["content_start"], r["content_end"]) in [tuple(p) for p in json.loads(r["pieces"])]
         assert span_problems("claims", r, text) == [], r
-        assert r["claim_id"] == short_hash(r["article_id"], str(a), str(b))
-    assert len({r["claim_id"] for r in rows}) == len(rows)
-    ClaimModel.validate(claims_frame(rows))
+
+    check_claim_rows(text, rows, model_row)
 
 
 def run(nlp, text: str) -> list[dict]:

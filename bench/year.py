@@ -13,7 +13,7 @@ are updates (an earlier day's file edited in place). Every day is a real ``inges
 run on the whole raw/ (earlier days' inputs skipped as unchanged) against one Prefect
 server; ``newsetl maintain``'s steps run every ``--maintain-every`` days, with the
 retention at the simulated week (files replaced before it are deleted: see
-``simulated_week``). NLP (spaCy) runs only
+``simulated_week``). Prefect's flow-run heartbeat is off (see ``year``). NLP (spaCy) runs only
 on the report days (1, 30, 90, 365 and the last): on the other days NEWSETL_ENRICH is
 off, so mentions and claims grow on those days only (the synthetic warehouse measures
 those tables at scale). Reported at days 1, 30, 90, 365 and the last: the run's wall
@@ -191,9 +191,17 @@ def year(bench_dir: Path, days: int, per_day: int, maintain_every: int, keep: Pa
     started = time.perf_counter()
     try:
         with prefect_test_harness(server_startup_timeout=180), ExitStack() as stack:
+            from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
             from flows.ingest import ingest
             from newsetl.land import Warehouse
             from newsetl.settings import Settings
+
+            # No flow-run heartbeat: Prefect's heartbeat thread sleeps in whole seconds and a
+            # sync flow joins it as it ends, so each run would end on the next whole second
+            # after its work (0.5 s a run on average, 3 minutes over 365 runs; D75). It
+            # serves a deployment's crash detection, which these runs in one process lack.
+            stack.enter_context(temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}))
 
             # The next day's pages are made in a helper process while a day is ingested: the
             # run leaves the second core mostly idle, and making 50 variants takes ~0.6 s.

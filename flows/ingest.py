@@ -188,13 +188,15 @@ def _load(run: pipeline.Run, batches: list[list[RawInput]], settings: Settings, 
         step()
 
 
-def _publish(warehouse: Warehouse, run_id: str) -> None:
+def _publish(warehouse: Warehouse, run: pipeline.Run) -> None:
     """The run's summary as Prefect artifacts: counts and checks as tables, and a markdown
-    summary with the top quarantine reasons and the report's path."""
+    summary with the top quarantine reasons and the report's path; from the figures the
+    run's report was written from, else gathered here."""
+    run_id = run.run_id
     # Artifacts only describe the run: failing to publish them must not fail it, nor hide
     # the exception a failed run is raising.
     try:
-        data = report.gather(warehouse, run_id)
+        data = run.report or report.gather(warehouse, run_id)
         create_table_artifact(key="ingest-counts", table=[report.counts(data)], description=f"Run {run_id}")
         create_table_artifact(key="ingest-checks", table=report.checks_table(data),
                               description=f"Data-quality checks of run {run_id}")
@@ -267,10 +269,10 @@ def ingest(
                 progress.landed()
         except BaseException as exc:
             pipeline.fail_run(run, exc)
-            _publish(warehouse, run.run_id)
+            _publish(warehouse, run)
             raise
     logger.info("run %s done: %s", run.run_id, run.counts.as_dict())
-    _publish(warehouse, run.run_id)
+    _publish(warehouse, run)
     return row
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from newsetl.land.warehouse import Warehouse
-from newsetl.report.data import gather
+from newsetl.report.data import ReportData, gather
 from newsetl.report.history import gather_history
 from newsetl.report.html import render, render_index
 
@@ -28,10 +28,11 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)  # a reader never sees half a page
 
 
-def write_report(warehouse: Warehouse, run_id: str) -> Path:
+def write_report(warehouse: Warehouse, run_id: str, data: ReportData | None = None) -> Path:
     """Write ``reports/<run_id>.html``, make ``reports/latest.html`` a copy of it, and write
-    ``reports/index.html`` again, with this run in it."""
-    html = render(gather(warehouse, run_id), datetime.now(UTC))
+    ``reports/index.html`` again, with this run in it. ``data``: the run's figures, when
+    the caller gathered them already."""
+    html = render(data or gather(warehouse, run_id), datetime.now(UTC))
     path = report_path(warehouse.local, run_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     _write_atomic(path, html)

@@ -19,7 +19,7 @@ from newsetl.quality import (
     resolved_quarantine, run_checks, summary,
 )
 from newsetl.quality.run_checks import FETCH_COLUMNS, TABLES_READ as RUN_CHECK_TABLES
-from newsetl.report import write_report
+from newsetl.report import gather, write_report
 from newsetl.run import storylink
 from newsetl.run.state import Run
 from newsetl.run.stories import Params, Story
@@ -306,6 +306,7 @@ def fail_run(run: Run, error: BaseException | None = None) -> None:
 def _write_report(run: Run) -> None:
     # The report only shows the run: failing to write it must not fail (or un-commit) it.
     try:
-        write_report(run.warehouse, run.run_id)
+        run.report = gather(run.warehouse, run.run_id)
+        write_report(run.warehouse, run.run_id, run.report)
     except Exception:
         log.exception("run %s: writing the report failed", run.run_id)

@@ -18,6 +18,7 @@ import pandas as pd
 
 from newsetl.land.warehouse import Warehouse
 from newsetl.quality import DataQualityError, Result
+from newsetl.report.data import ReportData
 from newsetl.run.dedup import Kept, Ledger
 from newsetl.run.incremental import InputLog
 
@@ -88,6 +89,8 @@ class Run:
     dq_results: list[Result] = field(default_factory=list)
     # Set when a data-quality check stopped the run: a retried commit raises it again.
     stopped: DataQualityError | None = None
+    # The figures its report was written from: the flow's artifacts show the same ones.
+    report: ReportData | None = None
     # Why the run failed, (error_class, error_message), once it has.
     error: tuple[str, str] | None = None
     # (step, part) of every result folded in: a second fold of one is a bug, not a retry.

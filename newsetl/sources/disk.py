@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import errno
 import fnmatch
+import functools
 import gzip
 import json
 import logging
 import os
+import re
 import stat
 import zlib
 from collections.abc import Iterator
@@ -69,9 +71,21 @@ def _kind_of(name: str) -> tuple[str | None, bool]:
     return None, False
 
 
+@functools.lru_cache(maxsize=8)
+def _glob_matcher(ignore_globs: tuple[str, ...]) -> re.Pattern[str] | None:
+    # One regex for all the globs: a raw_dir of a year of daily runs holds 18,000 files,
+    # and eight fnmatch calls per file took 0.3 s of every run (D75).
+    if not ignore_globs:
+        return None
+    return re.compile("|".join(f"(?:{fnmatch.translate(os.path.normcase(g))})" for g in ignore_globs))
+
+
 def _ignored(rel: str, ignore_globs: tuple[str, ...]) -> bool:
+    matcher = _glob_matcher(ignore_globs)
+    if matcher is None:
+        return False
     name = rel.rsplit("/", 1)[-1]
-    return any(fnmatch.fnmatch(name, g) or fnmatch.fnmatch(rel, g) for g in ignore_globs)
+    return bool(matcher.match(os.path.normcase(name)) or matcher.match(os.path.normcase(rel)))
 
 
 # --- opening files past PATH_MAX ---

@@ -74,3 +74,22 @@ def test_doc_text_is_read_once_and_is_the_text(doc):
     text = doc_text(doc)
     assert text == doc.text
     assert doc_text(doc) is text
+
+
+def test_cue_context_features_read_the_clause_not_the_word():
+    # D74: features of the cue's clause that hold for any lemma. "claimed" hangs on "said"
+    # (a cue the rules found): speech inside speech; both have a subject that can speak and
+    # a clause complement; a noun cue has its possessor's kind and its governing verb.
+    from newsetl.enrich.claims import claims_from_doc, default_lexicon
+
+    text = "She said he claimed that the plan was dead. Critics voiced their displeasure with the plan."
+    doc = load_nlp(CLAIM_COMPONENTS)(text)
+    rules = claims_from_doc("0" * 16, doc, [], "test", default_lexicon())
+    v = F.DocView(doc, rules)
+    said, claimed, displeasure = (next(t.i for t in doc if t.text == w) for w in ("said", "claimed", "displeasure"))
+    assert said in v.rule_tok and claimed not in v.rule_tok  # the rules take the outer cue only
+    outer, inner, noun = (F.cue_features(v, i, None) for i in (said, claimed, displeasure))
+    assert "shape=VERB|ROOT|agent|ccomp" in outer and "under_rule=no" in outer
+    assert "shape=VERB|ccomp|agent|ccomp" in inner and "under_rule=ccomp" in inner
+    assert "sent_rules=0|True" in outer and "sent_rules=1|False" in inner
+    assert "poss=agent|NOUN" in noun and "hlem_dep=voice|dobj" in noun and "under_rule=dobj" in noun

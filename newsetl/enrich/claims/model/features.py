@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -344,6 +345,62 @@ def _ent_class(v: DocView, i: int) -> str:
     return v.pos[i]
 
 
+_AGENT_ENTS = frozenset({"PERSON", "ORG", "NORP", "GPE"})
+_AGENT_PRONS = frozenset({"i", "we", "you", "he", "she", "they", "who"})
+
+
+def _agent(v: DocView, x: int | None) -> str:
+    """Whether a subject or possessor can speak: a person-like name or pronoun, another noun, none."""
+    if x is None:
+        return "none"
+    if v.ent[x] in _AGENT_ENTS or v.lower[x] in _AGENT_PRONS or v.lower[x] in ("his", "her", "their", "our", "my"):
+        return "agent"
+    return "thing"
+
+
+def _context_features(v: DocView, i: int, subj: int | None) -> list[str]:
+    """Features that hold across lemmas (D74): the clause's shape (can its subject speak,
+    which clausal complement it takes), a noun's possessor and governor, whether a cue the
+    rules found governs it (speech inside speech) and how many other rule cues share its sentence."""
+    lem, pos, dep, deps = v.lemma[i], v.pos[i], v.dep[i], v.dep
+    comp = poss = None
+    for c in v.children[i]:
+        d = deps[c]
+        if comp is None and (d == "ccomp" or d == "xcomp" or d == "acl"):
+            comp = c
+        elif poss is None and d == "poss":
+            poss = c
+    comp_dep = "-" if comp is None else deps[comp]
+    agent = _agent(v, subj)
+    f = [
+        "shape=" + pos + "|" + dep + "|" + agent + "|" + comp_dep,
+        "comp_tag=" + ("-" if comp is None else comp_dep + "|" + v.tag[comp]),
+        "agent_lem=" + agent + "|" + lem,
+    ]
+    if comp_dep == "xcomp":
+        f.append("lem_xcomp=" + lem + "|" + v.lemma[comp])  # type: ignore[index]
+    if pos == "NOUN" or pos == "PROPN" or pos == "ADJ":
+        f.append("poss=" + _agent(v, poss) + "|" + pos)
+        f.append("hlem_dep=" + v.lemma[v.head[i]] + "|" + dep)
+    head, rule_tok = v.head, v.rule_tok
+    h, nested = i, "no"
+    for _ in range(4):
+        if head[h] == h:
+            break
+        h = head[h]
+        if h in rule_tok:
+            nested = dep
+            break
+    f.append("under_rule=" + nested)
+    per_sent = v.cache.get("sent_rules")
+    if per_sent is None:
+        per_sent = v.cache["sent_rules"] = Counter(v.sent_of[t] for t in v.rule_tok)
+    is_rule = i in v.rule_tok
+    others = per_sent.get(v.sent_of[i], 0) - is_rule  # type: ignore[attr-defined]
+    f.append("sent_rules=" + _bucket(others, (0, 1, 2)) + "|" + str(is_rule))
+    return f
+
+
 def cue_features(v: DocView, i: int, lexicon_cat: str | None) -> list[str]:
     lem, dep, tag = v.lemma[i], v.dep[i], v.tag[i]
     h = v.head[i]
@@ -408,6 +465,7 @@ def cue_features(v: DocView, i: int, lexicon_cat: str | None) -> list[str]:
     rule = v.rule_tok.get(i)
     f.append("rule=" + str(rule is not None))
     f.append("rule_lem=" + str(rule is not None) + "|" + lem)
+    f += _context_features(v, i, subj)
     if v.lower[i] in CUE_PUNCT:
         line = v.line_of(pos)
         f.append("punct_words_before=" + _bucket(v.words([(line[0], pos)]), (1, 2, 3, 5, 8)))

@@ -305,6 +305,7 @@ def fail_run(run: Run, error: BaseException | None = None) -> None:
 
 def _write_report(run: Run) -> None:
     # The report only shows the run: failing to write it must not fail (or un-commit) it.
+    run.report = None  # figures of an earlier attempt must not outlive a failed one
     try:
         run.report = gather(run.warehouse, run.run_id)
         write_report(run.warehouse, run.run_id, run.report)

@@ -93,3 +93,27 @@ def test_cue_context_features_read_the_clause_not_the_word():
     assert "shape=VERB|ccomp|agent|ccomp" in inner and "under_rule=ccomp" in inner
     assert "sent_rules=0|True" in outer and "sent_rules=1|False" in inner
     assert "poss=agent|NOUN" in noun and "hlem_dep=voice|dobj" in noun and "under_rule=dobj" in noun
+
+
+def test_content_features_say_which_arguments_a_candidate_holds_and_where_it_stops():
+    # D76: the object alone leaves the cue's "despite" adjunct out and stops at it (a
+    # preposition, IN); the object grown to its complement and the rest of the sentence hold
+    # both, and the rest runs to the sentence's end. For the last "said", the sentence before holds
+    # "criticized", a cue the rules found (speech inside the candidate); the clause complement none.
+    from newsetl.enrich.claims import claims_from_doc, default_lexicon
+
+    text = "He said the plan was dead. The senator criticized the plan despite the warnings. She said it was alive."
+    doc = load_nlp(CLAIM_COMPONENTS)(text)
+    rules = claims_from_doc("0" * 16, doc, [], "test", default_lexicon())
+    v = F.DocView(doc, rules)
+    crit = next(t.i for t in doc if t.text == "criticized")
+    said = [t.i for t in doc if t.text == "said"][1]
+    by_kind = {c.kind: c for c in F.content_candidates(v, crit)}
+    obj, grown, rest = (F.content_features(v, crit, by_kind[k], None) for k in ("c:dobj+rule", "c:dobj+", "rest+sent-minus"))
+    assert {"arg=dobj+", "arg=prep:despite-", "args_k=c:dobj|dobj+,prep:despite-", "stop_at=IN", "stop_at_k=c:dobj|IN"} <= set(obj)
+    assert {"arg=dobj+", "arg=prep:despite+", "stop_at=.", "stop_at_k=c:dobj|."} <= set(grown)
+    assert {"arg=dobj+", "arg=prep:despite+", "args_k=rest|dobj+,prep:despite+", "stop_at=</s>"} <= set(rest)
+    by_kind = {c.kind: c for c in F.content_candidates(v, said)}
+    assert crit in v.rule_tok
+    assert "has_cue=True" in F.content_features(v, said, by_kind["prev-sent"], None)
+    assert "has_cue=False" in F.content_features(v, said, by_kind["c:ccomp+rule"], None)

@@ -632,6 +632,40 @@ def content_features(v: DocView, i: int, c: Candidate, lexicon_cat: str | None) 
     kid_deps = {v.dep[x] for x in v.children[i]}
     f.append("has_ccomp_k=" + str("ccomp" in kid_deps) + "|" + k0)
     f.append("has_dobj_k=" + str("dobj" in kid_deps) + "|" + k0)
+    f += _span_shape_features(v, i, c, k0, first, last)
+    return f
+
+
+_ARG_SKIP = frozenset({"punct", "cc", "nsubj", "nsubjpass", "aux", "auxpass", "neg"})
+
+
+def _span_shape_features(v: DocView, i: int, c: Candidate, k0: str, first: int, last: int) -> list[str]:
+    """What a content candidate holds of the cue's arguments and where it stops (D76):
+    which of the cue's dependents right of it fall inside (an object, a clause, an adjunct
+    such as "despite ..." that the annotators leave out), what comes right after its end
+    (a stop word or mark as itself, else its tag: ", which", ", VBG", "IN"), and whether a
+    cue the rules found lies inside it (speech inside speech). None of them names the cue
+    word, so what is learnt on one cue carries to others."""
+    pieces = c.pieces
+    args = []
+    for x in v.children[i]:
+        if x < i or v.dep[x] in _ARG_SKIP:
+            continue
+        d = v.dep[x] if v.dep[x] != "prep" else "prep:" + v.lower[x]
+        ix = v.idx[x]
+        args.append(d + ("+" if any(a <= ix < b for a, b in pieces) else "-"))
+    f = ["arg=" + x for x in args[:5]]
+    f.append("args_k=" + k0 + "|" + ",".join(args[:4]))
+    j = last + 1
+    if j < v.n and v.sent_of[j] == v.sent_of[last]:
+        nxt = v.lower[j] if (v.stop[j] or v.punct[j]) else v.tag[j]
+        if v.punct[j] and j + 1 < v.n and v.sent_of[j + 1] == v.sent_of[j]:
+            nxt += " " + (v.lower[j + 1] if v.stop[j + 1] else v.tag[j + 1])
+        f.append("stop_at=" + nxt)
+        f.append("stop_at_k=" + k0 + "|" + nxt)
+    else:
+        f.append("stop_at=</s>")
+    f.append("has_cue=" + str(any(first <= t <= last and t != i for t in v.rule_tok)))
     return f
 
 

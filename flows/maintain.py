@@ -41,5 +41,5 @@ def maintain(warehouse_dir: str = "warehouse", retention_hours: int | None = Non
     create_table_artifact(rows, key="maintain", description="files and bytes per table, before and after")
     get_run_logger().info("maintained %d tables of %s", len(rows), warehouse_dir)
     if done.failed_checks:  # the upkeep is done and kept; the flow fails so that a person looks
-        raise WholeTableCheckFailed("; ".join(f"{c.table} {c.check_name}: {c.message}" for c in done.failed_checks))
+        raise WholeTableCheckFailed("; ".join(c.described() for c in done.failed_checks))
     return rows

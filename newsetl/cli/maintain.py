@@ -56,7 +56,6 @@ def main(args: argparse.Namespace) -> int:
         print(f"stories: {filled.storied} articles given a story ({filled.joined} of them near-duplicates of an "
               f"earlier one), {filled.rekeyed} signatures computed again")
     for check in done.failed_checks:  # landed rows a run's own checks could not see: a person decides
-        print(f"newsetl maintain: check failed over the whole table: {check.table} {check.check_name}: "
-              f"{check.message}", file=sys.stderr)
+        print(f"newsetl maintain: check failed over the whole table: {check.described()}", file=sys.stderr)
     return 1 if done.failed_checks else 0
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from deltalake import CommitProperties
 
 from newsetl.land.warehouse import Warehouse
-from newsetl.quality.results import FAIL
+from newsetl.quality.results import Result, failures
 from newsetl.quality.table_checks import cross_table_checks
 from newsetl.settings import MIN_RETENTION_HOURS, Settings
 from schemas import TABLES
@@ -95,18 +95,17 @@ def upkeep_table(warehouse: Warehouse, table: str, retention_hours: int, op_id: 
 @dataclass(frozen=True)
 class Maintenance:
     tables: list[TableUpkeep]
-    failed_checks: list  # whole-table checks that failed (quality.Result): a person decides
+    failed_checks: list[Result]  # whole-table checks that failed: a person decides
 
 
-def check_whole_tables(warehouse: Warehouse) -> list:
+def check_whole_tables(warehouse: Warehouse) -> list[Result]:
     """The cross-table checks over every row (a run checks only the rows it wrote, D69);
     a failure is logged as an error and returned: the rows are landed already, and a
     person decides (``newsetl maintain`` exits 1, the flow fails)."""
     with warehouse.connect() as con:
         results = cross_table_checks(con)
-    for r in results:
-        if r.status == FAIL:
-            log.error("check over the whole table failed: %s %s: %s", r.table, r.check_name, r.message)
+    for r in failures(results):
+        log.error("check over the whole table failed: %s", r.described())
     return results
 
 
@@ -130,5 +129,5 @@ def maintain(warehouse: Warehouse, settings: Settings, retention_hours: int | No
     for t in done:
         log.info("%s: %d -> %d files, %d -> %d bytes, %d vacuumed", t.table, t.before.files, t.after.files,
                  t.before.bytes, t.after.bytes, t.vacuumed)
-    return Maintenance(done, [r for r in checks if r.status == FAIL])
+    return Maintenance(done, failures(checks))
 

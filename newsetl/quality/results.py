@@ -45,6 +45,9 @@ class Result:
     threshold: str | None = None
     sample: tuple[Any, ...] = ()
 
+    def described(self) -> str:
+        return f"{self.table} {self.check_name}: {self.message}"
+
 
 def failures(results: Iterable[Result]) -> list[Result]:
     return [r for r in results if r.status == FAIL]

@@ -346,14 +346,15 @@ def _ent_class(v: DocView, i: int) -> str:
 
 
 _AGENT_ENTS = frozenset({"PERSON", "ORG", "NORP", "GPE"})
-_AGENT_PRONS = frozenset({"i", "we", "you", "he", "she", "they", "who"})
+# Personal pronouns and possessives: a subject or possessor that can speak.
+_AGENT_WORDS = frozenset({"i", "we", "you", "he", "she", "they", "who", "his", "her", "their", "our", "my"})
 
 
 def _agent(v: DocView, x: int | None) -> str:
     """Whether a subject or possessor can speak: a person-like name or pronoun, another noun, none."""
     if x is None:
         return "none"
-    if v.ent[x] in _AGENT_ENTS or v.lower[x] in _AGENT_PRONS or v.lower[x] in ("his", "her", "their", "our", "my"):
+    if v.ent[x] in _AGENT_ENTS or v.lower[x] in _AGENT_WORDS:
         return "agent"
     return "thing"
 

@@ -117,3 +117,30 @@ def test_content_features_say_which_arguments_a_candidate_holds_and_where_it_sto
     assert crit in v.rule_tok
     assert "has_cue=True" in F.content_features(v, said, by_kind["prev-sent"], None)
     assert "has_cue=False" in F.content_features(v, said, by_kind["c:ccomp+rule"], None)
+
+
+def test_cue_placement_features_say_where_the_candidate_sits():
+    # D78: "claimed" lies in what the rule cue "said" before it reports, as that content's
+    # head; "was" deeper in it; "is" inside a quote the cue after it reports. "backing" has
+    # no subject of its own: a participle on a noun that is no person. The last "said"
+    # sits 4 characters after a quote, the first far from any. "seem" is a cognition verb
+    # of cue_classes.yaml (the lexicon lacks it), "said" a speech one.
+    from newsetl.enrich.claims import claims_from_doc, default_lexicon
+
+    text = 'She said he claimed that the plan was wrong. Voters backing the plan seem tired. "It is over," he said.'
+    doc = load_nlp(CLAIM_COMPONENTS)(text)
+    rules = claims_from_doc("0" * 16, doc, [], "test", default_lexicon())
+    v = F.DocView(doc, rules)
+    said, claimed, was, backing, seem, is_ = (next(t.i for t in doc if t.text == w)
+                                              for w in ("said", "claimed", "was", "backing", "seem", "is"))
+    last_said = [t.i for t in doc if t.text == "said"][-1]
+    assert said in v.rule_tok and last_said in v.rule_tok and claimed not in v.rule_tok
+    feats = {i: set(F.cue_features(v, i, None)) for i in (said, claimed, was, backing, seem, is_, last_said)}
+    assert {"in_rule_content=no|False|None", "qnear=100|None", "cls=speech|VERB"} <= feats[said]
+    assert not any(f.startswith(("rule_content_top=", "implied_subj=")) for f in feats[said])
+    assert {"in_rule_content=after|False|None", "rule_content_top=after|True|VERB"} <= feats[claimed]
+    assert "rule_content_top=after|False|AUX" in feats[was]
+    assert {"in_rule_content=before|True|None", "qin=10|None"} <= feats[is_]
+    assert {"implied_subj=acl|thing|VBG", "in_rule_content=no|False|None"} <= feats[backing]
+    assert {"cls=cognition|VERB", "cls_frame=cognition|thing|-|ROOT"} <= feats[seem]
+    assert "qnear=5|None" in feats[last_said]

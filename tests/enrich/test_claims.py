@@ -280,3 +280,22 @@ def test_lexicon_is_data():
         parse_lexicon({"verbs": {"comment": {"preps": [True]}}})  # a bare YAML `on`
     text = re.sub(r"\s+", " ", (REPO / "newsetl" / "data" / "reporting_verbs.yaml").read_text(encoding="utf-8"))
     assert "accuse:" in text
+
+
+def test_a_speaker_named_through_which_is_no_person_for_a_later_she(nlp):
+    # D78, seed 003: the NER tags the advocacy group "Reprieve" PERSON; once "Reprieve,
+    # which argues ..." is a remembered speaker, a later "she" still means Jen Gibson.
+    from newsetl.enrich.claims.quotemarks import QuoteIndex
+    from newsetl.enrich.claims.speakers import Resolution, SpeakerResolver
+
+    text = ("Jen Gibson spoke for the group Reprieve, which argues the strikes are illegal. "
+            "The issue is not dying, she said.")
+    doc = nlp(text)
+    gibson, reprieve = Resolution("Jen Gibson", "e1", "PERSON"), Resolution("Reprieve", "e2", "PERSON")
+    mentions = [{"start_char": 0, "end_char": 10, "canonical_name": "Jen Gibson", "entity_id": "e1", "label": "PERSON"},
+                {"start_char": text.index("Reprieve"), "end_char": text.index("Reprieve") + 8,
+                 "canonical_name": "Reprieve", "entity_id": "e2", "label": "PERSON"}]
+    resolver = SpeakerResolver(doc, mentions, QuoteIndex(find_quotes(text)))
+    which, she = (next(t for t in doc if t.text == w) for w in ("which", "she"))
+    resolver.remember(which.idx, which, reprieve, "which")
+    assert resolver.resolve(she, she.idx, she.idx + 3) == gibson

@@ -293,6 +293,10 @@ class SpeakerResolver:
         low = head.lower_
         if resolution is not None:
             cls = _cls_of_label(resolution.label)
+            if cls == "person" and low == "which":
+                # "the advocacy group Reprieve, which argues ...": "which" never stands for a
+                # person, whatever the NER says; a later "she" is not that speaker (D78)
+                cls = "org"
         elif low in PRONOUNS or low in FIRST_PERSON or low in RELATIVE:
             return  # an unresolved pronoun adds nothing
         elif head.tag_ in ("NNS", "NNPS"):

@@ -33,7 +33,7 @@ import numpy as np
 from spacy.attrs import DEP, ENT_TYPE, HEAD, IDX, IS_PUNCT, IS_STOP, LEMMA, LENGTH, LOWER, POS, SENT_START, TAG
 from spacy.tokens import Doc
 
-from newsetl.enrich.claims.cueclass import CUE_PUNCT
+from newsetl.enrich.claims.cueclass import CUE_PUNCT, cue_class_table
 from newsetl.enrich.claims.quotemarks import QuoteIndex, find_quotes
 from newsetl.enrich.nlp import doc_text
 
@@ -402,6 +402,54 @@ def _context_features(v: DocView, i: int, subj: int | None) -> list[str]:
     return f
 
 
+def _rule_contents(v: DocView) -> list[tuple[int, int, int]]:
+    """The rules' content pieces as (start, end, cue token), by start; once per Doc."""
+    got = v.cache.get("rule_contents")
+    if got is None:
+        got = v.cache["rule_contents"] = sorted((a, b, t) for t, e in v.rule_tok.items() for a, b in e["pieces"])
+    return got  # type: ignore[return-value]
+
+
+def _placement_features(v: DocView, i: int, subj: int | None, cat: str) -> list[str]:
+    """Where the candidate sits, not which word it is (D78): how far the nearest quote is
+    (or, inside one, its nearer end); for a candidate without a subject, what a participle
+    or relative clause hangs on ("super PACs backing ..."); whether it lies in what a rule
+    cue before or after it reports (speech inside speech), as that content's head or deeper; and its class in
+    ``cue_classes.yaml`` with the clause's shape (that list holds cognition verbs the
+    lexicon lacks: "see", "seem", "remember")."""
+    pos = v.idx[i]
+    quote = v.quotes.at(pos)
+    if quote is not None:
+        f = ["qin=" + _bucket(min(pos - quote.start, quote.end - v.end[i]), (10, 30, 80, 200)) + "|" + cat]
+    else:
+        b, a = v.quotes.last_before(pos), v.quotes.next_after(v.end[i])
+        d = min(pos - b.end if b is not None else 10**6, a.start - v.end[i] if a is not None else 10**6)
+        f = ["qnear=" + _bucket(d, (2, 5, 15, 40, 100, 300)) + "|" + cat]
+    dep = v.dep[i]
+    if subj is None:
+        h = v.head[i]
+        kind = _agent(v, h) if dep in ("acl", "relcl", "amod") and h != i else "-"
+        f.append("implied_subj=" + dep + "|" + kind + "|" + v.tag[i])
+    where = "no"
+    contents = _rule_contents(v)
+    for a, b, t in contents:
+        if a > pos:
+            break
+        if pos < b and t != i:
+            where = "after" if t < i else "before"
+    f.append("in_rule_content=" + where + "|" + str(quote is not None) + "|" + cat)
+    if where != "no":
+        # the reported clause's own head ("said [he] claimed ...") or a word deeper in it
+        h = v.head[i]
+        top = h == i or not any(a <= v.idx[h] < b for a, b, _ in contents)
+        f.append("rule_content_top=" + where + "|" + str(top) + "|" + v.pos[i])
+    cls = cue_class_table().classes.get(v.lemma[i], "-")
+    comp = next((v.dep[c] for c in v.children[i] if v.dep[c] in ("ccomp", "xcomp")), "-")
+    f.append("cls=" + cls + "|" + v.pos[i])
+    f.append("cls_frame=" + cls + "|" + _agent(v, subj) + "|" + comp + "|" + dep)
+    return f
+
+
 def cue_features(v: DocView, i: int, lexicon_cat: str | None) -> list[str]:
     lem, dep, tag = v.lemma[i], v.dep[i], v.tag[i]
     h = v.head[i]
@@ -467,6 +515,7 @@ def cue_features(v: DocView, i: int, lexicon_cat: str | None) -> list[str]:
     f.append("rule=" + str(rule is not None))
     f.append("rule_lem=" + str(rule is not None) + "|" + lem)
     f += _context_features(v, i, subj)
+    f += _placement_features(v, i, subj, cat)
     if v.lower[i] in CUE_PUNCT:
         line = v.line_of(pos)
         f.append("punct_words_before=" + _bucket(v.words([(line[0], pos)]), (1, 2, 3, 5, 8)))

@@ -309,11 +309,16 @@ def _read_bytes(inp: RawInput, max_file_bytes: int, max_decompressed_bytes: int)
     return out
 
 
+# Control bytes that text does not hold (tab, line feeds, form feed and carriage return
+# are text): counted by deleting the others, in C (a loop over the bytes cost 0.4 ms a page, D79).
+_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or 13 < b)
+
+
 def _looks_binary(data: bytes) -> bool:
     head = data[:8192]
     if b"\x00" in head:
         return True
-    controls = sum(b < 9 or 13 < b < 32 for b in head)
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return controls > len(head) * 0.05
 
 

@@ -146,6 +146,20 @@ def test_other_metadata_fields(extracted):
     assert extract_html(_JSONLD_ONLY, url="https://example.org/budget").url == "https://example.org/budget"
 
 
+@pytest.mark.parametrize("path", sorted(SAMPLES.glob("*.html.gz")), ids=lambda p: p.name[:8])
+def test_page_metadata_is_trafilaturas_for_every_field_an_article_keeps(path):
+    """``page_metadata`` is trafilatura's ``extract_metadata`` without its last steps
+    (categories, tags, license): a trafilatura upgrade that changes the steps it keeps
+    must show here."""
+    html = gzip.decompress(path.read_bytes()).decode("utf-8")
+    for url in (None, "https://example.org/news/1"):
+        config = htmlextract.date_config()
+        ours = htmlextract.page_metadata(load_html(html), url, config).as_dict()
+        theirs = trafilatura.extract_metadata(load_html(html), default_url=url, date_config=config).as_dict()
+        for field in ("title", "author", "url", "hostname", "date", "sitename", "filedate"):
+            assert ours[field] == theirs[field], field
+
+
 def test_a_canonical_link_keeps_the_parameters_that_name_the_page():
     """trafilatura rewrites a canonical link with courlan, whose tracker filter drops
     ``reform``; the page's own link is kept, and identity normalises it (D53)."""

@@ -97,6 +97,20 @@ def test_decoding_follows_declared_charset_then_utf8_then_detection():
     assert info.value.check == "binary_content"
 
 
+def test_binary_is_a_nul_or_more_than_one_control_byte_in_twenty_of_the_head():
+    text = b"a" * 95
+    assert decode(text + b"\x01" * 5) == "a" * 95 + "\x01" * 5  # 5 in 100: still text
+    with pytest.raises(InputError) as info:
+        decode(text[:-1] + b"\x1b" * 6)  # 6 in 100
+    assert info.value.check == "binary_content"
+    # tab, line feed, vertical tab, form feed and carriage return are text
+    assert decode(b"a\t\n\x0b\x0c\r" * 20).startswith("a\t")
+    # only the first 8 KiB count
+    assert decode(b"a" * 8192 + b"\x02" * 1000).startswith("aaa")
+    with pytest.raises(InputError):
+        decode(b"a" * 10 + b"\x00" + b"a" * 100)
+
+
 def test_the_disk_decoder_is_the_fetchers_and_trusts_bytes_over_labels():
     chinese = "财政部长星期二表示，预算将于下周提交议会审议。"
     # valid UTF-8 declared gb2312 (a template's stale <meta>): the bytes win, no mojibake

@@ -56,9 +56,16 @@ class Lexicon:
     person_nominals: frozenset[str] = frozenset()
     org_nominals: frozenset[str] = frozenset()
     nouns: dict[str, CueNoun] = field(default_factory=dict)
+    # The entries of the enabled categories by lemma, filtered once: the rules ask for
+    # every verb of every article (D79).
+    _enabled_verbs: dict[str, tuple[CueVerb, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        enabled = {lemma: tuple(v for v in entries if v.category in self.enabled) for lemma, entries in self.verbs.items()}
+        object.__setattr__(self, "_enabled_verbs", enabled)
 
     def entries(self, lemma: str) -> tuple[CueVerb, ...]:
-        return tuple(v for v in self.verbs.get(lemma, ()) if v.category in self.enabled)
+        return self._enabled_verbs.get(lemma, ())
 
     def noun(self, lemma: str) -> CueNoun | None:
         n = self.nouns.get(lemma)

@@ -117,3 +117,33 @@ def test_content_features_say_which_arguments_a_candidate_holds_and_where_it_sto
     assert crit in v.rule_tok
     assert "has_cue=True" in F.content_features(v, said, by_kind["prev-sent"], None)
     assert "has_cue=False" in F.content_features(v, said, by_kind["c:ccomp+rule"], None)
+
+
+def test_content_choice_with_hidden_units_is_the_argmax_of_the_whole_margin(doc):
+    # D77: best_content adds hidden units from per-Doc projections of the first and last
+    # token; it must choose what the margin over each candidate's whole dense vector chooses.
+    import dataclasses
+
+    import numpy as np
+
+    from newsetl.enrich.claims.model.linear import HiddenLayer, LinearModel
+
+    base = default_model()
+    rng = np.random.default_rng(0)
+    width = len(base.content.dense)
+    hidden = HiddenLayer(*(rng.normal(0, s, shape).astype(np.float32) for s, shape in ((0.3, (width, 8)), (0.5, 8), (2.0, 8))))
+    content = LinearModel(base.content.w, base.content.bias, base.content.bits, base.content.dense, hidden)
+    model = dataclasses.replace(base, content=content)
+    v = F.DocView(doc)
+    cues = [i for i in F.cue_candidates(v, base.cue_nouns, base.skip_lemmas) if len(F.content_candidates(v, i)) > 1][:40]
+    moved = 0
+    for i in cues:
+        cands = F.content_candidates(v, i)
+        cat = model.lexicon_category(v, i)
+        whole = [content.margin(F.content_features(v, i, c, cat), F.content_dense(v, c)) for c in cands]
+        chosen, prob = model.best_content(v, i)
+        assert chosen.pieces == cands[int(np.argmax(whole))].pieces
+        assert prob == pytest.approx(1 / (1 + np.exp(-max(whole))), abs=1e-5)
+        linear = [base.content.margin(F.content_features(v, i, c, cat), F.content_dense(v, c)) for c in cands]
+        moved += int(np.argmax(linear)) != int(np.argmax(whole))
+    assert cues and moved  # the hidden units changed some choices: the test sees them

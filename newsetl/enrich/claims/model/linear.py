@@ -1,15 +1,21 @@
-"""Hashed-feature logistic regression: the learned parts of the attribution model.
+"""Hashed-feature logistic regression (or a softmax ranker over groups of rows): the
+learned parts of the attribution model.
 
 Features are strings ("lemma=say", "dep=ccomp|type=child"); each is hashed with CRC-32
 into ``2**bits`` weights (stable across processes and machines, unlike ``hash()``).
 Weights are saved as the non-zero entries in an ``.npz`` (no pickle: ``allow_pickle``
 stays off when loading) next to the model's JSON settings.
+
+A model may also have a small hidden layer over its dense vector (:class:`HiddenLayer`,
+``tanh(dense @ w + b) @ v`` added to the logit): the parse's vectors of two tokens
+interact there, which a sum of per-token weights cannot express (D77).
 """
 
 from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -22,21 +28,48 @@ def hash_features(features: Sequence[str], bits: int = DEFAULT_BITS) -> np.ndarr
     return np.fromiter((zlib.crc32(f.encode("utf-8")) & mask for f in features), dtype=np.int64, count=len(features))
 
 
+@dataclass
+class HiddenLayer:
+    """``tanh(x @ w + b) @ v`` over a model's dense vector ``x``: its share of the logit."""
+
+    w: np.ndarray  # (dense width, units)
+    b: np.ndarray  # (units,)
+    v: np.ndarray  # (units,)
+
+    def project(self, tensor: np.ndarray, part: int, width: int) -> np.ndarray:
+        """``tensor @ w[part * width:(part + 1) * width]``: one dense block's share of the
+        units' input for every token of a Doc at once (rows add up across blocks)."""
+        return tensor @ self.w[part * width : (part + 1) * width]
+
+    def margins(self, pre: np.ndarray) -> np.ndarray:
+        """The logit share of each row of summed projections ``pre`` (rows, units)."""
+        return np.tanh(pre + self.b) @ self.v
+
+
 class LinearModel:
     """A logistic model over hashed string features plus a dense vector (the parse's own
-    token vectors, ``doc.tensor``)."""
+    token vectors, ``doc.tensor``), optionally with a hidden layer over that vector."""
 
-    def __init__(self, weights: np.ndarray, bias: float, bits: int = DEFAULT_BITS, dense: np.ndarray | None = None) -> None:
+    def __init__(
+        self,
+        weights: np.ndarray,
+        bias: float,
+        bits: int = DEFAULT_BITS,
+        dense: np.ndarray | None = None,
+        hidden: HiddenLayer | None = None,
+    ) -> None:
         self.w = weights.astype(np.float32, copy=False)
         self.bias = float(bias)
         self.bits = bits
         self.dense = dense.astype(np.float32, copy=False) if dense is not None else np.zeros(0, np.float32)
+        self.hidden = hidden
         self._mask = (1 << bits) - 1
         self._cache: dict[str, float] = {}
 
     def margin(self, features: Sequence[str], dense: np.ndarray | float | None = None) -> float:
         """The logit; ``dense`` is the dense vector or its dot product with ``self.dense``
-        already computed (:meth:`project` per Doc, faster)."""
+        already computed (:meth:`project` per Doc, faster; the hidden layer's share is
+        then the caller's to add, :meth:`HiddenLayer.margins`)."""
         # Weights of the feature strings seen so far, by string: one dict lookup each.
         ws = list(map(self._cache.get, features))
         if None in ws:
@@ -48,6 +81,8 @@ class LinearModel:
             s += dense
         elif dense is not None and len(self.dense):
             s += float(self.dense @ dense)
+            if self.hidden is not None:
+                s += float(self.hidden.margins(np.asarray(dense, np.float32) @ self.hidden.w))
         return s
 
     def _weight(self, feature: str) -> float:
@@ -70,19 +105,26 @@ class LinearModel:
     # ------------------------------------------------------------------ storage
     def to_arrays(self, prefix: str) -> dict[str, np.ndarray]:
         nz = np.flatnonzero(self.w)
-        return {
+        out = {
             f"{prefix}_index": nz.astype(np.int32),
             f"{prefix}_value": self.w[nz].astype(np.float32),
             f"{prefix}_meta": np.array([self.bias, float(self.bits)], dtype=np.float64),
             f"{prefix}_dense": self.dense.astype(np.float32),
         }
+        if self.hidden is not None:
+            for part in ("w", "b", "v"):
+                out[f"{prefix}_hidden_{part}"] = getattr(self.hidden, part).astype(np.float32)
+        return out
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], prefix: str) -> LinearModel:
         bias, bits = arrays[f"{prefix}_meta"].tolist()
         w = np.zeros(1 << int(bits), dtype=np.float32)
         w[arrays[f"{prefix}_index"]] = arrays[f"{prefix}_value"]
-        return cls(w, bias, int(bits), arrays.get(f"{prefix}_dense"))
+        hidden = None
+        if f"{prefix}_hidden_w" in arrays:
+            hidden = HiddenLayer(*(arrays[f"{prefix}_hidden_{part}"].astype(np.float32) for part in ("w", "b", "v")))
+        return cls(w, bias, int(bits), arrays.get(f"{prefix}_dense"), hidden)
 
 
 def train_logistic(
@@ -96,9 +138,18 @@ def train_logistic(
     lr: float = 0.2,
     batch: int = 256,
     seed: int = 0,
+    hidden: int = 0,
+    hidden_lr: float = 0.05,
+    groups: np.ndarray | None = None,
 ) -> LinearModel:
     """AdaGrad minibatch logistic regression; ``targets`` in [0, 1] (soft labels allowed).
-    Deterministic for a given seed (a single thread of numpy)."""
+    Deterministic for a given seed (a single thread of numpy).
+
+    ``hidden`` > 0 adds that many tanh units over the dense vector, trained jointly (their
+    weights drawn from the seed first, so ``hidden=0`` trains exactly as before).
+    ``groups`` (row offsets: group k is rows ``groups[k]:groups[k + 1]``) trains a ranker
+    instead: a softmax over each group's rows against its targets of 1 normalised to sum
+    1 (groups without one are skipped); batches are then of ``batch // 10`` groups."""
     n = len(rows)
     y = np.asarray(targets, dtype=np.float64)
     lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=n)
@@ -113,10 +164,16 @@ def train_logistic(
         dw = np.zeros(X.shape[1])
         dg2 = np.full(X.shape[1], 1e-8)
     rng = np.random.default_rng(seed)
+    net = _Hidden(X.shape[1], hidden, rng, l2, hidden_lr) if X is not None and hidden else None
+    units = np.arange(n) if groups is None else np.flatnonzero(np.diff(groups) > 0)  # groups with rows
+    step = batch if groups is None else max(1, batch // 10)
     for _ in range(epochs):
-        order = rng.permutation(n)
-        for s in range(0, n, batch):
-            idx = order[s : s + batch]
+        order = rng.permutation(n) if groups is None else units[rng.permutation(len(units))]
+        for s in range(0, len(units), step):
+            idx = order[s : s + step]
+            if groups is not None:
+                sizes = groups[idx + 1] - groups[idx]
+                idx = np.concatenate([np.arange(groups[k], groups[k + 1]) for k in idx]) if len(idx) else idx
             starts, ends = offsets[idx], offsets[idx + 1]
             lens = ends - starts
             feat = np.concatenate([flat[a:e] for a, e in zip(starts, ends)]) if len(idx) else np.zeros(0, np.int64)
@@ -124,8 +181,13 @@ def train_logistic(
             m = np.bincount(owner, weights=w[feat], minlength=len(idx)) + b
             if X is not None:
                 m += X[idx] @ dw
-            p = 1.0 / (1.0 + np.exp(-np.clip(m, -30, 30)))
-            r = p - y[idx]
+            if net is not None:
+                m += net.forward(X[idx])
+            if groups is None:
+                p = 1.0 / (1.0 + np.exp(-np.clip(m, -30, 30)))
+                r = p - y[idx]
+            else:
+                r = _softmax_residual(m, y[idx], sizes)
             uf, inv = np.unique(feat, return_inverse=True)
             grad = np.bincount(inv, weights=r[owner], minlength=len(uf)) + l2 * len(idx) * w[uf]
             g2[uf] += grad * grad
@@ -134,7 +196,50 @@ def train_logistic(
                 dgrad = X[idx].T @ r + l2 * len(idx) * dw
                 dg2 += dgrad * dgrad
                 dw -= lr * dgrad / np.sqrt(dg2)
+            if net is not None:
+                net.backward(X[idx], r)
             gb = r.sum()
             gb2 += gb * gb
             b -= lr * gb / np.sqrt(gb2)
-    return LinearModel(w.astype(np.float32), b, bits, dw.astype(np.float32) if X is not None else None)
+    return LinearModel(
+        w.astype(np.float32), b, bits, dw.astype(np.float32) if X is not None else None, net.layer() if net else None
+    )
+
+
+def _softmax_residual(m: np.ndarray, y: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """d(cross-entropy)/d(margin) of a softmax over each group of consecutive rows, against
+    the group's rows at target 1 normalised to sum 1; 0 for a group without such a row."""
+    gid = np.repeat(np.arange(len(sizes)), sizes)
+    first = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    e = np.exp(m - np.maximum.reduceat(m, first)[gid])
+    p = e / np.add.reduceat(e, first)[gid]
+    t = (y >= 1.0).astype(np.float64)
+    total = np.add.reduceat(t, first)[gid]
+    return np.where(total > 0, p - t / np.maximum(total, 1.0), 0.0)  # a total is 0 or a count
+
+
+class _Hidden:
+    """The hidden layer while it trains (float64, AdaGrad like the rest)."""
+
+    def __init__(self, width: int, units: int, rng: np.random.Generator, l2: float, lr: float) -> None:
+        self.w = rng.normal(0.0, 0.05, (width, units))
+        self.v = rng.normal(0.0, 0.5 / np.sqrt(units), units)
+        self.b = np.zeros(units)
+        self.g2 = [np.full(p.shape, 1e-8) for p in (self.w, self.b, self.v)]
+        self.l2, self.lr = l2, lr
+        self.a = np.zeros((0, units))
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.a = np.tanh(x @ self.w + self.b)
+        return self.a @ self.v
+
+    def backward(self, x: np.ndarray, r: np.ndarray) -> None:
+        n = len(r)
+        dz = (r[:, None] * self.v) * (1.0 - self.a * self.a)
+        grads = (x.T @ dz + self.l2 * n * self.w, dz.sum(0), self.a.T @ r + self.l2 * n * self.v)
+        for p, g, g2 in zip((self.w, self.b, self.v), grads, self.g2):
+            g2 += g * g
+            p -= self.lr * g / np.sqrt(g2)
+
+    def layer(self) -> HiddenLayer:
+        return HiddenLayer(self.w.astype(np.float32), self.b.astype(np.float32), self.v.astype(np.float32))

@@ -101,15 +101,29 @@ class AttributionModel:
         cat = self.lexicon_category(v, i)
         proj = v.cache.get("content")
         if proj is None:
-            w = F.TENSOR_WIDTH
-            proj = v.cache["content"] = (self.content.project(v.tensor, 0, w).tolist(), self.content.project(v.tensor, 1, w).tolist())
-        first, last = proj
-        scored = []
-        for k, c in enumerate(cands):
-            a, b = F.content_ends(v, c)
-            scored.append((self.content.margin(F.content_features(v, i, c, cat), first[a] + last[b]), k))
+            proj = v.cache["content"] = self._content_projections(v.tensor)
+        first, last, hidden_first, hidden_last = proj
+        ends = [F.content_ends(v, c) for c in cands]
+        scored = [
+            (self.content.margin(F.content_features(v, i, c, cat), first[a] + last[b]), k)
+            for k, (c, (a, b)) in enumerate(zip(cands, ends))
+        ]
+        if hidden_first is not None:
+            a, b = np.array(ends).T
+            extra = self.content.hidden.margins(hidden_first[a] + hidden_last[b]).tolist()  # type: ignore[union-attr]
+            scored = [(m + x, k) for (m, k), x in zip(scored, extra)]
         m, k = max(scored)
         return cands[k], float(1.0 / (1.0 + np.exp(-m)))
+
+    def _content_projections(self, tensor: np.ndarray) -> tuple:
+        """Per Doc: each token's share of the content logit as a candidate's first and as
+        its last token, and the same for the hidden units' input (None without them)."""
+        w = F.TENSOR_WIDTH
+        first, last = self.content.project(tensor, 0, w).tolist(), self.content.project(tensor, 1, w).tolist()
+        hidden = self.content.hidden
+        if hidden is None or hidden.w.shape[0] != 2 * tensor.shape[1]:
+            return first, last, None, None
+        return first, last, hidden.project(tensor, 0, w), hidden.project(tensor, 1, w)
 
     def best_source(self, v: F.DocView, i: int, pieces: list[F.Span]) -> tuple[int, F.Span] | None:
         subj = F.subject_of(v, i)

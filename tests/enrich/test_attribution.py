@@ -220,7 +220,9 @@ def test_a_raising_verb_cites_nobody(nlp):
 
 def test_the_subject_of_a_passive_cue_is_not_its_source(nlp):
     rows = run(nlp, (FIXTURES / "grammar.txt").read_text(encoding="utf-8"))
-    r = find(rows, "of killing nine people", cue="accused")
+    # D77: the content is "killing nine people …" (was "of killing …"; PolNeAR's "accused"
+    # contents never start with "of": 0 of 50 on train)
+    r = find(rows, "killing nine people", cue="accused")
     assert r["speaker_surface"] is None
     r = find(rows, "the winner in the Pennsylvania", cue="declared")
     assert r["speaker_name"] != "Hillary Clinton"

@@ -1,9 +1,11 @@
-"""Hashed-feature logistic regression: the learned parts of the attribution model.
+"""Hashed-feature logistic regression (or a softmax ranker over groups of rows): the
+learned parts of the attribution model.
 
 Features are strings ("lemma=say", "dep=ccomp|type=child"); each is hashed with CRC-32
 into ``2**bits`` weights (stable across processes and machines, unlike ``hash()``).
 Weights are saved as the non-zero entries in an ``.npz`` (no pickle: ``allow_pickle``
 stays off when loading) next to the model's JSON settings.
+
 """
 
 from __future__ import annotations
@@ -96,9 +98,14 @@ def train_logistic(
     lr: float = 0.2,
     batch: int = 256,
     seed: int = 0,
+    groups: np.ndarray | None = None,
 ) -> LinearModel:
     """AdaGrad minibatch logistic regression; ``targets`` in [0, 1] (soft labels allowed).
-    Deterministic for a given seed (a single thread of numpy)."""
+    Deterministic for a given seed (a single thread of numpy).
+
+    ``groups`` (row offsets: group k is rows ``groups[k]:groups[k + 1]``) trains a ranker
+    instead: a softmax over each group's rows against its targets of 1 normalised to sum
+    1 (groups without one are skipped); batches are then of ``batch // 10`` groups."""
     n = len(rows)
     y = np.asarray(targets, dtype=np.float64)
     lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=n)
@@ -113,10 +120,15 @@ def train_logistic(
         dw = np.zeros(X.shape[1])
         dg2 = np.full(X.shape[1], 1e-8)
     rng = np.random.default_rng(seed)
+    units = np.arange(n) if groups is None else np.flatnonzero(np.diff(groups) > 0)  # groups with rows
+    step = batch if groups is None else max(1, batch // 10)
     for _ in range(epochs):
-        order = rng.permutation(n)
-        for s in range(0, n, batch):
-            idx = order[s : s + batch]
+        order = rng.permutation(n) if groups is None else units[rng.permutation(len(units))]
+        for s in range(0, len(units), step):
+            idx = order[s : s + step]
+            if groups is not None:
+                sizes = groups[idx + 1] - groups[idx]
+                idx = np.concatenate([np.arange(groups[k], groups[k + 1]) for k in idx]) if len(idx) else idx
             starts, ends = offsets[idx], offsets[idx + 1]
             lens = ends - starts
             feat = np.concatenate([flat[a:e] for a, e in zip(starts, ends)]) if len(idx) else np.zeros(0, np.int64)
@@ -124,8 +136,11 @@ def train_logistic(
             m = np.bincount(owner, weights=w[feat], minlength=len(idx)) + b
             if X is not None:
                 m += X[idx] @ dw
-            p = 1.0 / (1.0 + np.exp(-np.clip(m, -30, 30)))
-            r = p - y[idx]
+            if groups is None:
+                p = 1.0 / (1.0 + np.exp(-np.clip(m, -30, 30)))
+                r = p - y[idx]
+            else:
+                r = _softmax_residual(m, y[idx], sizes)
             uf, inv = np.unique(feat, return_inverse=True)
             grad = np.bincount(inv, weights=r[owner], minlength=len(uf)) + l2 * len(idx) * w[uf]
             g2[uf] += grad * grad
@@ -138,3 +153,15 @@ def train_logistic(
             gb2 += gb * gb
             b -= lr * gb / np.sqrt(gb2)
     return LinearModel(w.astype(np.float32), b, bits, dw.astype(np.float32) if X is not None else None)
+
+
+def _softmax_residual(m: np.ndarray, y: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """d(cross-entropy)/d(margin) of a softmax over each group of consecutive rows, against
+    the group's rows at target 1 normalised to sum 1; 0 for a group without such a row."""
+    gid = np.repeat(np.arange(len(sizes)), sizes)
+    first = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    e = np.exp(m - np.maximum.reduceat(m, first)[gid])
+    p = e / np.add.reduceat(e, first)[gid]
+    t = (y >= 1.0).astype(np.float64)
+    total = np.add.reduceat(t, first)[gid]
+    return np.where(total > 0, p - t / np.maximum(total, 1.0), 0.0)  # a total is 0 or a count

@@ -41,6 +41,9 @@ CONFIG: dict = {
     "skip_min_count": 30,
     "lr": 0.1,
     "min_cue_noun_count": 3,
+    # The content decision as a ranker: a softmax over each cue's candidates, trained
+    # towards its best one(s) (content_target 1), instead of a logistic row each (D77).
+    "content_listwise": True,
     "thresholds": [round(x, 2) for x in np.arange(0.2, 0.81, 0.025)],
 }
 
@@ -143,6 +146,7 @@ class Examples:
     cue_d: list = field(default_factory=list)
     content_d: list = field(default_factory=list)
     source_d: list = field(default_factory=list)
+    content_g: list = field(default_factory=lambda: [0])  # row offsets of each cue's candidates
 
 
 def content_target(overlap: float, best: float) -> float:
@@ -177,6 +181,7 @@ def examples(samples: Sequence[Sample], model: AttributionModel) -> Examples:
                 ex.content_x.append(hash_features(F.content_features(v, i, c, cat), bits))
                 ex.content_d.append(F.content_dense(v, c))
                 ex.content_y.append(content_target(ov, top))
+            ex.content_g.append(len(ex.content_y))
             subj = F.subject_of(v, i)
             ex.source_x.append(hash_features(F.source_features(v, i, None, g.content, subj), bits))
             ex.source_d.append(F.source_dense(v, i, None))
@@ -209,9 +214,12 @@ def fit(samples: Sequence[Sample], base: AttributionModel, seed: int) -> Attribu
     ex = examples(samples, base)
     kw = dict(bits=CONFIG["bits"], l2=CONFIG["l2"], lr=CONFIG["lr"], seed=seed)
     dense = CONFIG["dense"]
-    cue = train_logistic(ex.cue_x, ex.cue_y, np.array(ex.cue_d) if dense else None, epochs=CONFIG["epochs"]["cue"], **kw)
-    content = train_logistic(ex.content_x, ex.content_y, np.array(ex.content_d) if dense else None, epochs=CONFIG["epochs"]["content"], **kw)
-    source = train_logistic(ex.source_x, ex.source_y, np.array(ex.source_d) if dense else None, epochs=CONFIG["epochs"]["source"], **kw)
+    epochs = CONFIG["epochs"]
+    groups = np.array(ex.content_g) if CONFIG["content_listwise"] else None
+    cue = train_logistic(ex.cue_x, ex.cue_y, np.array(ex.cue_d) if dense else None, epochs=epochs["cue"], **kw)
+    content = train_logistic(ex.content_x, ex.content_y, np.array(ex.content_d) if dense else None,
+                             epochs=epochs["content"], groups=groups, **kw)
+    source = train_logistic(ex.source_x, ex.source_y, np.array(ex.source_d) if dense else None, epochs=epochs["source"], **kw)
     return AttributionModel(cue, content, source, {k: v for k, v in base.settings.items() if not k.startswith("_")})
 
 

@@ -29,7 +29,7 @@ for p in (REPO_ROOT, REPO_ROOT / "bench"):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
 
-from claims_heldout import held_out  # noqa: E402
+from claims_heldout import fit_held_out, held_out  # noqa: E402
 from newsetl.enrich.claims.cueclass import CUE_PUNCT, cue_class, cue_class_table  # noqa: E402
 from newsetl.enrich.claims.model import features as F  # noqa: E402
 from newsetl.enrich.claims.model import train as T  # noqa: E402
@@ -115,10 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.model is not None:
         model = AttributionModel.load(args.model)
     else:
-        cats = T.lexicon_categories()
-        settings = {"cue_nouns": T.cue_nouns_of(fit_on, T.CONFIG["min_cue_noun_count"], cats), "lexicon_categories": cats,
-                    "cue_threshold": args.threshold}
-        model = T.fit(fit_on, AttributionModel(None, None, None, settings), T.CONFIG["seed"])  # type: ignore[arg-type]
+        model = fit_held_out(fit_on, args.threshold)
         if args.save is not None:
             model.save(args.save)
     thr = args.threshold

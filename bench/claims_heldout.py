@@ -44,6 +44,17 @@ def held_out(samples: list, fold: int) -> tuple[list, list]:
     return [s for i, s in enumerate(samples) if i not in held], [s for i, s in enumerate(samples) if i in held]
 
 
+def fit_held_out(fit_on: list, threshold: float) -> AttributionModel:
+    """The model fitted on ``fit_on`` as ``make train-claims`` fits it (the cue nouns counted
+    on those articles only), at a fixed cue threshold."""
+    cats = T.lexicon_categories()
+    settings = {"cue_nouns": T.cue_nouns_of(fit_on, T.CONFIG["min_cue_noun_count"], cats), "lexicon_categories": cats,
+                "cue_threshold": threshold}
+    model = T.fit(fit_on, AttributionModel(None, None, None, settings), T.CONFIG["seed"])  # type: ignore[arg-type]
+    model.settings["cue_threshold"] = threshold
+    return model
+
+
 def edges(samples: list, rows_list: list) -> Counter:
     out: Counter = Counter()
     for s, rows in zip(samples, rows_list):
@@ -73,11 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         T.CONFIG[key] = ast.literal_eval(value)
     samples = T.parse_samples(args.attribution_dir, "train", args.cache)
     fit_on, held = held_out(samples, args.fold)
-    cats = T.lexicon_categories()
-    settings = {"cue_nouns": T.cue_nouns_of(fit_on, T.CONFIG["min_cue_noun_count"], cats), "lexicon_categories": cats,
-                "cue_threshold": args.threshold}
-    model = T.fit(fit_on, AttributionModel(None, None, None, settings), T.CONFIG["seed"])  # type: ignore[arg-type]
-    model.settings["cue_threshold"] = args.threshold
+    model = fit_held_out(fit_on, args.threshold)
     rows = [attribution_rows("0" * 16, s.doc, s.mentions, "heldout", s.rules, model) for s in held]
     counts = Counts()
     for s, r in zip(held, rows):

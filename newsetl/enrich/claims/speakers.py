@@ -55,6 +55,9 @@ NOT_NAMES = frozenset({*PRONOUNS, *FIRST_PERSON, *RELATIVE, "you", "your", "your
 _HONORIFICS = {"mr.": "m", "mr": "m", "mrs.": "f", "mrs": "f", "ms.": "f", "ms": "f", "miss": "f"}
 _DEFINITE = frozenset({"the", "this", "that"})
 _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
+_APPOSED_LABELS = frozenset({PERSON, "ORG"})
+# Who a person's "X and his team" speaks with: the person is the speaker.
+_ENTOURAGE = frozenset({"team", "colleague", "co-author", "coauthor", "collaborator", "lab", "group", "staff"})
 
 
 @dataclass(frozen=True)
@@ -164,7 +167,11 @@ class SpeakerResolver:
             if span is None or len(span) == 0:
                 continue
             root = span.root
-            if root.dep_ in _SUBJECT_DEPS or (root.dep_ in ("compound", "appos") and root.head.dep_ in _SUBJECT_DEPS):
+            # A name opening its sentence that the parser made the root ("Buckley, who
+            # hadn't sung in a long time, worried about ...") is that sentence's subject.
+            opening_root = root.dep_ == "ROOT" and root.pos_ == "PROPN" and span.start == root.sent.start
+            if (root.dep_ in _SUBJECT_DEPS or opening_root
+                    or (root.dep_ in ("compound", "appos") and root.head.dep_ in _SUBJECT_DEPS)):
                 out.append(_Candidate(start, _cls_of_label(str(m["label"])), resolution_of(m)))
         return out
 
@@ -253,7 +260,7 @@ class SpeakerResolver:
             return self.resolve(antecedent, min(a, antecedent.idx), antecedent.idx + len(antecedent))
         m = self._mention_of(head)
         if m is not None and start <= int(m["start_char"]) and int(m["end_char"]) <= end:
-            if not any(t.dep_ == "conj" for t in head.children):
+            if not any(t.dep_ == "conj" and t.lemma_.lower() not in _ENTOURAGE for t in head.children):
                 return resolution_of(m)
             return None
         low = head.lower_
@@ -262,6 +269,9 @@ class SpeakerResolver:
             res = self._backward(start, cls, gender)
             if res is not None and gender and res.label == PERSON:
                 self.gender.setdefault(res.entity_id, gender)
+            return res
+        res = self._apposed_name(head)
+        if res is not None:
             return res
         inside = self.mentions.within(start, end)
         # A named person in apposition, closing the phrase: "the head of the air force,
@@ -282,6 +292,30 @@ class SpeakerResolver:
                 # Only to an organization named with the same word ("the ministry" ->
                 # "the Foreign Ministry"): "the administration" is too often someone else.
                 return self._backward(start, "org", lemma=lemma, same_word_only=True)
+        return None
+
+    def _apposed_name(self, head: Token) -> Resolution | None:
+        """The name a nameless speaker head stands for, by the parse:
+
+        * a name in apposition to it, or closing a list of titles in apposition: "Cmdr.
+          Sean Robertson" (the parser's head is the title), "China's ambassador to Britain
+          Liu Xiaming", "chairman, CEO and president Craig Menear";
+        * the name it is itself in apposition to: "the People's Daily, the mouthpiece of
+          the Communist party, warned";
+        * the name it is coordinated with when it is that person's entourage: "Paganini
+          and his team wrote".
+        """
+        for c in head.children:
+            if c.dep_ != "appos":
+                continue
+            for t in (c, *(x for x in c.children if x.dep_ == "conj")):
+                m = self._mention_of(t)
+                if m is not None and m["label"] in _APPOSED_LABELS:
+                    return resolution_of(m)
+        if head.dep_ == "appos" or (head.dep_ == "conj" and head.lemma_.lower() in _ENTOURAGE):
+            m = self._mention_of(head.head)
+            if m is not None and m["label"] in _APPOSED_LABELS:
+                return resolution_of(m)
         return None
 
     def remember(self, pos: int, head: Token | None, resolution: Resolution | None, surface: str = "") -> None:

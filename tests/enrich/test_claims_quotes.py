@@ -80,3 +80,31 @@ def test_she_after_a_paragraph_opened_by_a_name_is_that_person(nlp):
             "really moved me,” she said, “so I sat down with a guitarist in a room and sang it really badly.”")
     r = find(run(nlp, text, "rules"), "so I sat down with a guitarist")
     assert r["speaker_name"] == "Jessie Buckley", r
+
+
+def test_quotes_signed_by_a_dash_label_are_the_labels(nlp):
+    # jeongdongtheater.com: visitors' reviews, each signed on the next line.
+    text = ("We have brought some of these memorable reviews here! Check them out below~\n\n"
+            "“The show was really great. We received the tickets and pistachio nuts at the entrance and we enjoyed "
+            "a free drink at the cafe. Booking through KLOOK was really easy.”\n\n"
+            "– Man**\n\n"
+            "“Very talented people! Super fun & entertaining! Very cultural!”\n\n"
+            "– Ali***\n\n"
+            "“It’s really good — and my cousin got to participate on stage.”\n\n"
+            "— and that was the end of it.")
+    rows = run(nlp, text, "rules")
+    find(rows, "The show was really great", speaker_surface="Man**", cue="–", kind="direct", cue_class="speech")
+    find(rows, "Very talented people", speaker_surface="Ali***")
+    assert all(r["speaker_surface"] != "and that was the end of it" for r in rows)
+
+
+def test_the_first_half_of_a_split_quote_the_parser_left_out(nlp):
+    # crn.com: the parser hangs the second quote on "telling" and the first on nothing.
+    text = ("Salesforce's Marc Benioff interviewed Tim Cook on stage.\n\n"
+            "“We all miss Steve so much,” Benioff weighed in, telling Cook, “since he passed, you've been so true "
+            "to him and his values.”")
+    rows = run(nlp, text, "rules")
+    first = find(rows, "We all miss Steve so much", kind="direct")
+    second = find(rows, "since he passed")
+    assert first["speaker_name"] == second["speaker_name"] == "Marc Benioff"
+    assert first["cue_start"] == second["cue_start"]

@@ -108,3 +108,29 @@ def test_the_first_half_of_a_split_quote_the_parser_left_out(nlp):
     second = find(rows, "since he passed")
     assert first["speaker_name"] == second["speaker_name"] == "Marc Benioff"
     assert first["cue_start"] == second["cue_start"]
+
+
+def _resolver(nlp, text: str):
+    from newsetl.enrich.claims import default_lexicon
+    from newsetl.enrich.claims.quotemarks import QuoteIndex, find_quotes
+    from newsetl.enrich.claims.speakers import SpeakerResolver
+
+    doc = nlp(text)
+    lex = default_lexicon()
+    return doc, SpeakerResolver(doc, mentions_of(doc), QuoteIndex(find_quotes(text)), lex.person_nominals,
+                                lex.org_nominals)
+
+
+@pytest.mark.parametrize("text, head, wrong", [
+    # ign.com: a heading's colon, not an apposition
+    ("New Release: Nintendo Switch Lite Pokemon Zacian and Zamazenta Edition with Bonus Case for $199", "Release",
+     "Pokemon"),
+    # nytimes.com: the parse sets "a group" beside the person; a group is no person
+    ("Tariffs have also strengthened the United States’ leverage, said Scott Paul, who heads the Alliance for "
+     "American Manufacturing, a group that has applauded some of Trump’s tariff decisions.", "group", "Scott Paul"),
+])
+def test_a_name_beside_the_head_does_not_name_a_heading_or_a_group(nlp, text, head, wrong):
+    doc, resolver = _resolver(nlp, text)
+    tok = next(t for t in doc if t.text == head)
+    res = resolver.resolve(tok, tok.idx, tok.idx + len(tok))
+    assert res is None or wrong not in res.name, res

@@ -169,7 +169,8 @@ class SpeakerResolver:
             root = span.root
             # A name opening its sentence that the parser made the root ("Buckley, who
             # hadn't sung in a long time, worried about ...") is that sentence's subject.
-            opening_root = root.dep_ == "ROOT" and root.pos_ == "PROPN" and span.start == root.sent.start
+            opening_root = (m["label"] == PERSON and root.dep_ == "ROOT" and root.pos_ == "PROPN"
+                            and span.start == root.sent.start)
             if (root.dep_ in _SUBJECT_DEPS or opening_root
                     or (root.dep_ in ("compound", "appos") and root.head.dep_ in _SUBJECT_DEPS)):
                 out.append(_Candidate(start, _cls_of_label(str(m["label"])), resolution_of(m)))
@@ -310,13 +311,29 @@ class SpeakerResolver:
                 continue
             for t in (c, *(x for x in c.children if x.dep_ == "conj")):
                 m = self._mention_of(t)
-                if m is not None and m["label"] in _APPOSED_LABELS:
+                if m is not None and self._may_stand_for(head, m):
                     return resolution_of(m)
-        if head.dep_ == "appos" or (head.dep_ == "conj" and head.lemma_.lower() in _ENTOURAGE):
+        if head.dep_ == "appos":
             m = self._mention_of(head.head)
-            if m is not None and m["label"] in _APPOSED_LABELS:
+            if m is not None and self._may_stand_for(head, m):
+                return resolution_of(m)
+        if head.dep_ == "conj" and head.lemma_.lower() in _ENTOURAGE:
+            m = self._mention_of(head.head)
+            if m is not None and m["label"] == PERSON:
                 return resolution_of(m)
         return None
+
+    def _may_stand_for(self, head: Token, m: dict) -> bool:
+        """A name the parse sets beside ``head`` names it unless a colon parts them (a
+        heading, "New Release: Nintendo Switch Lite ...", "confirmed by lab testing:
+        hypersensitivity pneumonitis, or HP") or an organization's word meets a person
+        ("Scott Paul, who heads the Alliance, a group that ...": a group is no person)."""
+        if m["label"] not in _APPOSED_LABELS:
+            return False
+        a, b = sorted((head.idx, int(m["start_char"])))
+        if ":" in self.text[a:b]:
+            return False
+        return not (head.lemma_.lower() in self.org_nominals and m["label"] == PERSON)
 
     def remember(self, pos: int, head: Token | None, resolution: Resolution | None, surface: str = "") -> None:
         """Record a speaker at ``pos`` (in text order) for later pronouns and nominals;

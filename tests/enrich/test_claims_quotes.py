@@ -134,3 +134,12 @@ def test_a_name_beside_the_head_does_not_name_a_heading_or_a_group(nlp, text, he
     tok = next(t for t in doc if t.text == head)
     res = resolver.resolve(tok, tok.idx, tok.idx + len(tok))
     assert res is None or wrong not in res.name, res
+
+
+def test_a_title_before_the_speaker_is_not_the_first_half_of_a_split_quote(nlp):
+    # billboard.com: the song title ends just before "the singer and guitarist told".
+    text = ("After hitting “Takin’ It To the Streets,” the singer and guitarist told the audience, “that’s really "
+            "good, maybe we should go on the road.” He wasn’t kidding.")
+    rows = run(nlp, text, "rules")
+    find(rows, "maybe we should go on the road")
+    assert not [r for r in rows if "Takin" in r["content"] and r["cue"] == "told"], rows

@@ -40,10 +40,13 @@ def split_quote_claims(art: Article, claims: list[Claim]) -> list[Claim]:
     return out
 
 
+_SENTENCE_END = frozenset(".!?”\"…")
+
+
 def leading_quote_claims(art: Article, claims: list[Claim]) -> list[Claim]:
     """“A,” she said, “B.” when the parser hung B on the cue and A on nothing: A, the quote
-    that ends just before the speaker and cue, is a second row of the claim whose
-    content is B."""
+    that opens its sentence and ends just before the speaker and cue, is a second row of
+    the claim whose content is B."""
     text = art.text
     index = PieceIndex(claims)
     out = []
@@ -58,6 +61,9 @@ def leading_quote_claims(art: Article, claims: list[Claim]) -> list[Claim]:
         q1 = art.quotes.last_before(clause_start)
         if q1 is None or text[q1.end : clause_start].strip(" ,") or "\n" in text[q1.start : q2.start]:
             continue
+        before = text[art.line_of(q1.start)[0] : q1.start].rstrip()
+        if before and before[-1] not in _SENTENCE_END:
+            continue  # a quote inside a sentence ("After hitting “Takin’ It To the Streets,” ...")
         if any(True for _ in index.overlapping(q1.inner_start, q1.inner_end)):
             continue
         pa, pb = art.trim(q1.inner_start, q1.inner_end)

@@ -49,8 +49,10 @@ import json
 import re
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from pathlib import Path
+
+import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -112,8 +114,6 @@ def names_agree(pred: str | None, gold: str | None) -> bool:
 
 def speaker_right(row, g: dict) -> tuple[bool, bool]:
     """(lenient, strict) speaker verdicts for a found gold quote (module docstring)."""
-    import pandas as pd
-
     pred = row["speaker_name"] if isinstance(row["speaker_name"], str) else None
     strict = names_agree(pred, g["speaker_name"])
     if norm(pred) == norm(g["speaker_name"]):
@@ -148,6 +148,83 @@ def error_class(g: dict, text: str, rows, found_any: bool) -> str:
     return "cue in the quote's paragraph, no row"
 
 
+class Tally:
+    """Counts and examples of one extractor's run over the gold pages."""
+
+    def __init__(self) -> None:
+        self.found = self.found_any = self.speaker_ok = self.speaker_strict = 0
+        self.right_rows = self.wrong_rows = 0
+        self.missed: dict[str, list[str]] = defaultdict(list)
+        self.false_pos: dict[str, list[str]] = defaultdict(list)
+        self.wrong_speaker: list[str] = []
+
+
+def score_recall(t: Tally, pid: str, text: str, golds: list[dict], gwords: list[set[int]],
+                 rows, rwords, is_quote) -> None:
+    """Each gold quote: found by a quote row (its speaker then judged), or missed by class."""
+    for g, gw in zip(golds, gwords, strict=True):
+        best, best_cov, any_cov = None, 0.0, 0.0
+        for (_, r), rw, q in zip(rows.iterrows(), rwords, is_quote, strict=True):
+            cov = len(gw & rw) / max(1, len(gw))
+            any_cov = max(any_cov, cov)
+            if q and cov > best_cov:
+                best, best_cov = r, cov
+        t.found_any += any_cov >= MATCH
+        if best is not None and best_cov >= MATCH:
+            t.found += 1
+            lenient, strict = speaker_right(best, g)
+            t.speaker_ok += lenient
+            t.speaker_strict += strict
+            if not lenient:
+                t.wrong_speaker.append(f"gold {g['speaker_name']!r} ({g['speaker_surface']!r}), "
+                                       f"predicted {best['speaker_name']!r} ({best['speaker_surface']!r}): "
+                                       f"“{g['quote'][:70]}”")
+        else:
+            near = [rw for rw, q in zip(rwords, is_quote, strict=True) if q and gw & rw]
+            cls = error_class(g, text, near, any_cov >= MATCH)
+            t.missed[cls].append(f"[{pid[:8]}] {g['speaker_name']!r} {g['cue']!r}: “{g['quote'][:80]}”")
+
+
+def score_precision(t: Tally, pid: str, gwords: list[set[int]], quoted: set[int], rows, rwords, is_quote) -> None:
+    """Each quote row: right, not counted (an indirect claim with a scare quote), or wrong by class."""
+    for (_, r), rw, q in zip(rows.iterrows(), rwords, is_quote, strict=True):
+        if not q:
+            continue
+        inq = rw & quoted
+        share = max((len(inq & gw) / len(inq) for gw in gwords), default=0.0) if inq else 0.0
+        if share >= MATCH:
+            t.right_rows += 1
+            continue
+        if inq and r["kind"] == "mixed" and len(inq) < MATCH * len(rw):
+            continue  # an indirect claim with a scare quote in it, not a quote row
+        t.wrong_rows += 1
+        cls = ("a quote row with no quoted words" if not inq
+               else "a quote row inside a gold quote's paragraph, mostly unquoted" if share > 0
+               else "scare quote / title / term" if len(rw) <= 6 else "quoted text that is no one's speech")
+        t.false_pos[cls].append(f"[{pid[:8]}] {r['speaker_name']!r} {r['cue']!r}: “{r['content'][:80]}”")
+
+
+def report(t: Tally, n_gold: int, n_pages: int, examples: int) -> dict:
+    n_rows = t.right_rows + t.wrong_rows
+    p = t.right_rows / n_rows if n_rows else 0.0
+    r = t.found / n_gold if n_gold else 0.0
+    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    speaker = t.speaker_ok / max(1, t.found)
+    print(f"  gold quotes {n_gold} on {n_pages} pages; quote rows {n_rows}")
+    print(f"  quotes_p={p:.3f} quotes_r={r:.3f} quotes_f1={f1:.3f} any_r={t.found_any / max(1, n_gold):.3f} "
+          f"speaker_acc={speaker:.3f} speaker_strict={t.speaker_strict / max(1, t.found):.3f}")
+    for title, groups in (("missed gold quotes", t.missed), ("wrong quote rows", t.false_pos)):
+        print(f"  {title} by class:")
+        for cls, items in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+            print(f"    {len(items):3d}  {cls}")
+            for item in items[:examples]:
+                print(f"           {item}")
+    print(f"  wrong speakers on found quotes: {len(t.wrong_speaker)}")
+    for item in t.wrong_speaker[: examples * 3]:
+        print(f"           {item}")
+    return {"p": p, "r": r, "f1": f1, "speaker": speaker}
+
+
 def score(pages: list[str], truth: dict, gold: list[dict], claims, examples: int) -> dict:
     from newsetl.enrich.claims.quotemarks import find_quotes
 
@@ -155,12 +232,7 @@ def score(pages: list[str], truth: dict, gold: list[dict], claims, examples: int
     for g in gold:
         by_page[g["id"]].append(g)
     claims = claims.assign(pid=claims["article_id"].map({p[:16]: p for p in pages}))
-    quote_rows = claims[claims["kind"].isin(QUOTE_KINDS)]
-    found = found_any = speaker_ok = speaker_strict = 0
-    missed: dict[str, list[str]] = defaultdict(list)
-    wrong_speaker: list[str] = []
-    right_rows = ignored = 0
-    false_pos: dict[str, list[str]] = defaultdict(list)
+    t = Tally()
     for pid in pages:
         text = truth[pid]["articleBody"]
         golds = by_page.get(pid, [])
@@ -169,61 +241,9 @@ def score(pages: list[str], truth: dict, gold: list[dict], claims, examples: int
         rwords = [words(text, int(r.content_start), int(r.content_end)) for r in rows.itertuples()]
         is_quote = [k in QUOTE_KINDS for k in rows["kind"]]
         quoted = set().union(*(words(text, q.inner_start, q.inner_end) for q in find_quotes(text)))
-        for g, gw in zip(golds, gwords, strict=True):
-            best, best_cov, any_cov = None, 0.0, 0.0
-            for (_, r), rw, q in zip(rows.iterrows(), rwords, is_quote, strict=True):
-                cov = len(gw & rw) / max(1, len(gw))
-                any_cov = max(any_cov, cov)
-                if q and cov > best_cov:
-                    best, best_cov = r, cov
-            found_any += any_cov >= MATCH
-            if best is not None and best_cov >= MATCH:
-                found += 1
-                lenient, strict = speaker_right(best, g)
-                speaker_ok += lenient
-                speaker_strict += strict
-                if not lenient:
-                    wrong_speaker.append(f"gold {g['speaker_name']!r} ({g['speaker_surface']!r}), "
-                                         f"predicted {best['speaker_name']!r} ({best['speaker_surface']!r}): "
-                                         f"“{g['quote'][:70]}”")
-            else:
-                near = [rw for rw, q in zip(rwords, is_quote, strict=True) if q and gw & rw]
-                cls = error_class(g, text, near, any_cov >= MATCH)
-                missed[cls].append(f"[{pid[:8]}] {g['speaker_name']!r} {g['cue']!r}: “{g['quote'][:80]}”")
-        for (_, r), rw, q in zip(rows.iterrows(), rwords, is_quote, strict=True):
-            inq = rw & quoted
-            if not q or not inq:
-                continue
-            share = max((len(inq & gw) / len(inq) for gw in gwords), default=0.0)
-            if share >= MATCH:
-                right_rows += 1
-            elif r["kind"] == "mixed" and len(inq) < MATCH * len(rw):
-                ignored += 1  # an indirect claim with a scare quote in it, not a quote row
-            else:
-                cls = "a quote row inside a gold quote's paragraph, mostly unquoted" if share > 0 else (
-                    "scare quote / title / term" if len(rw) <= 6 else "quoted text that is no one's speech")
-                false_pos[cls].append(f"[{pid[:8]}] {r['speaker_name']!r} {r['cue']!r}: “{r['content'][:80]}”")
-    n_rows = int(len(quote_rows[quote_rows["pid"].notna()])) - ignored
-    p = right_rows / n_rows if n_rows else 0.0
-    r = found / len(gold) if gold else 0.0
-    f1 = 2 * p * r / (p + r) if p + r else 0.0
-    print(f"  gold quotes {len(gold)} on {len(pages)} pages; quote rows {n_rows}")
-    print(f"  quotes_p={p:.3f} quotes_r={r:.3f} quotes_f1={f1:.3f} any_r={found_any / len(gold):.3f} "
-          f"speaker_acc={speaker_ok / max(1, found):.3f} speaker_strict={speaker_strict / max(1, found):.3f}")
-    print("  missed gold quotes by class:")
-    for cls, items in sorted(missed.items(), key=lambda kv: -len(kv[1])):
-        print(f"    {len(items):3d}  {cls}")
-        for item in items[:examples]:
-            print(f"           {item}")
-    print("  wrong quote rows by class:")
-    for cls, items in sorted(false_pos.items(), key=lambda kv: -len(kv[1])):
-        print(f"    {len(items):3d}  {cls}")
-        for item in items[:examples]:
-            print(f"           {item}")
-    print(f"  wrong speakers on found quotes: {len(wrong_speaker)}")
-    for item in wrong_speaker[: examples * 3]:
-        print(f"           {item}")
-    return {"p": p, "r": r, "f1": f1, "speaker": speaker_ok / max(1, found)}
+        score_recall(t, pid, text, golds, gwords, rows, rwords, is_quote)
+        score_precision(t, pid, gwords, quoted, rows, rwords, is_quote)
+    return report(t, len(gold), len(pages), examples)
 
 
 def main() -> None:
@@ -232,8 +252,6 @@ def main() -> None:
     ap.add_argument("--extractor", choices=("model", "rules", "both"), default="both")
     ap.add_argument("--examples", type=int, default=4, help="examples printed per error class")
     args = ap.parse_args()
-
-    import pandas as pd
 
     from newsetl.enrich.analysis import analyse_articles, load_models
     from newsetl.settings import Settings

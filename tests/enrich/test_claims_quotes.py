@@ -64,7 +64,8 @@ def test_a_person_and_his_team_is_that_person(nlp):
     text = ("“While scientists have not yet detected liquid water directly, we've found the next best thing: water "
             "in vapor form,” lead researcher and NASA planetary scientist Lucas Paganini said in a NASA statement.\n\n"
             "“We suggest that the outgassing of water vapour on Europa occurs at lower levels than previously "
-            "estimated, with only rare localized events of stronger activity,” Paganini and his team wrote in the paper.")
+            "estimated, with only rare localized events of stronger activity,” Paganini and his team wrote in "
+            "the paper.")
     r = find(run(nlp, text, "model"), "We suggest that the outgassing")
     assert r["speaker_name"] == "Lucas Paganini", r
 

@@ -9,6 +9,7 @@ import bisect
 import re
 
 from newsetl.enrich.claims.article import Article, Claim, PieceIndex
+from newsetl.enrich.claims.quotemarks import Quote
 
 def split_quote_claims(art: Article, claims: list[Claim]) -> list[Claim]:
     """“A,” she said. “B.” -> B is a second row of the claim whose content is A."""
@@ -171,7 +172,8 @@ def labelled_quote_claims(art: Article, claims: list[Claim]) -> list[Claim]:
     return out
 
 
-def _labelled(art: Article, q, cue: tuple[int, int], name: tuple[int, int]) -> Claim | None:
+def _labelled(art: Article, q: Quote, cue: tuple[int, int], name: tuple[int, int]) -> Claim | None:
+    """The claim of quote ``q`` signed by the label ``name`` after the dash ``cue``."""
     doc = art.doc
     cue_span = doc.char_span(*cue, alignment_mode="expand")
     name_span = doc.char_span(*name, alignment_mode="expand")

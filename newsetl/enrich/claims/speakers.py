@@ -6,15 +6,20 @@ table, in this order:
 1. a mention covering the phrase's head word ("Asif", "Pentagon spokesman Lt. Col.
    Mike Andrews") -> that mention's entity;
 2. a pronoun ("he", "she", "they", "it") or a definite nominal ("the spokesman", "the
-   ministry") -> the nearest compatible speaker or subject earlier in the text
+   ministry") -> the nearest compatible speaker or subject earlier in the text (a
+   person's name opening a sentence counts as its subject, whatever the parse)
    (:meth:`SpeakerResolver.resolve`): a person for he/she and person nominals (with
    the gender seen so far: "Mr."/"Ms." and pronouns already resolved to that person),
    an organization or place for "it" and organization nominals, an organization,
    nationality or plural speaker for "they". When the nearest compatible candidate is
    unnamed ("officials said ... they said"), the speaker stays unresolved;
-3. a named person in apposition ("the head of the air force, Air Chief Marshal Sohail
-   Aman"), else an organization/place the phrase is affiliated to ("Pentagon
-   officials", "a spokesman for the Pentagon") -> that entity;
+3. a name the parse sets beside a nameless head: in apposition to it ("Cmdr. Sean
+   Robertson", "China's ambassador to Britain Liu Xiaming"), the name it is the
+   apposition of ("the People's Daily, the mouthpiece of the Communist party"), the
+   person whose entourage it is ("Paganini and his team"); a named person in apposition
+   closing the phrase ("the head of the air force, Air Chief Marshal Sohail Aman"), else
+   an organization/place the phrase is affiliated to ("Pentagon officials", "a spokesman
+   for the Pentagon") -> that entity;
 4. otherwise unresolved: the surface is kept, the name is null.
 
 Only the mention rows (dicts with start_char, end_char, label, entity_id,

@@ -14,7 +14,12 @@ from newsetl.enrich.claims.cueclass import cue_class, idiom
 from newsetl.enrich.claims.lexicon import Lexicon, default_lexicon
 from newsetl.enrich.claims.nouns import noun_claim
 from newsetl.enrich.claims.phrases import phrase_claims
-from newsetl.enrich.claims.quotes import floating_quote_claims, split_quote_claims
+from newsetl.enrich.claims.quotes import (
+    floating_quote_claims,
+    labelled_quote_claims,
+    leading_quote_claims,
+    split_quote_claims,
+)
 from newsetl.enrich.claims.speakers import FIRST_PERSON, RELATIVE, Resolution, named, resolution_of
 from newsetl.enrich.claims.verbs import interjected, verb_claim, verb_entry
 from newsetl.ids import short_hash
@@ -124,7 +129,9 @@ def claims_from_doc(
     claims.extend(phrase_claims(art))
     claims = _drop_nested(claims)
     claims.extend(split_quote_claims(art, claims))
+    claims.extend(leading_quote_claims(art, claims))
     claims.extend(floating_quote_claims(art, claims))
+    claims.extend(labelled_quote_claims(art, claims))
     claims.sort(key=lambda c: (c.cue[0], c.pieces[0][0]))
 
     # Speakers in text order, so pronouns can refer back to earlier speakers.

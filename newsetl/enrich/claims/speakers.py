@@ -6,15 +6,20 @@ table, in this order:
 1. a mention covering the phrase's head word ("Asif", "Pentagon spokesman Lt. Col.
    Mike Andrews") -> that mention's entity;
 2. a pronoun ("he", "she", "they", "it") or a definite nominal ("the spokesman", "the
-   ministry") -> the nearest compatible speaker or subject earlier in the text
+   ministry") -> the nearest compatible speaker or subject earlier in the text (a
+   person's name opening a sentence counts as its subject, whatever the parse)
    (:meth:`SpeakerResolver.resolve`): a person for he/she and person nominals (with
    the gender seen so far: "Mr."/"Ms." and pronouns already resolved to that person),
    an organization or place for "it" and organization nominals, an organization,
    nationality or plural speaker for "they". When the nearest compatible candidate is
    unnamed ("officials said ... they said"), the speaker stays unresolved;
-3. a named person in apposition ("the head of the air force, Air Chief Marshal Sohail
-   Aman"), else an organization/place the phrase is affiliated to ("Pentagon
-   officials", "a spokesman for the Pentagon") -> that entity;
+3. a name the parse sets beside a nameless head: in apposition to it ("Cmdr. Sean
+   Robertson", "China's ambassador to Britain Liu Xiaming"), the name it is the
+   apposition of ("the People's Daily, the mouthpiece of the Communist party"), the
+   person whose entourage it is ("Paganini and his team"); a named person in apposition
+   closing the phrase ("the head of the air force, Air Chief Marshal Sohail Aman"), else
+   an organization/place the phrase is affiliated to ("Pentagon officials", "a spokesman
+   for the Pentagon") -> that entity;
 4. otherwise unresolved: the surface is kept, the name is null.
 
 Only the mention rows (dicts with start_char, end_char, label, entity_id,
@@ -55,6 +60,9 @@ NOT_NAMES = frozenset({*PRONOUNS, *FIRST_PERSON, *RELATIVE, "you", "your", "your
 _HONORIFICS = {"mr.": "m", "mr": "m", "mrs.": "f", "mrs": "f", "ms.": "f", "ms": "f", "miss": "f"}
 _DEFINITE = frozenset({"the", "this", "that"})
 _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
+_APPOSED_LABELS = frozenset({PERSON, "ORG"})
+# Who a person's "X and his team" speaks with: the person is the speaker.
+_ENTOURAGE = frozenset({"team", "colleague", "co-author", "coauthor", "collaborator", "lab", "group", "staff"})
 
 
 @dataclass(frozen=True)
@@ -164,7 +172,12 @@ class SpeakerResolver:
             if span is None or len(span) == 0:
                 continue
             root = span.root
-            if root.dep_ in _SUBJECT_DEPS or (root.dep_ in ("compound", "appos") and root.head.dep_ in _SUBJECT_DEPS):
+            # A name opening its sentence that the parser made the root ("Buckley, who
+            # hadn't sung in a long time, worried about ...") is that sentence's subject.
+            opening_root = (m["label"] == PERSON and root.dep_ == "ROOT" and root.pos_ == "PROPN"
+                            and span.start == root.sent.start)
+            if (root.dep_ in _SUBJECT_DEPS or opening_root
+                    or (root.dep_ in ("compound", "appos") and root.head.dep_ in _SUBJECT_DEPS)):
                 out.append(_Candidate(start, _cls_of_label(str(m["label"])), resolution_of(m)))
         return out
 
@@ -253,7 +266,7 @@ class SpeakerResolver:
             return self.resolve(antecedent, min(a, antecedent.idx), antecedent.idx + len(antecedent))
         m = self._mention_of(head)
         if m is not None and start <= int(m["start_char"]) and int(m["end_char"]) <= end:
-            if not any(t.dep_ == "conj" for t in head.children):
+            if not any(t.dep_ == "conj" and t.lemma_.lower() not in _ENTOURAGE for t in head.children):
                 return resolution_of(m)
             return None
         low = head.lower_
@@ -262,6 +275,9 @@ class SpeakerResolver:
             res = self._backward(start, cls, gender)
             if res is not None and gender and res.label == PERSON:
                 self.gender.setdefault(res.entity_id, gender)
+            return res
+        res = self._apposed_name(head)
+        if res is not None:
             return res
         inside = self.mentions.within(start, end)
         # A named person in apposition, closing the phrase: "the head of the air force,
@@ -283,6 +299,46 @@ class SpeakerResolver:
                 # "the Foreign Ministry"): "the administration" is too often someone else.
                 return self._backward(start, "org", lemma=lemma, same_word_only=True)
         return None
+
+    def _apposed_name(self, head: Token) -> Resolution | None:
+        """The name a nameless speaker head stands for, by the parse:
+
+        * a name in apposition to it, or closing a list of titles in apposition: "Cmdr.
+          Sean Robertson" (the parser's head is the title), "China's ambassador to Britain
+          Liu Xiaming", "chairman, CEO and president Craig Menear";
+        * the name it is itself in apposition to: "the People's Daily, the mouthpiece of
+          the Communist party, warned";
+        * the name it is coordinated with when it is that person's entourage: "Paganini
+          and his team wrote".
+        """
+        for c in head.children:
+            if c.dep_ != "appos":
+                continue
+            for t in (c, *(x for x in c.children if x.dep_ == "conj")):
+                m = self._mention_of(t)
+                if m is not None and self._may_stand_for(head, m):
+                    return resolution_of(m)
+        if head.dep_ == "appos":
+            m = self._mention_of(head.head)
+            if m is not None and self._may_stand_for(head, m):
+                return resolution_of(m)
+        if head.dep_ == "conj" and head.lemma_.lower() in _ENTOURAGE:
+            m = self._mention_of(head.head)
+            if m is not None and m["label"] == PERSON:
+                return resolution_of(m)
+        return None
+
+    def _may_stand_for(self, head: Token, m: dict) -> bool:
+        """A name the parse sets beside ``head`` names it unless a colon parts them (a
+        heading, "New Release: Nintendo Switch Lite ...", "confirmed by lab testing:
+        hypersensitivity pneumonitis, or HP") or an organization's word meets a person
+        ("Scott Paul, who heads the Alliance, a group that ...": a group is no person)."""
+        if m["label"] not in _APPOSED_LABELS:
+            return False
+        a, b = sorted((head.idx, int(m["start_char"])))
+        if ":" in self.text[a:b]:
+            return False
+        return not (head.lemma_.lower() in self.org_nominals and m["label"] == PERSON)
 
     def remember(self, pos: int, head: Token | None, resolution: Resolution | None, surface: str = "") -> None:
         """Record a speaker at ``pos`` (in text order) for later pronouns and nominals;

@@ -534,10 +534,7 @@ def cue_clause(v: DocView, i: int) -> Span:
     return v.idx[a], v.end[b]
 
 
-def content_candidates(v: DocView, i: int, cuts: bool = False) -> list[Candidate]:
-    """Candidate content spans of cue ``i``. ``cuts`` (D80, the model's ``content_cuts``
-    setting): also each one-piece candidate cut before a trailing aside it ends with, and
-    every candidate's boundary features in ``Candidate.feats``."""
+def content_candidates(v: DocView, i: int) -> list[Candidate]:
     cue = v.tok_span(i)
     clause = cue_clause(v, i)
     out: list[Candidate] = []
@@ -622,8 +619,6 @@ def content_candidates(v: DocView, i: int, cuts: bool = False) -> list[Candidate
     rule = v.rule_tok.get(i)
     if rule is not None:
         add(list(rule["pieces"]), "rule")
-    if cuts:
-        out += _trailing_cuts(v, i, out)
     # Grown to whole quotes, and deduplicated.
     seen: dict[tuple[Span, ...], Candidate] = {}
     for c in out:
@@ -636,88 +631,7 @@ def content_candidates(v: DocView, i: int, cuts: bool = False) -> list[Candidate
         gk = tuple(grown)
         if gk != key and gk not in seen:
             seen[gk] = Candidate(grown, c.kind + "^q")
-    if cuts:
-        for c in seen.values():
-            first, last = content_ends(v, c)
-            c.feats = _edge_features(v, i, c, first, last) + c.feats + [x + "|" + c.kind.split("+")[0] for x in c.feats]
     return list(seen.values())
-
-
-# Relations of a trailing aside the annotators tend to leave out of a content, when a mark
-# sets it off (D80: without a mark, a cut loses far more matches than it gains).
-_CUT_DEPS = frozenset({"relcl", "appos", "advcl", "acl", "conj", "prep", "npadvmod", "parataxis", "ccomp", "advmod"})
-_ASIDE_MARKS = frozenset({",", "--", "—", "–", "-", "(", ";", ":"})
-_MAX_CUTS = 3
-
-
-def _asides(v: DocView, first: int, last: int) -> list[tuple[int, str]]:
-    """The asides span [first, last] ends with, nearest the end first: constituents on its
-    right edge that hang on a word before them inside it, with the marks and conjunctions
-    just before them (", which ...", " -- ...", ", according to ...", ", and ..."). Each as
-    (its first token, "relation|mark"); the mark is "_" when none sets it off."""
-    while last > first and v.punct[last]:
-        last -= 1
-    out = []
-    for t in range(last, first + 1, -1):
-        if not (first <= v.head[t] < t) or v.right[t] < last or v.dep[t] not in _CUT_DEPS:
-            continue
-        s0 = min(v.left[t], t)
-        while s0 - 1 > first and (v.punct[s0 - 1] or v.dep[s0 - 1] == "cc"):
-            s0 -= 1
-        if s0 > first:
-            out.append((s0, v.dep[t] + "|" + (v.lower[s0] if v.punct[s0] or v.dep[s0] == "cc" else "_")))
-    return out
-
-
-def _trailing_cuts(v: DocView, i: int, cands: list[Candidate]) -> list[Candidate]:
-    """Each one-piece candidate right of the cue cut before each of the (up to three) last
-    asides a mark sets off, with what was cut as features: its relation and mark, and how
-    many words it held."""
-    out: list[Candidate] = []
-    for c in cands:
-        if len(c.pieces) != 1 or c.pieces[0][0] < v.end[i]:
-            continue
-        a, b = c.pieces[0]
-        marked = [x for x in _asides(v, v.tok_at(a), v.tok_at(b - 1)) if x[1].split("|")[1] in _ASIDE_MARKS]
-        for s0, how in marked[:_MAX_CUTS]:
-            n = v.words([(v.idx[s0], b)])
-            feats = ["cut=" + how, "cutn=" + how.split("|")[0] + "|" + _bucket(n, (1, 2, 4, 8, 16))]
-            out.append(Candidate([(a, v.end[s0 - 1])], c.kind.split("+")[0] + "/cut", feats))
-    return out
-
-
-def _edge_features(v: DocView, i: int, c: Candidate, first: int, last: int) -> list[str]:
-    """Where a candidate stops, for telling a cut from an uncut variant (D80): what follows
-    its end (the first word after marks and conjunctions, its relation, the mark, and whether
-    it hangs on a word inside the candidate, on the cue or elsewhere), the aside it ends with
-    itself (relation, mark, words), and the word before its start."""
-    k0 = c.kind.split("+")[0]
-    k = "cut" if c.kind.endswith("/cut") else "whole"
-    f = []
-    j, sent, mark = last + 1, v.sent_of[last], "-"
-    while j < v.n and v.sent_of[j] == sent and (v.punct[j] or v.dep[j] == "cc"):
-        if mark == "-":
-            mark = v.lower[j]
-        j += 1
-    if j < v.n and v.sent_of[j] == sent:
-        h, steps = v.head[j], 0
-        while steps < 6 and h > last and v.head[h] != h:  # up to the word the next phrase hangs on
-            h, steps = v.head[h], steps + 1
-        nd = v.dep[j] + "|" + mark + "|" + ("in" if first <= h <= last else "cue" if h == i else "out")
-        f += ["nx=" + nd, "nx_k=" + nd + "|" + k0, "nx_c=" + nd + "|" + k]
-    else:
-        f.append("nx=</s>|" + k)
-    tail = _asides(v, first, last)
-    if tail:
-        s0, how = tail[0]
-        n = v.words([(v.idx[s0], v.end[last])])
-        f += ["tail=" + how, "tail_n=" + how.split("|")[0] + "|" + _bucket(n, (1, 2, 4, 8, 16)), "tail_k=" + how + "|" + k0]
-    else:
-        f.append("tail=none")
-    if first > 0:
-        p = first - 1
-        f.append("start_after=" + (v.lower[p] if (v.stop[p] or v.punct[p]) else v.tag[p]) + "|" + k0)
-    return f
 
 
 def content_features(v: DocView, i: int, c: Candidate, lexicon_cat: str | None) -> list[str]:
@@ -769,7 +683,6 @@ def content_features(v: DocView, i: int, c: Candidate, lexicon_cat: str | None) 
     f.append("has_ccomp_k=" + str("ccomp" in kid_deps) + "|" + k0)
     f.append("has_dobj_k=" + str("dobj" in kid_deps) + "|" + k0)
     f += _span_shape_features(v, i, c, k0, first, last)
-    f += c.feats
     return f
 
 

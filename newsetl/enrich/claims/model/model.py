@@ -50,12 +50,6 @@ class AttributionModel:
         return frozenset(self.settings["cue_nouns"])
 
     @property
-    def content_cuts(self) -> bool:
-        """Whether the content candidates include cuts before a trailing aside (D80): as
-        the weights were trained (absent from weights trained before it)."""
-        return bool(self.settings.get("content_cuts", False))
-
-    @property
     def lexicon_categories(self) -> dict[str, str]:
         return self.settings.get("lexicon_categories", {})
 
@@ -101,7 +95,7 @@ class AttributionModel:
         return out
 
     def best_content(self, v: F.DocView, i: int) -> tuple[F.Candidate, float] | None:
-        cands = F.content_candidates(v, i, self.content_cuts)
+        cands = F.content_candidates(v, i)
         if not cands:
             return None
         cat = self.lexicon_category(v, i)

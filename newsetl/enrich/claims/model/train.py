@@ -44,9 +44,6 @@ CONFIG: dict = {
     # The content decision as a ranker: a softmax over each cue's candidates, trained
     # towards its best one(s) (content_target 1), instead of a logistic row each (D77).
     "content_listwise": True,
-    # Content candidates also cut before a trailing aside, with boundary features (D80);
-    # saved in the model's settings, which the run-time candidates follow.
-    "content_cuts": True,
     "thresholds": [round(x, 2) for x in np.arange(0.2, 0.81, 0.025)],
 }
 
@@ -177,7 +174,7 @@ def examples(samples: Sequence[Sample], model: AttributionModel) -> Examples:
             if j is None:
                 continue
             g = s.gold.attributions[j]
-            cands = F.content_candidates(v, i, model.content_cuts)
+            cands = F.content_candidates(v, i)
             ovs = [F.overlap(v, c.pieces, g.content) for c in cands]
             top = max(ovs, default=0.0)
             for c, ov in zip(cands, ovs):
@@ -211,8 +208,7 @@ def skip_lemmas_of(samples: Sequence[Sample], nouns: frozenset[str]) -> list[str
 
 
 def fit(samples: Sequence[Sample], base: AttributionModel, seed: int) -> AttributionModel:
-    settings = dict(base.settings, skip_lemmas=skip_lemmas_of(samples, frozenset(base.settings["cue_nouns"])),
-                    content_cuts=CONFIG["content_cuts"])
+    settings = dict(base.settings, skip_lemmas=skip_lemmas_of(samples, frozenset(base.settings["cue_nouns"])))
     settings.pop("_skip", None)
     base = AttributionModel(base.cue, base.content, base.source, settings)
     ex = examples(samples, base)

@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.model is not None:
         model = AttributionModel.load(args.model)
     else:
-        model = fit_held_out(fit_on, args.threshold)
+        model = fit_held_out(fit_on, args.threshold, decide=False)  # the cue threshold's errors
         if args.save is not None:
             model.save(args.save)
     thr = args.threshold

@@ -3,7 +3,7 @@
 of a training change without touching dev (D72).
 
     .venv/bin/python bench/claims_heldout.py [ATTRIBUTION_DIR] [--cache DIR] [--fold 0]
-                                             [--threshold 0.42] [--set content_power=6]
+                                             [--threshold 0.42] [--set content_power=6] [--dump FILE]
 
 Fits the model (``newsetl.enrich.claims.model.train.fit``, the pinned ``CONFIG`` with the
 ``--set`` overrides) on four fifths of train and scores the fifth held out (fold ``--fold``
@@ -11,14 +11,22 @@ of the training seed's permutation: the same slices as the training's cross-vali
 through the pipeline's own ``attribution_rows``, at a fixed cue threshold. Prints the
 figures, then where the matches at 30% that miss 80% go wrong
 (``bench/claims_errors.py``'s edge classes); the last line is
-``heldout_f1_30=… heldout_f1_80=…``. About 5 minutes on one core with ``--cache`` (the
+``heldout_f1_30=… heldout_f1_80=…``. About 5 minutes (with the global decision) on one core with ``--cache`` (the
 parsed train split, as ``train --cache`` writes it), plus the parse the first time.
+The accept decision (D81, ``CONFIG["decision"]``, pinned ``"stack"``) is chosen as ``make
+train-claims`` chooses it, on a 5-fold cross-validation inside the fit slice (never on the
+held-out fifth; five more fits, about three times as long); ``--set decision='"global"'``
+scores the cue threshold alone, as before D81.
+``--dump`` also writes every held-out candidate cue scored at 0.2 or over, decoded, with
+the accept decision's inputs (D81), for ``bench/claims_accept.py``.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import dataclasses
+import json
 import sys
 from collections import Counter
 from pathlib import Path
@@ -44,15 +52,29 @@ def held_out(samples: list, fold: int) -> tuple[list, list]:
     return [s for i, s in enumerate(samples) if i not in held], [s for i, s in enumerate(samples) if i in held]
 
 
-def fit_held_out(fit_on: list, threshold: float) -> AttributionModel:
+def fit_held_out(fit_on: list, threshold: float, decide: bool = True) -> AttributionModel:
     """The model fitted on ``fit_on`` as ``make train-claims`` fits it (the cue nouns counted
-    on those articles only), at a fixed cue threshold."""
+    on those articles only), at a fixed cue threshold; with ``decide``, the accept decision
+    CONFIG names too (D81), else the cue threshold alone decides."""
     cats = T.lexicon_categories()
     settings = {"cue_nouns": T.cue_nouns_of(fit_on, T.CONFIG["min_cue_noun_count"], cats), "lexicon_categories": cats,
                 "cue_threshold": threshold}
-    model = T.fit(fit_on, AttributionModel(None, None, None, settings), T.CONFIG["seed"])  # type: ignore[arg-type]
+    base = AttributionModel(None, None, None, settings)  # type: ignore[arg-type]
+    model = T.fit(fit_on, base, T.CONFIG["seed"])
     model.settings["cue_threshold"] = threshold
+    if decide and T.CONFIG["decision"] != "global":
+        # The accept decision as make train-claims chooses it: on the out-of-fold
+        # candidates of a cross-validation inside the fit slice (five more fits).
+        _, cv = T.cross_validate(fit_on, base, T.CONFIG["folds"], T.CONFIG["seed"])
+        print("inner cross-validation:", json.dumps(cv["decision"]), flush=True)
+        model.settings["accept"] = cv["decision"]["accept"]
     return model
+
+
+def dump_candidates(path: Path, fold: int, held: list, preds: list) -> None:
+    """The held-out articles' candidates as JSON: {"fold", "articles": {name: [attribution]}}."""
+    arts = {s.name: [dataclasses.asdict(a) for a in p] for s, p in zip(held, preds)}
+    path.write_text(json.dumps({"fold": fold, "config": T.CONFIG, "articles": arts}), encoding="utf-8")
 
 
 def edges(samples: list, rows_list: list) -> Counter:
@@ -76,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--fold", type=int, default=0)
     ap.add_argument("--threshold", type=float, default=0.42)
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a CONFIG override")
+    ap.add_argument("--dump", type=Path, default=None,
+                    help="write the held-out fold's decoded candidates (train.predictions) here, for bench/claims_accept.py")
     args = ap.parse_args(argv)
     for item in args.set:
         key, value = item.split("=", 1)
@@ -97,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     print("matched at 30% only, by edge:")
     for k, n in edges(held, rows).most_common():
         print(f"  {n:6d}  {k}")
+    if args.dump is not None:
+        dump_candidates(args.dump, args.fold, held, T.predictions(held, model))
     acc = counts.speaker_ok / counts.speaker_n if counts.speaker_n else 0.0
     print(f"heldout_f1_30={f3:.4f} heldout_p_30={p:.4f} heldout_r_30={r3:.4f} heldout_f1_80={f8:.4f} heldout_speaker={acc:.4f}")
     return 0

@@ -52,11 +52,18 @@ def check_rows(text: str, rows: list[dict]) -> None:
     check_claim_rows(text, rows, model_row)
 
 
-def run(nlp, text: str) -> list[dict]:
+def run(nlp, text: str, model: AttributionModel | None = None) -> list[dict]:
     doc = nlp(text)
-    rows = attribution_rows(ARTICLE, doc, mentions_of(doc), RUN)
+    rows = attribution_rows(ARTICLE, doc, mentions_of(doc), RUN, model=model)
     check_rows(text, rows)
     return rows
+
+
+def by_threshold(model: AttributionModel) -> AttributionModel:
+    """``model`` deciding by its cue threshold alone, without a second stage (D81): for
+    tests of what follows the decision (the grammar's sources), whichever way it goes."""
+    settings = {k: v for k, v in model.settings.items() if k != "accept"}
+    return AttributionModel(model.cue, model.content, model.source, settings)
 
 
 def seed(prefix: str) -> str:
@@ -227,7 +234,7 @@ def test_the_subject_of_a_passive_cue_is_not_its_source(nlp):
     r = find(rows, "the winner in the Pennsylvania", cue="declared")
     assert r["speaker_name"] != "Hillary Clinton"
     # seed 000: "U.S.-Pakistan relations have been described as a marriage of convenience"
-    r = find(run(nlp, seed("000")), "a marriage of convenience", cue="described")
+    r = find(run(nlp, seed("000"), by_threshold(default_model())), "a marriage of convenience", cue="described")
     assert r["speaker_surface"] is None
 
 
@@ -297,8 +304,12 @@ def test_seed_003_criticized_for_and_004_nested_speech(nlp):
     # subject ("... reassured Pakistan that Washington considers Islamabad ...")
     rows = run(nlp, seed("003"))
     find(rows, "Pakistan for offering “safe havens” to extremists", cue="criticized", speaker_name="Donald Trump")
-    rows = run(nlp, seed("004"))
-    assert not any(r["speaker_name"] == "Washington" and "Islamabad an important actor" in r["content"] for r in rows)
+    text = seed("004")
+    rows = run(nlp, text)
+    # "Washington considers Islamabad an important actor" is Washington's own (nested,
+    # cognition) claim, which D81's second stage may take; no other cue's content is his
+    assert not any(r["speaker_name"] == "Washington" and "Islamabad an important actor" in r["content"]
+                   and text[r["cue_start"] : r["cue_end"]] != "considers" for r in rows)
 
 
 def test_seed_003_speakers(nlp):

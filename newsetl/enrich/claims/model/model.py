@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from spacy.tokens import Doc
 
+from newsetl.enrich.claims.model import accept as A
 from newsetl.enrich.claims.model import features as F
 from newsetl.enrich.claims.model.linear import LinearModel
 
@@ -94,7 +95,9 @@ class AttributionModel:
             out.append((i, self.cue.prob(F.cue_features(v, i, self.lexicon_category(v, i)), dense)))
         return out
 
-    def best_content(self, v: F.DocView, i: int) -> tuple[F.Candidate, float] | None:
+    def best_content(self, v: F.DocView, i: int, info: dict | None = None) -> tuple[F.Candidate, float] | None:
+        """The best content candidate of cue ``i`` and its probability; ``info`` (if given)
+        gets the ranker's top margin, its gap to the second and the number of candidates."""
         cands = F.content_candidates(v, i)
         if not cands:
             return None
@@ -109,9 +112,14 @@ class AttributionModel:
             a, b = F.content_ends(v, c)
             scored.append((self.content.margin(F.content_features(v, i, c, cat), first[a] + last[b]), k))
         m, k = max(scored)
+        if info is not None:
+            second = max((x for x, j in scored if j != k), default=m - 10.0)
+            info.update(content_margin=float(m), content_gap=float(m - second), n_content=len(cands))
         return cands[k], float(1.0 / (1.0 + np.exp(-m)))
 
-    def best_source(self, v: F.DocView, i: int, pieces: list[F.Span]) -> tuple[int, F.Span] | None:
+    def best_source(self, v: F.DocView, i: int, pieces: list[F.Span], info: dict | None = None) -> tuple[int, F.Span] | None:
+        """The source token and span of cue ``i`` (None: no source); ``info`` (if given) gets
+        the winning margin."""
         subj = F.subject_of(v, i)
         w = F.TENSOR_WIDTH
         own = v.cache.get("source")
@@ -126,26 +134,60 @@ class AttributionModel:
             m = self.source.margin(F.source_features(v, i, x, pieces, subj), float(own[x]) + d)
             if m > best[0]:
                 best = (m, (x, span))
+        if info is not None:
+            info["source_margin"] = float(best[0])
         return best[1]
 
     def predict(self, doc: Doc, rules_rows: list[dict], view: F.DocView | None = None) -> list[Attribution]:
-        """Attributions of one parsed Doc; ``rules_rows`` are the rules' claim rows for it."""
+        """Attributions of one parsed Doc; ``rules_rows`` are the rules' claim rows for it.
+        The accept decision (:mod:`accept`): the cue threshold, or the second stage when the
+        settings have ``accept``."""
         v = view or F.DocView(doc, rules_rows)
         if not v.parsed:
             return []
-        thr = float(self.settings["cue_threshold"])
-        out = []
-        for i, p in self.cue_probs(v):
-            if p < thr:
+        st = self.settings
+        thr = float(st["cue_threshold"])
+        stage2 = st.get("accept")
+        if stage2 is None and not st.get("_candidates"):
+            probs = [(i, p) for i, p in self.cue_probs(v) if p >= thr]
+            return [a for a in (self._decode(v, i, p) for i, p in probs) if a is not None]
+        floor = float(stage2["floor"]) if stage2 is not None else thr
+        found = self.candidates(v, floor, A.NEST_P)
+        if stage2 is None:
+            return found
+        w, t = stage2["weights"], float(stage2["threshold"])
+        return [a for a in found if A.accept_prob(w, a.extra) >= t]
+
+    def _decode(self, v: F.DocView, i: int, p: float, info: dict | None = None) -> Attribution | None:
+        best = self.best_content(v, i, info)
+        if best is None:
+            return None
+        cand, _ = best
+        src = self.best_source(v, i, cand.pieces, info)
+        return Attribution(v.tok_span(i), i, cand.pieces, src[1] if src else None, src[0] if src else None, p, cand.kind,
+                           info if info is not None else {})
+
+    def candidates(self, v: F.DocView, floor: float, nest_p: float) -> list[Attribution]:
+        """Every candidate cue scored at ``floor`` or over, decoded, with the second stage's
+        inputs in ``extra`` (:func:`accept.vector`), in token order. Decoded from the most
+        confident cue down, so "nested" (the cue lies in the content of a more confident
+        cue scored at ``nest_p`` or over) is known."""
+        probs = sorted(((p, i) for i, p in self.cue_probs(v) if p >= floor), key=lambda x: (-x[0], x[1]))
+        out: list[Attribution] = []
+        outer: list[F.Span] = []
+        for p, i in probs:
+            at = v.idx[i]
+            info = {"cue_prob": p, "cls": A.candidate_class(v, i), "source_margin": 0.0, "rule": i in v.rule_tok,
+                    "subject": F.subject_of(v, i) is not None, "nested": any(a <= at < b for a, b in outer)}
+            a = self._decode(v, i, p, info)
+            if a is None:
                 continue
-            best = self.best_content(v, i)
-            if best is None:
-                continue
-            cand, _ = best
-            src = self.best_source(v, i, cand.pieces)
-            out.append(
-                Attribution(v.tok_span(i), i, cand.pieces, src[1] if src else None, src[0] if src else None, p, cand.kind)
-            )
+            info["source"] = a.speaker is not None
+            info["quoted"] = any(q.inner_start < pb and pa < q.inner_end for pa, pb in a.pieces for q in v.quotes.overlapping(pa, pb))
+            out.append(a)
+            if p >= nest_p:
+                outer.extend(a.pieces)
+        out.sort(key=lambda a: a.cue_i)
         return out
 
     @property

@@ -6,7 +6,8 @@
 Steps: parse every train article with the pipeline's own spaCy pass (the enrich stage's
 components), run the mentions and the rules on it, build the examples of the three
 decisions, choose the cue threshold by 5-fold cross-validation on train (pooled
-out-of-fold F1 at 30% overlap), fit on all of train, and save. Dev and test are never
+out-of-fold F1 at 30% overlap) and, on the same out-of-fold candidates, the second-stage
+accept decision (``accept.py``, D81), fit on all of train, and save. Dev and test are never
 read. Deterministic for a seed (numpy on one thread).
 """
 
@@ -23,11 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
+from newsetl.enrich.claims.model import accept as A
 from newsetl.enrich.claims.model import features as F
 from newsetl.enrich.claims.model.linear import hash_features, train_logistic
 from newsetl.enrich.claims.model.model import Attribution, AttributionModel
 from newsetl.enrich.claims.model.polnear import GoldArticle, load_split
-from newsetl.enrich.claims.model.scoring import Counts, prf, score_article
+from newsetl.enrich.claims.model.scoring import Counts, Tokens, prf, score_article
 
 # Pinned training configuration (changing any of these changes the committed weights).
 CONFIG: dict = {
@@ -45,6 +47,12 @@ CONFIG: dict = {
     # towards its best one(s) (content_target 1), instead of a logistic row each (D77).
     "content_listwise": True,
     "thresholds": [round(x, 2) for x in np.arange(0.2, 0.81, 0.025)],
+    # The accept decision on top of the cue scores (D81, ``accept.py``): "global" (one
+    # threshold) or "stack" (a second-stage logistic chosen on the cross-validation's
+    # out-of-fold candidates).
+    "decision": "stack",
+    "stack_l2": 1.0,
+    "stack_floor": 0.3,  # candidates scored under this are never decoded (run-time cost)
 }
 
 
@@ -245,13 +253,53 @@ def rows_of(attributions: Sequence[Attribution]) -> list[dict]:
 
 
 def predictions(samples: Sequence[Sample], model: AttributionModel) -> list[list[Attribution]]:
-    """Attributions of each sample at threshold 0 (every candidate cue, with its prob)."""
-    m = AttributionModel(model.cue, model.content, model.source, dict(model.settings, cue_threshold=0.0))
-    out = []
-    for s in samples:
-        cands = [a for a in m.predict(s.doc, s.rules) if a.cue_prob >= min(CONFIG["thresholds"])]
-        out.append(cands)
+    """Attributions of each sample for every candidate cue scored at the lowest threshold
+    tried or over, with its prob and the second stage's inputs (``Attribution.extra``)."""
+    settings = {k: v for k, v in model.settings.items() if k != "accept"}
+    m = AttributionModel(model.cue, model.content, model.source,
+                         dict(settings, cue_threshold=min(CONFIG["thresholds"]), _candidates=True))
+    return [m.predict(s.doc, s.rules) for s in samples]
+
+
+def match_labels(s: Sample, attributions: Sequence[Attribution]) -> list[float]:
+    """The second stage's target: 1 for a candidate whose content matches at 30% (as
+    ``scoring`` matches) a gold content no more confident candidate has matched already,
+    taking the best such gold, else 0 (so a duplicate of a cue already right counts as
+    the false attribution it is)."""
+    toks = Tokens(s.text)
+    gold = [g for g in (toks.of(g.content) for g in s.gold.attributions) if g]
+    taken: set[int] = set()
+    out = [0.0] * len(attributions)
+    for k in sorted(range(len(attributions)), key=lambda k: (-attributions[k].cue_prob, attributions[k].cue_i)):
+        p = toks.of(attributions[k].pieces)
+        if not p:
+            continue
+        ovs = [(len(p & g) / max(len(p), len(g)), -j) for j, g in enumerate(gold) if j not in taken]
+        best = max(ovs, default=(0.0, 0))
+        if best[0] >= 0.3:
+            taken.add(-best[1])
+            out[k] = 1.0
     return out
+
+
+def choose_decision(samples: Sequence[Sample], preds: Sequence[Sequence[Attribution]], threshold: float) -> dict:
+    """The settings of the accept decision CONFIG["decision"] names, chosen on ``preds``
+    (out-of-fold candidates of ``samples``); ``threshold`` is the global cue threshold."""
+    kind = CONFIG["decision"]
+    if kind == "global":
+        return {}
+    if kind != "stack":
+        raise ValueError(f"unknown decision {kind!r}")
+    labels = np.array([y for s, p in zip(samples, preds) for y in match_labels(s, p)])
+    gold = sum(1 for s in samples for g in s.gold.attributions if g.content)
+    floor = float(CONFIG["stack_floor"])
+    keep = [k for k, a in enumerate(a for p in preds for a in p) if a.cue_prob >= floor]
+    flat = [a for p in preds for a in p]
+    X = np.array([A.vector(flat[k].extra) for k in keep]).reshape(len(keep), len(A.NAMES))
+    w = A.fit_stacker(X, labels[keep], CONFIG["stack_l2"])
+    scores = 1.0 / (1.0 + np.exp(-np.clip(X @ w, -30, 30)))
+    t, _ = A.best_threshold(scores, labels[keep], gold, [round(x, 3) for x in np.arange(0.1, 0.9, 0.01)])
+    return {"accept": {"weights": [round(float(x), 6) for x in w], "threshold": t, "floor": floor}}
 
 
 def score(samples: Sequence[Sample], preds: Sequence[Sequence[Attribution]], threshold: float) -> Counts:
@@ -285,7 +333,28 @@ def cross_validate(samples: Sequence[Sample], base: AttributionModel, folds: int
     for thr in CONFIG["thresholds"]:
         table[thr] = summary(score(samples, oof, thr))
     best = max(table, key=lambda t: (table[t]["f1_30"], table[t]["f1_80"]))
-    return best, {"threshold": best, "oof": table[best], "rules": summary(rules_counts(samples))}
+    cv = {"threshold": best, "oof": table[best], "rules": summary(rules_counts(samples))}
+    decision = choose_decision(samples, oof, best)
+    if decision:
+        cv["decision"] = dict(decision, oof=summary(score_decided(samples, oof, best, decision)))
+    return best, cv
+
+
+def score_decided(samples: Sequence[Sample], preds: Sequence[Sequence[Attribution]], threshold: float, decision: dict) -> Counts:
+    """``score`` with the accept decision ``decision`` (``choose_decision``'s settings)."""
+    counts = Counts()
+    for s, p in zip(samples, preds):
+        kept = [a for a in p if accepted(a, threshold, decision)]
+        score_article(s.text, s.gold.attributions, rows_of(kept), s.mentions, counts)
+    return counts
+
+
+def accepted(a: Attribution, threshold: float, decision: dict) -> bool:
+    """What ``AttributionModel.predict`` decides for a candidate, from its ``extra``."""
+    if "accept" in decision:
+        st = decision["accept"]
+        return a.cue_prob >= st["floor"] and A.accept_prob(st["weights"], a.extra) >= st["threshold"]
+    return a.cue_prob >= threshold
 
 
 def rules_counts(samples: Sequence[Sample]) -> Counts:
@@ -321,6 +390,7 @@ def main(argv: list[str] | None = None) -> int:
     threshold, cv = cross_validate(samples, empty, args.folds, args.seed)
     model = fit(samples, empty, args.seed)
     model.settings.update(
+        {k: v for k, v in cv.get("decision", {}).items() if k == "accept"},
         cue_threshold=threshold,
         trained_on=f"PolNeAR train ({len(samples)} articles)",
         config={k: v for k, v in CONFIG.items() if k != "thresholds"},

@@ -19,7 +19,7 @@ table, in this order:
    person whose entourage it is ("Paganini and his team"); a named person in apposition
    closing the phrase ("the head of the air force, Air Chief Marshal Sohail Aman"), else
    an organization/place the phrase is affiliated to ("Pentagon officials", "a spokesman
-   for the Pentagon") -> that entity;
+   for the Pentagon"; not a nationality: "Israeli settlers") -> that entity;
 4. otherwise unresolved: the surface is kept, the name is null.
 
 Only the mention rows (dicts with start_char, end_char, label, entity_id,
@@ -39,7 +39,6 @@ from newsetl.enrich.claims.quotemarks import QuoteIndex
 from newsetl.enrich.nlp import doc_text
 
 PERSON = "PERSON"
-GROUP_LABELS = frozenset({"ORG", "NORP", "GPE"})
 ORG_LABELS = frozenset({"ORG", "GPE", "FAC"})
 
 # pronoun -> (compatible class, gender)
@@ -63,6 +62,11 @@ _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 _APPOSED_LABELS = frozenset({PERSON, "ORG"})
 # Who a person's "X and his team" speaks with: the person is the speaker.
 _ENTOURAGE = frozenset({"team", "colleague", "co-author", "coauthor", "collaborator", "lab", "group", "staff"})
+# Person nouns that name no role anyone is introduced by: "the man" after "Dempsey said" is
+# the patient, not the doctor; they take only a speaker whose phrase had the same word.
+_GENERIC_PERSONS = frozenset({"man", "woman"})
+_NAME_LABELS = frozenset({PERSON, "ORG", "GPE", "NORP"})
+_AFFILIATION_LABELS = frozenset({"ORG", "GPE"})
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,10 @@ class MentionIndex:
         )
         self.rows = rows
         self._starts = [int(m["start_char"]) for m in rows]
+        self.by_surface: dict[str, dict] = {}
+        for m in rows:
+            if m.get("label") in _NAME_LABELS and isinstance(m.get("surface"), str):
+                self.by_surface.setdefault(m["surface"].casefold(), m)
 
     def within(self, start: int, end: int) -> list[dict]:
         """Mentions lying inside [start, end)."""
@@ -265,10 +273,12 @@ class SpeakerResolver:
             a = antecedent.left_edge.idx if antecedent.left_edge.i <= antecedent.i else antecedent.idx
             return self.resolve(antecedent, min(a, antecedent.idx), antecedent.idx + len(antecedent))
         m = self._mention_of(head)
-        if m is not None and start <= int(m["start_char"]) and int(m["end_char"]) <= end:
-            if not any(t.dep_ == "conj" and t.lemma_.lower() not in _ENTOURAGE for t in head.children):
-                return resolution_of(m)
-            return None
+        if m is None and head.pos_ == "PROPN":
+            m = self._named_elsewhere(head)
+        elif m is not None and not (start <= int(m["start_char"]) and int(m["end_char"]) <= end):
+            m = None
+        if m is not None:
+            return None if any(self._coordinated(t) for t in head.children) else resolution_of(m)
         low = head.lower_
         if low in PRONOUNS:
             cls, gender = PRONOUNS[low]
@@ -287,18 +297,39 @@ class SpeakerResolver:
                 return resolution_of(mm)
         lemma = head.lemma_.lower()
         det = next((t.lower_ for t in head.children if t.dep_ in ("det", "poss")), None)
-        groups = [mm for mm in inside if mm["label"] in GROUP_LABELS]
+        groups = [mm for mm in inside if mm["label"] in _AFFILIATION_LABELS]
         if groups:
-            # Affiliation: "Pentagon officials", "the Pakistani government".
+            # Affiliation: "Pentagon officials", "US officials". A nationality is no one who
+            # speaks: "Israeli settlers", "The French foreign ministry" name nobody (D83).
             return resolution_of(groups[0])
         if not inside and det in _DEFINITE:
             if lemma in self.person_nominals and head.tag_ in ("NN", "NNP"):
-                return self._backward(start, "person", lemma=lemma)
+                return self._backward(start, "person", lemma=lemma, same_word_only=lemma in _GENERIC_PERSONS)
             if lemma in self.org_nominals and head.tag_ in ("NN", "NNP"):
                 # Only to an organization named with the same word ("the ministry" ->
                 # "the Foreign Ministry"): "the administration" is too often someone else.
                 return self._backward(start, "org", lemma=lemma, same_word_only=True)
         return None
+
+    def _named_elsewhere(self, head: Token) -> dict | None:
+        """The mention elsewhere in the article whose words are the name the NER missed
+        here ("The group that owns most of her music, Big Machine, says": "Big Machine"
+        is tagged only further on)."""
+        first = head.i
+        while first > head.sent.start and head.doc[first - 1].dep_ == "compound" and head.doc[first - 1].pos_ == "PROPN":
+            first -= 1
+        return self.mentions.by_surface.get(head.doc[first : head.i + 1].text.casefold())
+
+    @staticmethod
+    def _coordinated(t: Token) -> bool:
+        """``t``, a child of a speaker's head, names a second speaker ("Volker and
+        Morrison testified"), unless it is that person's entourage ("Paganini and his
+        team") or an apposition the parser took for a conjunct: a common noun right after
+        a comma ("Patrick Nielsen Hayden, Teresa's husband and Tor's editor in chief, said")."""
+        if t.dep_ != "conj" or t.lemma_.lower() in _ENTOURAGE:
+            return False
+        after_comma = t.left_edge.i > 0 and t.doc[t.left_edge.i - 1].text == ","
+        return not (t.pos_ == "NOUN" and after_comma and not any(c.dep_ == "cc" for c in t.head.children))
 
     def _apposed_name(self, head: Token) -> Resolution | None:
         """The name a nameless speaker head stands for, by the parse:
@@ -363,7 +394,9 @@ class SpeakerResolver:
             cls = "org"
         else:
             cls = "thing"
-        words = frozenset(w.lower() for w in re.findall(r"\w+", surface))
+        # and the words of its apposition: "John Smith, a local man, said" is a later "the man"
+        apposed = (t.lemma_.lower() for c in head.children if c.dep_ == "appos" for t in c.subtree)
+        words = frozenset((*(w.lower() for w in re.findall(r"\w+", surface)), *apposed))
         cand = _Candidate(pos, cls, resolution, head.lemma_.lower(), words)
         i = bisect.bisect_right(self._history_pos, pos)
         self._history.insert(i, cand)

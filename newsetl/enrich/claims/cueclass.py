@@ -41,7 +41,6 @@ class CueTable:
     document_sources: frozenset[str]
     stance: frozenset[str]  # speech verbs whose noun-phrase object is what they claim
     reporting: frozenset[str]  # document words that are speech verbs ("Reuters reported")
-    speech_unlisted: frozenset[str]  # speech verbs the model's features do not know as such
 
 
 @lru_cache(maxsize=1)
@@ -52,8 +51,7 @@ def cue_class_table() -> CueTable:
     for cls in CUE_CLASSES[:-1]:
         for word in data.get(cls) or []:
             classes[str(word).lower()] = cls
-    return CueTable(classes, _words(data, "document_sources"), _words(data, "stance"), _words(data, "reporting"),
-                    _words(data, "speech_unlisted"))
+    return CueTable(classes, _words(data, "document_sources"), _words(data, "stance"), _words(data, "reporting"))
 
 
 def _words(data: dict, key: str) -> frozenset[str]:
@@ -73,8 +71,6 @@ def cue_class(cue: Token, speaker: Token | None, pieces: Sequence[tuple[int, int
     if cue.lower_ in CUE_PUNCT:
         return "speech"
     cls = table.classes.get(cue.lemma_.lower()) or table.classes.get(cue.lower_)
-    if cls is None and cue.lemma_.lower() in table.speech_unlisted:
-        cls = "speech"
     if from_document and cls in (None, "speech", "document"):
         return "document"
     if cls == "document" and cue.pos_ == "VERB":

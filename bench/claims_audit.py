@@ -32,7 +32,10 @@ over the attributions:
   whitespace aside; "Cook" = "Tim Cook"), or both are null;
 * ``class``: right when ``cue_class`` equals ``gold_class``.
 
-Prints the figures, per predicted class, and the wrong lines by field; the last line is
+Prints the figures, per predicted class, attribution precision by the rows' ``confidence``
+(D84: per band, and what a threshold keeps; the model only, the rules have none; over the
+stratified sample, so the speech half weighs more than in the table), and the wrong lines
+by field; the last line is
 ``audit_attr_p=… audit_content=… audit_speaker=… audit_class=… audit_changed=… audit_dropped=…``.
 """
 
@@ -62,6 +65,8 @@ PER_STRATUM = 60
 SHORT = 240
 CONTENT = ("right", "too_long", "too_short", "wrong")
 SPEAKER = ("right", "wrong", "null_named", "null_right")
+BANDS = (0.0, 0.5, 0.7, 0.9)  # lower edges of the confidence bands
+THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
 
 
 def audit_pages(truth: dict, language: dict) -> list[str]:
@@ -133,6 +138,7 @@ class Tally:
     def __init__(self) -> None:
         self.n = Counter()  # (stratum, figure) -> count
         self.wrong: dict[str, list[str]] = defaultdict(list)
+        self.confidence: list[tuple[float, bool]] = []  # (confidence, judged an attribution) of emitted rows
 
     def add(self, cls: str, key: str, ok: bool | None) -> None:
         """``ok`` None: not counted (changed, needs a re-judge)."""
@@ -155,6 +161,8 @@ def judge(t: Tally, a: dict, row: pd.Series | None) -> None:
         return
     cls = row["cue_class"]
     t.add(cls, "attr", a["j_attribution"])
+    if pd.notna(row.get("confidence")):
+        t.confidence.append((float(row["confidence"]), bool(a["j_attribution"])))
     if not a["j_attribution"]:
         t.wrong["not an attribution"].append(f"{where} ({cls}): {short(row['content'])[:90]}")
         return
@@ -173,6 +181,22 @@ def judge(t: Tally, a: dict, row: pd.Series | None) -> None:
         t.wrong[f"class {cls} -> {a['gold_class']}"].append(f"{where}: {short(row['content'])[:90]}")
 
 
+def by_confidence(t: Tally) -> None:
+    """Attribution precision per confidence band, and of the rows a threshold keeps."""
+    if not t.confidence:
+        print("  confidence: none on these rows")
+        return
+    edges = [*BANDS, float("inf")]
+    for lo, hi in zip(edges, edges[1:]):
+        band = [ok for c, ok in t.confidence if lo <= c < hi]
+        label = f"[{lo:.1f}, {hi:.1f})" if hi != float("inf") else f"[{lo:.1f}, 1.0]"
+        print(f"  confidence {label:11} {len(band):4d} rows  attr_p {sum(band) / max(1, len(band)):.3f}")
+    for x in THRESHOLDS:
+        kept = [ok for c, ok in t.confidence if c >= x]
+        print(f"  confidence >= {x:.1f}    keeps {len(kept):4d} of {len(t.confidence)}  attr_p {sum(kept) / max(1, len(kept)):.3f}, "
+              f"attributions kept {sum(kept)} of {sum(ok for _, ok in t.confidence)}")
+
+
 def report(t: Tally, examples: int) -> str:
     classes = sorted({s for s, _ in t.n} - {"all"})
     print(f"  {'class':10} {'rows':>5} {'attr_p':>7} {'content':>8} {'speaker':>8} {'class':>7} {'changed':>8}")
@@ -182,6 +206,7 @@ def report(t: Tally, examples: int) -> str:
               f"{t.rate(s, 'speaker'):8.3f} {t.rate(s, 'class'):7.3f} {changed:8d}")
     print(f"  cues no longer emitted: {t.n[('all', 'dropped_non')]} judged not an attribution, "
           f"{t.n[('all', 'dropped_attr')]} judged an attribution")
+    by_confidence(t)
     print("  wrong by field:")
     for why, items in sorted(t.wrong.items(), key=lambda kv: -len(kv[1])):
         print(f"    {len(items):3d}  {why}")

@@ -387,6 +387,8 @@ def synthetic(n_articles: int, n_mentions: int, chunk_articles: int = 100_000, s
                 # PolNeAR dev's gold: 62% speech; query 1 counts speech only.
                 "cue_class": pc.take(pa.array(["speech", "cognition", "document", "other"]),
                                      rng.choice(4, c, p=[0.62, 0.18, 0.12, 0.08])),
+                # A kept claim is above the model's threshold (0.45 on the cue, about 0.37 by a second stage).
+                "confidence": pa.array(rng.uniform(0.45, 1.0, c)),
                 "target_name": pc.if_else(no_target, None, pc.take(names, target)),
                 "target_entity_id": pc.if_else(no_target, None, ids(target, 5)), "sentence_index": pa.array(rng.integers(0, 30, c)),
                 "run_id": pa.array(["bench"] * c)}))

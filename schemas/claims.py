@@ -43,6 +43,14 @@ class ClaimModel(Contract):
         "(a quote split by its cue is two pieces, one row each); this row's content is one of them. "
         "DuckDB: from_json(pieces, '[[\"BIGINT\"]]'). Null only on rows landed before the column existed.",
     )
+    confidence: Series["float64"] = pa.Field(
+        nullable=True, ge=0, le=1,
+        description="The model's probability that the claim is an attribution (its cue and content; not who the "
+        "speaker resolves to): the second stage's accept probability (D81) when the weights have one (`accept` in "
+        "attribution.json), else the cue decision's probability; the same on every piece of a claim. For ranking "
+        "and thresholds within one model's rows: not calibrated across extractors or retrains. Null on the rules' "
+        "rows (claims_extractor rules: no probability) and on rows landed before the column existed.",
+    )
     target_name: Series[str] = pa.Field(nullable=True, description="Main entity the content is about.")
     target_entity_id: Series[str] = pa.Field(nullable=True, description="mentions.entity_id of the target.")
     sentence_index: Series["int64"] = pa.Field(ge=0, description="Sentence of the cue, from 0.")

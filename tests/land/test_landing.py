@@ -252,3 +252,48 @@ def test_merge_adds_columns_a_contract_gained_before_planning_its_predicate(tmp_
                     update_if="(t.resolved_at IS NULL) != (s.resolved_at IS NULL)")
     landed = warehouse_at(tmp_path).read_table("quarantine")
     assert landed.schema.names == schema.names and landed.num_rows == 1
+
+
+def _claim(claim_id: str, content_start: int, confidence: float | None = None) -> dict:
+    content = "the strike hit a refugee camp"
+    return {"claim_id": claim_id, "article_id": "0123456789abcdef", "speaker_surface": "Pakistan's Foreign Office",
+            "speaker_name": None, "speaker_entity_id": None, "speaker_start": 0, "speaker_end": 24,
+            "cue": "said", "cue_start": 25, "cue_end": 29, "content": content, "content_start": content_start,
+            "content_end": content_start + len(content), "kind": "indirect", "cue_class": "speech",
+            "pieces": f"[[{content_start},{content_start + len(content)}]]", "confidence": confidence,
+            "target_name": None, "target_entity_id": None, "sentence_index": 0, "run_id": "r1"}
+
+
+def test_a_claims_table_landed_before_confidence_reads_and_takes_new_rows(tmp_path):
+    """A claims table (and its catalog) from before the contract gained ``confidence``
+    (D84): its rows read as null there, a run merges rows that carry it, replacing one
+    and adding another, and the catalog built from the old contract is rebuilt with it."""
+    from deltalake import DeltaTable, write_deltalake
+
+    schema = arrow_schema(TABLES["claims"].model)
+    old = pa.schema([f for f in schema if f.name != "confidence"])
+    wh = warehouse_at(tmp_path)
+    wh.ensure_tables([t for t in TABLES if t != "claims"])
+    rows = [_claim("00000000000000a1", 30), _claim("00000000000000a2", 100)]
+    DeltaTable.create(str(wh.table_path("claims")), old, name="claims")
+    write_deltalake(str(wh.table_path("claims")), pa.Table.from_pylist(rows, schema=old), mode="append")
+    snaps = wh.snapshots()
+    snaps["claims"] = catalog.TableSnapshot(snaps["claims"].files, old, snaps["claims"].key)
+    catalog.refresh(wh.loc, snaps)  # the catalog as the code before the column built it
+    with duckdb.connect(str(wh.catalog_path), read_only=True) as con:
+        assert "confidence" not in [c for (c,) in con.execute("SELECT column_name FROM information_schema.columns "
+                                                              "WHERE table_name = 'claims'").fetchall()]
+
+    wh = warehouse_at(tmp_path)
+    wh.refresh_catalog()  # the new contract, no new rows: the old rows read as null
+    assert query_catalog(tmp_path, "SELECT claim_id, confidence FROM claims ORDER BY 1")[1] == [
+        ("00000000000000a1", None), ("00000000000000a2", None)]
+
+    new = [_claim("00000000000000a2", 100, 0.25), _claim("00000000000000a3", 200, 0.9)]
+    wh.merge("claims", pa.Table.from_pylist(new, schema=schema), "r2", update_if=True)
+    landed = {r["claim_id"]: r["confidence"] for r in warehouse_at(tmp_path).read_table("claims").to_pylist()}
+    assert landed == {"00000000000000a1": None, "00000000000000a2": 0.25, "00000000000000a3": 0.9}
+    wh.refresh_catalog()
+    cols, got = query_catalog(tmp_path, "SELECT claim_id, confidence FROM claims ORDER BY 1")
+    assert got == [("00000000000000a1", None), ("00000000000000a2", 0.25), ("00000000000000a3", 0.9)]
+    assert query_catalog(tmp_path, "SELECT count(*) FROM claims WHERE confidence >= 0.6")[1] == [(1,)]

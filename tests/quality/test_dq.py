@@ -63,6 +63,7 @@ def enrichment_rows(root: Path, name: str | None = None) -> tuple[list[dict], li
              "speaker_end": None, "cue": cue, "cue_start": cue_start, "cue_end": cue_start + len(cue),
              "content": content, "content_start": content_start, "content_end": content_start + len(content),
              "kind": "indirect", "cue_class": "speech", "pieces": f"[[{content_start},{content_start + len(content)}]]",
+             "confidence": None,
              "target_name": None, "target_entity_id": None, "sentence_index": 0, "run_id": "test"}
     return [mention], [claim]
 

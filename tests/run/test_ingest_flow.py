@@ -226,7 +226,7 @@ def test_readme_example_queries_run_as_written(landed):
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Example queries", 1)[1].split("\n## ", 1)[0]
     queries = re.findall(r"```sql\n(.*?)```", section, flags=re.S)
-    assert len(queries) == 5
+    assert len(queries) == 6
     _, warehouse, _ = landed
     for query in queries:
         out = _sql(warehouse, query)

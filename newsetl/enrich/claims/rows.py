@@ -181,10 +181,11 @@ def claims_from_doc(
 def piece_rows(article_id: str, text: str, run_id: str, seen: set[tuple[int, int]], *,
                speaker: tuple[int, int] | None, speaker_name: str | None, speaker_entity_id: str | None,
                cue: tuple[int, int], pieces: Sequence[tuple[int, int]], kinds: Sequence[str], cue_class: str,
-               target: tuple[str, str | None] | None, sentence_index: int) -> list[dict]:
+               target: tuple[str, str | None] | None, sentence_index: int,
+               confidence: float | None = None) -> list[dict]:
     """The rows of one claim, rules' or model's: one per content piece no earlier claim of
-    the article took (``seen``, updated), each with the claim's speaker, cue, class, target
-    and all of its pieces."""
+    the article took (``seen``, updated), each with the claim's speaker, cue, class, target,
+    all of its pieces and its confidence (the model's; the rules have none)."""
     pieces_json = json.dumps([list(p) for p in pieces], separators=(",", ":"))
     rows = []
     for (a, b), kind in zip(pieces, kinds, strict=True):
@@ -209,6 +210,7 @@ def piece_rows(article_id: str, text: str, run_id: str, seen: set[tuple[int, int
                 "kind": kind,
                 "cue_class": cue_class,
                 "pieces": pieces_json,
+                "confidence": confidence,
                 "target_name": target[0] if target else None,
                 "target_entity_id": target[1] if target else None,
                 "sentence_index": sentence_index,

@@ -3,9 +3,9 @@
 :func:`attribution_rows` runs the rules (:func:`newsetl.enrich.claims.claims_from_doc`, whose
 answers are features of the model) and the model over one parsed Doc and returns rows of
 the ``claims`` table (``schemas.claims.ClaimModel`` columns), one per content piece, with
-``cue_class`` (speech, cognition, document, other: :mod:`newsetl.enrich.claims.cueclass`)
-and ``pieces`` (all content spans of the claim, JSON). "Only time will tell" cites no one
-and is dropped.
+``cue_class`` (speech, cognition, document, other: :mod:`newsetl.enrich.claims.cueclass`),
+``pieces`` (all content spans of the claim, JSON) and ``confidence`` (:func:`confidence`).
+"Only time will tell" cites no one and is dropped.
 
 Where the grammar decides the source, it overrides the model's choice
 (:func:`grammatical_source`): "seem"/"appear" and a passive speech verb's subject cite
@@ -128,9 +128,16 @@ def attribution_rows(
                         quoted=any(k in ("direct", "mixed") for k in kinds))
         rows += piece_rows(article_id, text, run_id, seen, speaker=a.speaker, speaker_name=res.name if res else None,
                            speaker_entity_id=(res.entity_id or None) if res else None, cue=a.cue, pieces=pieces,
-                           kinds=kinds, cue_class=cls, target=target, sentence_index=v.sent_index(a.cue_i))
+                           kinds=kinds, cue_class=cls, target=target, sentence_index=v.sent_index(a.cue_i),
+                           confidence=confidence(a))
     rows.sort(key=lambda r: (r["content_start"], r["content_end"]))
     return rows
+
+
+def confidence(a: Attribution) -> float:
+    """The model's probability that ``a`` is an attribution: the second stage's (D81) when
+    the weights have one, the probability it was accepted on; else the cue decision's."""
+    return float(a.extra.get("accept_prob", a.cue_prob))
 
 
 # ----------------------------------------------------------------------------- source by grammar

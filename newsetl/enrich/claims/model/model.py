@@ -156,7 +156,9 @@ class AttributionModel:
         if stage2 is None:
             return found
         w, t = stage2["weights"], float(stage2["threshold"])
-        return [a for a in found if A.accept_prob(w, a.extra) >= t]
+        for a in found:
+            a.extra["accept_prob"] = A.accept_prob(w, a.extra)  # kept: the claim's confidence
+        return [a for a in found if a.extra["accept_prob"] >= t]
 
     def _decode(self, v: F.DocView, i: int, p: float, info: dict | None = None) -> Attribution | None:
         best = self.best_content(v, i, info)

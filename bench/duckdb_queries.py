@@ -115,6 +115,9 @@ def synthetic(wh: Warehouse, n_mentions: int, rng: np.random.Generator) -> None:
         "content_end": cue_start + 40, "kind": KINDS[rng.integers(0, len(KINDS), n_claims)],
         "target_name": names[target], "target_entity_id": hex16(target * 15485863 + 3),
         "sentence_index": rng.integers(0, 30, n_claims), "run_id": np.full(n_claims, "bench"),
+        # the shares of the model's classes on the benchmark pages, and its confidence's range
+        "cue_class": rng.choice(["speech", "cognition", "document", "other"], n_claims, p=[0.6, 0.15, 0.05, 0.2]),
+        "confidence": rng.uniform(0.37, 1.0, n_claims),
     }), "bench")
 
     n_quarantine = max(1, n_articles // 20)

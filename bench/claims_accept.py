@@ -35,6 +35,7 @@ for p in (REPO_ROOT, REPO_ROOT / "bench"):
 import numpy as np  # noqa: E402
 
 from newsetl.enrich.claims.model import accept as A  # noqa: E402
+from newsetl.enrich.claims.model import features as F  # noqa: E402
 from newsetl.enrich.claims.model import train as T  # noqa: E402
 from newsetl.enrich.claims.model.extract import attribution_rows  # noqa: E402
 from newsetl.enrich.claims.model.model import Attribution  # noqa: E402
@@ -136,6 +137,59 @@ def decisions(samples: list, preds: list, threshold: float) -> dict:
     return out
 
 
+def annotate_dumps(data: list, floor: float) -> None:
+    """The D85 inputs (``accept.annotate``) on dumped candidates, over those scored at
+    ``floor`` or over (as ``AttributionModel.candidates`` sees them at run time)."""
+    for _, samples, preds in data:
+        for s, p in zip(samples, preds):
+            A.annotate(F.DocView(s.doc, s.rules), [a for a in p if a.cue_prob >= floor])
+            for a in p:
+                a.extra["lemma"] = s.doc[a.cue_i].lemma_.lower()
+
+
+def lemma_prior(samples: list, preds: list, fit: list, smooth: float = 5.0) -> None:
+    """Each candidate's ``extra["lemma_prior"]``: the smoothed rate at which candidates of
+    its lemma in ``samples``/``preds`` (the slice a decision is chosen on) were labelled
+    right; leave-one-out for those candidates themselves, the whole slice's rate for the
+    ``fit`` (scored) ones."""
+    flat = [a for p in preds for a in p]
+    labels = [y for s, p in zip(samples, preds) for y in T.match_labels(s, p)]
+    mean = sum(labels) / max(len(labels), 1)
+    pos: dict[str, float] = {}
+    cnt: dict[str, int] = {}
+    for a, y in zip(flat, labels):
+        pos[a.extra["lemma"]] = pos.get(a.extra["lemma"], 0.0) + y
+        cnt[a.extra["lemma"]] = cnt.get(a.extra["lemma"], 0) + 1
+    for a, y in zip(flat, labels):
+        k = a.extra["lemma"]
+        a.extra["lemma_prior"] = (pos[k] - y + smooth * mean) / (cnt[k] - 1 + smooth)
+    for a in (a for p in fit for a in p):
+        k = a.extra["lemma"]
+        a.extra["lemma_prior"] = (pos.get(k, 0.0) + smooth * mean) / (cnt.get(k, 0) + smooth)
+
+
+A.INPUTS.setdefault("lemma_prior", lambda e: A._logit(e["lemma_prior"]))
+
+
+def try_inputs(data: list, groups: list[str], threshold: float) -> None:
+    """The second stage (pinned floor and ridge) with ``NAMES_V1`` plus each group of
+    inputs (comma-separated names of ``accept.INPUTS``), chosen on one fold, scored on the other."""
+    pinned = T.CONFIG["decision"], A.NAMES
+    T.CONFIG["decision"] = "stack"
+    for group in groups:
+        extra = tuple(x for x in group.split(",") if x and x != "base")
+        A.NAMES = A.NAMES_V1 + extra
+        res = []
+        for (fa, sa, pa), (fb, sb, pb) in ((data[0], data[1]), (data[1], data[0])):
+            if "lemma_prior" in extra:
+                lemma_prior(sa, pa, pb)
+            st = T.choose_decision(sa, pa, threshold)
+            f3, f8, _, _ = pipeline_score(sb, pb, lambda a, d=st: T.accepted(a, threshold, d))
+            res.append(f"scored_on={fb} t={st['accept']['threshold']} f1_30={f3:.4f} f1_80={f8:.4f}")
+        print(f"inputs +{group}: " + " | ".join(res), flush=True)
+    T.CONFIG["decision"], A.NAMES = pinned
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("dump_a", type=Path)
@@ -143,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("attribution_dir", nargs="?", type=Path, default=REPO_ROOT.parent / "shared" / "bench" / "attribution")
     ap.add_argument("--cache", type=Path, default=None, help="the parsed train split (train --cache)")
     ap.add_argument("--threshold", type=float, default=0.45)
+    ap.add_argument("--inputs", action="append", default=[], metavar="NAME[,NAME]",
+                    help="measure only the second stage with these inputs added to the first 20 (repeatable; 'base': none)")
     args = ap.parse_args(argv)
     folds = [load_dump(args.dump_a), load_dump(args.dump_b)]
     if folds[0][0] == folds[1][0]:
@@ -152,6 +208,10 @@ def main(argv: list[str] | None = None) -> int:
     for fold, arts in folds:
         names = sorted(arts)
         data.append((fold, [samples[n] for n in names], [arts[n] for n in names]))
+    if args.inputs:
+        annotate_dumps(data, float(T.CONFIG["stack_floor"]))
+        try_inputs(data, args.inputs, args.threshold)
+        return 0
     for (fa, sa, pa), (fb, sb, pb) in ((data[0], data[1]), (data[1], data[0])):
         for name, keep in decisions(sa, pa, args.threshold).items():
             f3, f8, p3, r3 = pipeline_score(sb, pb, keep)

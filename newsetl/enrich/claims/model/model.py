@@ -155,9 +155,9 @@ class AttributionModel:
         found = self.candidates(v, floor, A.NEST_P)
         if stage2 is None:
             return found
-        w, t = stage2["weights"], float(stage2["threshold"])
+        w, t, names = stage2["weights"], float(stage2["threshold"]), A.names_of(stage2)
         for a in found:
-            a.extra["accept_prob"] = A.accept_prob(w, a.extra)  # kept: the claim's confidence
+            a.extra["accept_prob"] = A.accept_prob(w, a.extra, names)  # kept: the claim's confidence
         return [a for a in found if a.extra["accept_prob"] >= t]
 
     def _decode(self, v: F.DocView, i: int, p: float, info: dict | None = None) -> Attribution | None:
@@ -171,7 +171,7 @@ class AttributionModel:
 
     def candidates(self, v: F.DocView, floor: float, nest_p: float) -> list[Attribution]:
         """Every candidate cue scored at ``floor`` or over, decoded, with the second stage's
-        inputs in ``extra`` (:func:`accept.vector`), in token order. Decoded from the most
+        inputs in ``extra`` (:func:`accept.vector`, :func:`accept.annotate`), in token order. Decoded from the most
         confident cue down, so "nested" (the cue lies in the content of a more confident
         cue scored at ``nest_p`` or over) is known."""
         probs = sorted(((p, i) for i, p in self.cue_probs(v) if p >= floor), key=lambda x: (-x[0], x[1]))
@@ -190,6 +190,7 @@ class AttributionModel:
             if p >= nest_p:
                 outer.extend(a.pieces)
         out.sort(key=lambda a: a.cue_i)
+        A.annotate(v, out)
         return out
 
     @property

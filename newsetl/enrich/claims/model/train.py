@@ -295,11 +295,11 @@ def choose_decision(samples: Sequence[Sample], preds: Sequence[Sequence[Attribut
     floor = float(CONFIG["stack_floor"])
     keep = [k for k, a in enumerate(a for p in preds for a in p) if a.cue_prob >= floor]
     flat = [a for p in preds for a in p]
-    X = np.array([A.vector(flat[k].extra) for k in keep]).reshape(len(keep), len(A.NAMES))
+    X = np.array([A.vector(flat[k].extra, A.NAMES) for k in keep]).reshape(len(keep), len(A.NAMES))
     w = A.fit_stacker(X, labels[keep], CONFIG["stack_l2"])
     scores = 1.0 / (1.0 + np.exp(-np.clip(X @ w, -30, 30)))
     t, _ = A.best_threshold(scores, labels[keep], gold, [round(x, 3) for x in np.arange(0.1, 0.9, 0.01)])
-    return {"accept": {"weights": [round(float(x), 6) for x in w], "threshold": t, "floor": floor}}
+    return {"accept": {"weights": [round(float(x), 6) for x in w], "threshold": t, "floor": floor, "inputs": list(A.NAMES)}}
 
 
 def score(samples: Sequence[Sample], preds: Sequence[Sequence[Attribution]], threshold: float) -> Counts:
@@ -353,7 +353,7 @@ def accepted(a: Attribution, threshold: float, decision: dict) -> bool:
     """What ``AttributionModel.predict`` decides for a candidate, from its ``extra``."""
     if "accept" in decision:
         st = decision["accept"]
-        return a.cue_prob >= st["floor"] and A.accept_prob(st["weights"], a.extra) >= st["threshold"]
+        return a.cue_prob >= st["floor"] and A.accept_prob(st["weights"], a.extra, A.names_of(st)) >= st["threshold"]
     return a.cue_prob >= threshold
 
 

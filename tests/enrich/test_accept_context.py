@@ -50,6 +50,9 @@ def test_a_content_claimed_by_a_more_confident_cue_is_a_duplicate(nlp):
                               ("claimed", "the tax would rise sharply", 0.5))
     assert not said["dup_equal"] and not said["dup_overlap"]  # nothing more confident
     assert claimed["dup_overlap"] and not claimed["dup_equal"]
+    # the kept input: the share of the longer content both cover
+    assert A.INPUTS["content_overlap"](claimed) == pytest.approx(len("the tax would rise sharply") / len("the tax would rise sharply next year"))
+    assert A.INPUTS["content_overlap"](said) == 0.0
     _, same = annotated(nlp, text, ("said", "the tax would rise", 0.9), ("claimed", "the tax would rise", 0.5))
     assert same["dup_equal"] and same["dup_overlap"]
 
@@ -103,7 +106,13 @@ def test_the_models_candidates_carry_the_new_inputs(nlp):
                              {**{k: v for k, v in default_model().settings.items() if k != "accept"},
                               "cue_threshold": 0.2, "_candidates": True})
     found = model.predict(nlp("The mayor said that critics claimed the plan would fail."), [])
-    assert found and all(len(A.vector(a.extra, tuple(A.INPUTS))) == len(A.INPUTS) for a in found)
+    assert found and all(len(A.vector(a.extra, A.NAMES)) == len(A.NAMES) for a in found)
+    # run time computes the kept input only, and as annotate computes it
+    kept = {a.cue: a.extra["dup_max"] for a in found}
+    A.content_overlap(found)
+    assert {a.cue: a.extra["dup_max"] for a in found} == kept
+    top = max(found, key=lambda a: a.cue_prob)
+    assert kept[top.cue] == 0.0 and 0.0 <= min(kept.values()) <= max(kept.values()) <= 1.0
 
 
 # ------------------------------------------------------------------ backward compatibility
@@ -142,14 +151,16 @@ def test_weights_saved_without_their_input_names_read_d81s_twenty(nlp):
 
 def test_a_stage_saved_with_its_input_names_reads_those(nlp, tmp_path):
     base = default_model()
-    names = (*A.NAMES_V1, "sent_candidates", "headline")
+    names = (*A.NAMES_V1, "content_overlap")
     weights = [0.0] * len(names)
-    weights[0], weights[-1] = 1.0, -5.0  # a headline-like line is never an attribution
+    weights[0], weights[-1] = 1.0, -20.0  # a content a more confident cue already claims is never one
     settings = {k: v for k, v in base.settings.items() if k != "accept"}
     model = AttributionModel(base.cue, base.content, base.source,
                              {**settings, "accept": {"weights": weights, "threshold": 0.5, "floor": 0.3, "inputs": list(names)}})
     model.save(tmp_path)
     again = AttributionModel.load(tmp_path)
-    doc = nlp("Trump says tariffs will work\n\nThe president said on Monday that tariffs work.")
-    got = [doc.text[a.cue[0]:a.cue[1]] for a in again.predict(doc, [])]
-    assert "said" in got and "says" not in got
+    doc = nlp("The mayor said that critics claimed the plan would fail, and the governor agreed that it would.")
+    every = AttributionModel(base.cue, base.content, base.source,
+                             {**settings, "cue_threshold": 0.3, "_candidates": True}).predict(doc, [])
+    assert any(a.extra["dup_max"] > 0.05 for a in every)  # the sentence has such a cue
+    assert [a.cue for a in again.predict(doc, [])] == [a.cue for a in every if a.extra["dup_max"] <= 0.05]

@@ -50,14 +50,14 @@ def expected_confidence(model: AttributionModel, nlp, text: str) -> dict[int, fl
     stage2 = model.settings.get("accept")
     out = {}
     for a in model.predict(doc, claims_from_doc(ARTICLE, doc, mentions, RUN)):
-        out[a.cue[0]] = A.accept_prob(stage2["weights"], a.extra) if stage2 else a.cue_prob
+        out[a.cue[0]] = A.accept_prob(stage2["weights"], a.extra, A.names_of(stage2)) if stage2 else a.cue_prob
     return out
 
 
 def with_second_stage(model: AttributionModel, bias: float) -> AttributionModel:
     """``model`` deciding by a second stage that gives every candidate sigmoid(bias)."""
     weights = [bias] + [0.0] * (len(A.NAMES) - 1)
-    settings = {**model.settings, "accept": {"weights": weights, "threshold": 0.5, "floor": 0.3}}
+    settings = {**model.settings, "accept": {"weights": weights, "threshold": 0.5, "floor": 0.3, "inputs": list(A.NAMES)}}
     return AttributionModel(model.cue, model.content, model.source, settings)
 
 

@@ -72,6 +72,7 @@ INPUTS.update({
     "para_confident": lambda e: math.log1p(e["para_conf"]),
     "same_content": lambda e: 1.0 if e["dup_equal"] else 0.0,
     "overlaps_content": lambda e: 1.0 if e["dup_overlap"] else 0.0,
+    "content_overlap": lambda e: e["dup_max"],
     "holds_confident": lambda e: 1.0 if e["holds_conf"] else 0.0,
     "first_sentence": lambda e: 1.0 if e["first_sent"] else 0.0,
     "headline": lambda e: 1.0 if e["headline"] else 0.0,
@@ -90,7 +91,9 @@ INPUTS.update({
     "source_pronoun": lambda e: 1.0 if e["source_kind"] == "pronoun" else 0.0,
     "source_noun": lambda e: 1.0 if e["source_kind"] == "noun" else 0.0,
 })
-NAMES = NAMES_V1
+# What the second stage reads when trained now: D81's 20 and how much of its content a more
+# confident candidate already claims (D85; the other D85 inputs were measured, not kept).
+NAMES = (*NAMES_V1, "content_overlap")
 
 
 def vector(e: dict, names: Sequence[str] = NAMES) -> list[float]:
@@ -172,8 +175,32 @@ def _content_form(v, pieces: Sequence[tuple[int, int]]) -> dict:
     return {"content_words": words, "content_clause": clause, "fully_quoted": full}
 
 
+def _more_confident(a, b) -> bool:
+    """Whether ``b`` is decoded before ``a`` (``AttributionModel.candidates``' order)."""
+    return (b.cue_prob, -b.cue_i) > (a.cue_prob, -a.cue_i)
+
+
+def content_overlap(found: Sequence) -> None:
+    """The kept D85 input, in each candidate's ``extra["dup_max"]``: the largest share of
+    its content (characters over the longer of the two) that a more confident candidate's
+    content covers. A second cue on a content already claimed is mostly a false
+    attribution (D81's target counts it so); ``nested`` only sees the cue's position."""
+    order = sorted(found, key=lambda a: (-a.cue_prob, a.cue_i))
+    seen: list[tuple[int, int, object]] = []  # extent and candidate, most confident first
+    for a in order:
+        lo, hi = min(x for x, _ in a.pieces), max(y for _, y in a.pieces)
+        best = 0.0
+        for c, d, b in seen:
+            if c < hi and lo < d:  # only contents whose extents meet can share characters
+                best = max(best, _span_overlap(a.pieces, b.pieces))  # type: ignore[attr-defined]
+        a.extra["dup_max"] = best
+        seen.append((lo, hi, a))
+
+
 def annotate(v, found: Sequence) -> None:
-    """Add the document-context and form inputs (D85) to each decoded candidate's ``extra``:
+    """All the inputs D85 measured, most not kept (``bench/claims_accept.py --inputs``
+    re-measures them; run time computes only :func:`content_overlap`), in each decoded
+    candidate's ``extra``:
     how many candidates (and how many scored at ``NEST_P`` or over) share its sentence and
     paragraph, whether a more confident cue claims the same or an overlapping content,
     whether its content holds a more confident cue, its position, the cue's part of speech,
@@ -187,7 +214,7 @@ def annotate(v, found: Sequence) -> None:
         e = a.extra
         sent, para = where[k]
         others = [(b, w) for j, (b, w) in enumerate(zip(found, where)) if j != k]
-        better = [b for b, _ in others if (b.cue_prob, -b.cue_i) > (a.cue_prob, -a.cue_i)]
+        better = [b for b, _ in others if _more_confident(a, b)]
         ov = [_span_overlap(a.pieces, b.pieces) for b in better]
         line_start = starts[para]
         nxt = starts[para + 1] if para + 1 < len(starts) else len(v.text)
@@ -207,6 +234,7 @@ def annotate(v, found: Sequence) -> None:
             **_cue_form(v, a.cue_i),
             **_content_form(v, a.pieces),
         )
+    content_overlap(found)
 
 
 def fit_stacker(X: np.ndarray, y: np.ndarray, l2: float = 1.0, iters: int = 30) -> np.ndarray:

@@ -171,7 +171,7 @@ class AttributionModel:
 
     def candidates(self, v: F.DocView, floor: float, nest_p: float) -> list[Attribution]:
         """Every candidate cue scored at ``floor`` or over, decoded, with the second stage's
-        inputs in ``extra`` (:func:`accept.vector`, :func:`accept.annotate`), in token order. Decoded from the most
+        inputs in ``extra`` (:func:`accept.vector`, :func:`accept.content_overlap`), in token order. Decoded from the most
         confident cue down, so "nested" (the cue lies in the content of a more confident
         cue scored at ``nest_p`` or over) is known."""
         probs = sorted(((p, i) for i, p in self.cue_probs(v) if p >= floor), key=lambda x: (-x[0], x[1]))
@@ -190,7 +190,7 @@ class AttributionModel:
             if p >= nest_p:
                 outer.extend(a.pieces)
         out.sort(key=lambda a: a.cue_i)
-        A.annotate(v, out)
+        A.content_overlap(out)
         return out
 
     @property

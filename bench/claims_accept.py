@@ -16,6 +16,9 @@ article. Decisions: the fixed ``--threshold``; one threshold chosen; one per cue
 the second-stage logistic (at two ridge strengths); and a decoding rule for nested cues
 (a candidate inside a more confident cue's content, with no subject of its own, gets a
 threshold of its own). Prints ``<decision> scored_on=<fold> f1_30=… f1_80=…`` lines.
+With ``--inputs NAME[,NAME]`` (repeatable; ``base``: none) it measures instead the second
+stage with those inputs of ``accept.INPUTS`` added to D81's 20 (D85), each chosen on one
+fold and scored on the other; ``lemma_prior`` is computed here, on the choosing fold.
 """
 
 from __future__ import annotations

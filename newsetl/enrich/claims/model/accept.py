@@ -6,7 +6,8 @@ or, when its settings have ``accept``, by a second-stage logistic over :func:`ve
 the whole decoded attribution (the cue score and class, the content ranker's confidence,
 whether a source was found, whether the rules found the cue, whether the content is
 quoted, whether the cue lies inside the content of a more confident cue and has a
-subject of its own). It is trained on the out-of-fold candidates of the training's
+subject of its own, and how much of its content a more confident cue's content covers,
+D85). It is trained on the out-of-fold candidates of the training's
 cross-validation (``train.choose_decision``), with its own threshold; candidates scored
 under its ``floor`` are never decoded (run-time cost).
 

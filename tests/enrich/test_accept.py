@@ -140,3 +140,6 @@ def test_the_stack_decision_is_chosen_on_candidates_and_saved_as_plain_json(monk
     w = again["accept"]["weights"]
     assert w[A.NAMES.index("nested")] < -1.0  # the nested candidates were the wrong ones
     assert d == T.choose_decision(samples, preds, 0.45)
+    monkeypatch.setitem(T.CONFIG, "stack_extra", ("content_overlap",))  # D85's option
+    wider = T.choose_decision(samples, preds, 0.45)["accept"]
+    assert wider["inputs"] == [*A.NAMES, "content_overlap"] and len(wider["weights"]) == len(A.NAMES) + 1

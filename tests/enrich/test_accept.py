@@ -9,6 +9,7 @@ import pytest
 
 from newsetl.enrich.claims.model import accept as A
 from newsetl.enrich.claims.model import train as T
+from newsetl.enrich.claims.model.features import DocView
 from newsetl.enrich.claims.model.model import Attribution, AttributionModel, default_model
 from newsetl.enrich.claims.model.polnear import GoldArticle, GoldAttribution
 TEXT = ("The senator said that the bill would pass. Critics argued that it was flawed. "
@@ -64,7 +65,7 @@ def test_a_model_without_a_second_stage_decides_by_one_threshold(nlp):
     model = with_settings(default_model())  # as the weights before D81 were saved
     doc = nlp(TEXT)
     thr = model.settings["cue_threshold"]
-    every = with_settings(model, cue_threshold=0.2, _candidates=True).predict(doc, [])
+    every = model.candidates(DocView(doc, []), 0.2)
     assert cues(model, doc) == [a.cue for a in every if a.cue_prob >= thr]
 
 
@@ -78,7 +79,7 @@ def test_the_second_stage_decides_and_survives_a_save_and_load(nlp, tmp_path):
     nested_out = [0.0] * n
     nested_out[0], nested_out[-3] = 10.0, -20.0  # reject what sits in a more confident cue's content
     stacked = with_settings(model, accept={"weights": nested_out, "threshold": 0.5, "floor": 0.2})
-    every = with_settings(model, cue_threshold=0.2, _candidates=True).predict(doc, [])
+    every = model.candidates(DocView(doc, []), 0.2)
     assert cues(stacked, doc) == [a.cue for a in every if not a.extra["nested"]]
     stacked.save(tmp_path)
     again = AttributionModel.load(tmp_path)
@@ -87,9 +88,8 @@ def test_the_second_stage_decides_and_survives_a_save_and_load(nlp, tmp_path):
 
 
 def test_nested_means_inside_a_more_confident_cues_content(nlp):
-    model = with_settings(default_model(), cue_threshold=0.2, _candidates=True)
     doc = nlp("The mayor said that critics claimed the plan would fail.")
-    found = {doc.text[a.cue[0]:a.cue[1]]: a.extra for a in model.predict(doc, [])}
+    found = {doc.text[a.cue[0]:a.cue[1]]: a.extra for a in default_model().candidates(DocView(doc, []), 0.2)}
     assert found["said"]["nested"] is False
     assert found["claimed"]["nested"] is True and found["claimed"]["subject"] is True
 

@@ -145,16 +145,12 @@ class AttributionModel:
         v = view or F.DocView(doc, rules_rows)
         if not v.parsed:
             return []
-        st = self.settings
-        thr = float(st["cue_threshold"])
-        stage2 = st.get("accept")
-        if stage2 is None and not st.get("_candidates"):
+        stage2 = self.settings.get("accept")
+        if stage2 is None:
+            thr = float(self.settings["cue_threshold"])
             probs = [(i, p) for i, p in self.cue_probs(v) if p >= thr]
             return [a for a in (self._decode(v, i, p) for i, p in probs) if a is not None]
-        floor = float(stage2["floor"]) if stage2 is not None else thr
-        found = self.candidates(v, floor, A.NEST_P)
-        if stage2 is None:
-            return found
+        found = self.candidates(v, float(stage2["floor"]))
         w, t = stage2["weights"], float(stage2["threshold"])
         for a in found:
             a.extra["accept_prob"] = A.accept_prob(w, a.extra)  # kept: the claim's confidence
@@ -169,11 +165,11 @@ class AttributionModel:
         return Attribution(v.tok_span(i), i, cand.pieces, src[1] if src else None, src[0] if src else None, p, cand.kind,
                            info if info is not None else {})
 
-    def candidates(self, v: F.DocView, floor: float, nest_p: float) -> list[Attribution]:
-        """Every candidate cue scored at ``floor`` or over, decoded, with the second stage's
-        inputs in ``extra`` (:func:`accept.vector`), in token order. Decoded from the most
-        confident cue down, so "nested" (the cue lies in the content of a more confident
-        cue scored at ``nest_p`` or over) is known."""
+    def candidates(self, v: F.DocView, floor: float) -> list[Attribution]:
+        """Every candidate cue of a parsed view scored at ``floor`` or over, decoded, with the
+        second stage's inputs in ``extra`` (:func:`accept.vector`), in token order. Decoded
+        from the most confident cue down, so "nested" (the cue lies in the content of a more
+        confident cue scored at ``accept.NEST_P`` or over) is known."""
         probs = sorted(((p, i) for i, p in self.cue_probs(v) if p >= floor), key=lambda x: (-x[0], x[1]))
         out: list[Attribution] = []
         outer: list[F.Span] = []
@@ -187,7 +183,7 @@ class AttributionModel:
             info["source"] = a.speaker is not None
             info["quoted"] = any(q.inner_start < pb and pa < q.inner_end for pa, pb in a.pieces for q in v.quotes.overlapping(pa, pb))
             out.append(a)
-            if p >= nest_p:
+            if p >= A.NEST_P:
                 outer.extend(a.pieces)
         out.sort(key=lambda a: a.cue_i)
         return out

@@ -255,10 +255,9 @@ def rows_of(attributions: Sequence[Attribution]) -> list[dict]:
 def predictions(samples: Sequence[Sample], model: AttributionModel) -> list[list[Attribution]]:
     """Attributions of each sample for every candidate cue scored at the lowest threshold
     tried or over, with its prob and the second stage's inputs (``Attribution.extra``)."""
-    settings = {k: v for k, v in model.settings.items() if k != "accept"}
-    m = AttributionModel(model.cue, model.content, model.source,
-                         dict(settings, cue_threshold=min(CONFIG["thresholds"]), _candidates=True))
-    return [m.predict(s.doc, s.rules) for s in samples]
+    floor = min(CONFIG["thresholds"])
+    views = (F.DocView(s.doc, s.rules) for s in samples)
+    return [model.candidates(v, floor) if v.parsed else [] for v in views]
 
 
 def match_labels(s: Sample, attributions: Sequence[Attribution]) -> list[float]:

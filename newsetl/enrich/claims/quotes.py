@@ -33,12 +33,19 @@ def split_quote_claims(art: Article, claims: list[Claim]) -> list[Claim]:
             continue
         if art.quotes.overlapping(clause_end, q2.start):
             continue
-        if any(True for _ in index.overlapping(q2.inner_start, q2.inner_end)):
-            continue
-        pa, pb = art.trim(q2.inner_start, q2.inner_end)
-        if pb > pa:
-            out.append(Claim(c.cue, c.cue_tok, c.speaker, c.speaker_head, [(pa, pb)], extra={"continues": c}))
+        row = _continued(art, index, c, q2)
+        if row is not None:
+            out.append(row)
     return out
+
+
+def _continued(art: Article, index: PieceIndex, c: Claim, q: Quote) -> Claim | None:
+    """Quote ``q``'s inner text as another row of claim ``c``, unless a claim holds it already
+    or it is empty."""
+    if any(True for _ in index.overlapping(q.inner_start, q.inner_end)):
+        return None
+    a, b = art.trim(q.inner_start, q.inner_end)
+    return Claim(c.cue, c.cue_tok, c.speaker, c.speaker_head, [(a, b)], extra={"continues": c}) if b > a else None
 
 
 _SENTENCE_END = frozenset(".!?”\"…")
@@ -65,11 +72,9 @@ def leading_quote_claims(art: Article, claims: list[Claim]) -> list[Claim]:
         before = text[art.line_of(q1.start)[0] : q1.start].rstrip()
         if before and before[-1] not in _SENTENCE_END:
             continue  # a quote inside a sentence ("After hitting “Takin’ It To the Streets,” ...")
-        if any(True for _ in index.overlapping(q1.inner_start, q1.inner_end)):
-            continue
-        pa, pb = art.trim(q1.inner_start, q1.inner_end)
-        if pb > pa:
-            out.append(Claim(c.cue, c.cue_tok, c.speaker, c.speaker_head, [(pa, pb)], extra={"continues": c}))
+        row = _continued(art, index, c, q1)
+        if row is not None:
+            out.append(row)
     return out
 
 
@@ -110,12 +115,10 @@ def floating_quote_claims(art: Article, claims: list[Claim]) -> list[Claim]:
             i = bisect.bisect_left(cue_starts, line_start)
             if i < len(cue_starts) and cue_starts[i] < line_end:
                 break  # the paragraph has its own attribution
-            if any(True for _ in index.overlapping(q.inner_start, q.inner_end)):
+            row = _continued(art, index, first, q)
+            if row is None:
                 break
-            a, b = art.trim(q.inner_start, q.inner_end)
-            if b <= a:
-                break
-            out.append(Claim(cue, first.cue_tok, first.speaker, first.speaker_head, [(a, b)], extra={"continues": first}))
+            out.append(row)
             line_end = q.end if q.end > line_end else line_end
     return out
 

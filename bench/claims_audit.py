@@ -55,11 +55,9 @@ for _p in (REPO, REPO / "bench"):
     if str(_p) not in sys.path:
         sys.path.insert(0, str(_p))
 
-from claims_quotes import names_agree, select_pages  # noqa: E402
+from claims_quotes import DEFAULT_DIR, LANGUAGE, names_agree, select_pages  # noqa: E402
 
-DEFAULT_DIR = REPO.parent / "shared" / "bench" / "extraction"
 AUDIT = REPO / "bench" / "data" / "claims_audit.jsonl"
-LANGUAGE = REPO / "bench" / "gold" / "language.json"
 SEED = 83
 PER_STRATUM = 60
 SHORT = 240

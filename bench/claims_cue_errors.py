@@ -29,7 +29,7 @@ for p in (REPO_ROOT, REPO_ROOT / "bench"):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
 
-from claims_heldout import fit_held_out, held_out  # noqa: E402
+from claims_heldout import fit_held_out, held_out, held_out_arguments  # noqa: E402
 from newsetl.enrich.claims.cueclass import CUE_PUNCT, cue_class, cue_class_table  # noqa: E402
 from newsetl.enrich.claims.model import features as F  # noqa: E402
 from newsetl.enrich.claims.model import train as T  # noqa: E402
@@ -101,11 +101,7 @@ def describe(v: F.DocView, i: int, gold_heads: set[int], probs: dict[int, float]
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("attribution_dir", nargs="?", type=Path, default=REPO_ROOT.parent / "shared" / "bench" / "attribution")
-    ap.add_argument("--cache", type=Path, default=None, help="the parsed train split (train --cache)")
-    ap.add_argument("--fold", type=int, default=0)
-    ap.add_argument("--threshold", type=float, default=0.42)
+    ap = held_out_arguments(argparse.ArgumentParser(description=__doc__.split("\n\n")[0]))
     ap.add_argument("--model", type=Path, default=None, help="a model fitted on the same four fifths (--save)")
     ap.add_argument("--save", type=Path, default=None, help="keep the fitted model here")
     ap.add_argument("--rows", type=int, default=8, help="values shown per dimension")

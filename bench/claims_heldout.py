@@ -52,6 +52,16 @@ def held_out(samples: list, fold: int) -> tuple[list, list]:
     return [s for i, s in enumerate(samples) if i not in held], [s for i, s in enumerate(samples) if i in held]
 
 
+def held_out_arguments(ap: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The arguments of a held-out measurement: the PolNeAR folder, the parse cache, the fold
+    and the cue threshold (shared with ``claims_cue_errors.py``)."""
+    ap.add_argument("attribution_dir", nargs="?", type=Path, default=REPO_ROOT.parent / "shared" / "bench" / "attribution")
+    ap.add_argument("--cache", type=Path, default=None, help="the parsed train split (train --cache)")
+    ap.add_argument("--fold", type=int, default=0)
+    ap.add_argument("--threshold", type=float, default=0.42)
+    return ap
+
+
 def fit_held_out(fit_on: list, threshold: float, decide: bool = True) -> AttributionModel:
     """The model fitted on ``fit_on`` as ``make train-claims`` fits it (the cue nouns counted
     on those articles only), at a fixed cue threshold; with ``decide``, the accept decision
@@ -92,11 +102,7 @@ def edges(samples: list, rows_list: list) -> Counter:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("attribution_dir", nargs="?", type=Path, default=REPO_ROOT.parent / "shared" / "bench" / "attribution")
-    ap.add_argument("--cache", type=Path, default=None, help="the parsed train split (train --cache)")
-    ap.add_argument("--fold", type=int, default=0)
-    ap.add_argument("--threshold", type=float, default=0.42)
+    ap = held_out_arguments(argparse.ArgumentParser(description=__doc__.split("\n\n")[0]))
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a CONFIG override")
     ap.add_argument("--dump", type=Path, default=None,
                     help="write the held-out fold's decoded candidates (train.predictions) here, for bench/claims_accept.py")

@@ -9,27 +9,11 @@ from __future__ import annotations
 
 import pytest
 
-from newsetl.enrich.claims import claims_from_doc
 from newsetl.enrich.claims.cueclass import cue_class
 from newsetl.enrich.claims.lexicon import default_lexicon
-from newsetl.enrich.claims.model.extract import attribution_rows
 from newsetl.enrich.claims.quotemarks import QuoteIndex, find_quotes
 from newsetl.enrich.claims.speakers import SpeakerResolver
-from newsetl.enrich.mentions import default_reference, mentions_from_doc
-from support.claims import find
-
-ARTICLE = "0123456789abcdef"
-RUN = "test-run"
-
-
-def mentions_of(doc) -> list[dict]:
-    return mentions_from_doc(ARTICLE, doc, RUN, default_reference())
-
-
-def rows_of(nlp, text: str, extractor: str) -> list[dict]:
-    doc = nlp(text)
-    extract = attribution_rows if extractor == "model" else claims_from_doc
-    return extract(ARTICLE, doc, mentions_of(doc), RUN)
+from support.claims import find, mentions_of, rows_of
 
 
 def class_of(nlp, text: str, cue: str, speaker: str, content: str, quoted: bool = False) -> str:

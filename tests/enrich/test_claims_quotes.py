@@ -6,27 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsetl.enrich.claims import claims_from_doc
-from newsetl.enrich.claims.model.extract import attribution_rows
-from support.claims import check_claim_rows, find
-
-ARTICLE = "0123456789abcdef"
-RUN = "test-run"
-
-
-def mentions_of(doc) -> list[dict]:
-    from newsetl.enrich.mentions import default_reference, mentions_from_doc
-
-    return mentions_from_doc(ARTICLE, doc, RUN, default_reference())
-
-
-def run(nlp, text: str, extractor: str) -> list[dict]:
-    doc = nlp(text)
-    mentions = mentions_of(doc)
-    rows = (attribution_rows(ARTICLE, doc, mentions, RUN) if extractor == "model"
-            else claims_from_doc(ARTICLE, doc, mentions, RUN))
-    check_claim_rows(text, rows)
-    return rows
+from support.claims import find, mentions_of, rows_of
 
 
 EXTRACTORS = pytest.mark.parametrize("extractor", ["model", "rules"])
@@ -37,7 +17,7 @@ def test_a_title_the_parser_took_for_the_head_names_the_person_after_it(nlp, ext
     # polygraph.info: "Cmdr." is the subject, "Sean Robertson" its apposition.
     text = ("Cmdr. Sean Robertson, a spokesperson for Inherent Resolve, told VOA Pentagon correspondent Carla Babb "
             "that the Russian and Syrian defense ministry’s claim “is patently false.”")
-    r = find(run(nlp, text, extractor), "is patently false")
+    r = find(rows_of(nlp, text, extractor), "is patently false")
     assert r["speaker_name"] == "Sean Robertson", r
 
 
@@ -46,7 +26,7 @@ def test_a_name_closing_a_title_without_a_comma_is_the_speaker(nlp, extractor):
     # express.co.uk: the NER's "China" inside the title is not the speaker.
     text = ("China’s ambassador to Britain Liu Xiaming has said that China has the “resolution and power” "
             "to end Hong Kong unrest amid protests.")
-    r = find(run(nlp, text, extractor), "resolution and power")
+    r = find(rows_of(nlp, text, extractor), "resolution and power")
     assert r["speaker_name"] == "Liu Xiaming", r
 
 
@@ -55,7 +35,7 @@ def test_a_speaker_in_apposition_to_a_name_is_that_name(nlp):
     # (the model takes the apposition for the speaker; the rules take the name).
     text = ("On Monday, the People’s Daily, the mouthpiece of the Communist party, warned that there is "
             "“absolutely no room for compromise”.")
-    r = find(run(nlp, text, "model"), "absolutely no room for compromise")
+    r = find(rows_of(nlp, text, "model"), "absolutely no room for compromise")
     assert r["speaker_name"] is not None and "People" in r["speaker_name"], r
 
 
@@ -66,7 +46,7 @@ def test_a_person_and_his_team_is_that_person(nlp):
             "“We suggest that the outgassing of water vapour on Europa occurs at lower levels than previously "
             "estimated, with only rare localized events of stronger activity,” Paganini and his team wrote in "
             "the paper.")
-    r = find(run(nlp, text, "model"), "We suggest that the outgassing")
+    r = find(rows_of(nlp, text, "model"), "We suggest that the outgassing")
     assert r["speaker_name"] == "Lucas Paganini", r
 
 
@@ -79,7 +59,7 @@ def test_she_after_a_paragraph_opened_by_a_name_is_that_person(nlp):
             "Buckley, who hadn’t sung in a long time before the production, worried about doing justice to a song "
             "like “Glasgow,” especially given that she had no background in country music. “But the story of it "
             "really moved me,” she said, “so I sat down with a guitarist in a room and sang it really badly.”")
-    r = find(run(nlp, text, "rules"), "so I sat down with a guitarist")
+    r = find(rows_of(nlp, text, "rules"), "so I sat down with a guitarist")
     assert r["speaker_name"] == "Jessie Buckley", r
 
 
@@ -93,7 +73,7 @@ def test_quotes_signed_by_a_dash_label_are_the_labels(nlp):
             "– Ali***\n\n"
             "“It’s really good — and my cousin got to participate on stage.”\n\n"
             "— and that was the end of it.")
-    rows = run(nlp, text, "rules")
+    rows = rows_of(nlp, text, "rules")
     find(rows, "The show was really great", speaker_surface="Man**", cue="–", kind="direct", cue_class="speech")
     find(rows, "Very talented people", speaker_surface="Ali***")
     assert all(r["speaker_surface"] != "and that was the end of it" for r in rows)
@@ -104,7 +84,7 @@ def test_the_first_half_of_a_split_quote_the_parser_left_out(nlp):
     text = ("Salesforce's Marc Benioff interviewed Tim Cook on stage.\n\n"
             "“We all miss Steve so much,” Benioff weighed in, telling Cook, “since he passed, you've been so true "
             "to him and his values.”")
-    rows = run(nlp, text, "rules")
+    rows = rows_of(nlp, text, "rules")
     first = find(rows, "We all miss Steve so much", kind="direct")
     second = find(rows, "since he passed")
     assert first["speaker_name"] == second["speaker_name"] == "Marc Benioff"
@@ -141,6 +121,6 @@ def test_a_title_before_the_speaker_is_not_the_first_half_of_a_split_quote(nlp):
     # billboard.com: the song title ends just before "the singer and guitarist told".
     text = ("After hitting “Takin’ It To the Streets,” the singer and guitarist told the audience, “that’s really "
             "good, maybe we should go on the road.” He wasn’t kidding.")
-    rows = run(nlp, text, "rules")
+    rows = rows_of(nlp, text, "rules")
     find(rows, "maybe we should go on the road")
     assert not [r for r in rows if "Takin" in r["content"] and r["cue"] == "told"], rows

@@ -3,9 +3,28 @@ and the invariants every claim row keeps, whichever extractor made it."""
 
 from __future__ import annotations
 
-from newsetl.enrich.claims import claims_frame
+from newsetl.enrich.claims import claims_frame, claims_from_doc
+from newsetl.enrich.claims.model.extract import attribution_rows
+from newsetl.enrich.mentions import default_reference, mentions_from_doc
 from newsetl.ids import short_hash
 from schemas.claims import ClaimModel
+
+ARTICLE = "0123456789abcdef"
+RUN = "test-run"
+
+
+def mentions_of(doc) -> list[dict]:
+    return mentions_from_doc(ARTICLE, doc, RUN, default_reference())
+
+
+def rows_of(nlp, text: str, extractor: str) -> list[dict]:
+    """The claim rows of ``text`` by one extractor ("model" or "rules"), checked by
+    :func:`check_claim_rows`."""
+    doc = nlp(text)
+    extract = attribution_rows if extractor == "model" else claims_from_doc
+    rows = extract(ARTICLE, doc, mentions_of(doc), RUN)
+    check_claim_rows(text, rows)
+    return rows
 
 
 def find(rows: list[dict], content_part: str, **expect) -> dict:

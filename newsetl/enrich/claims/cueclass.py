@@ -58,7 +58,6 @@ def _words(data: dict, key: str) -> frozenset[str]:
     return frozenset(str(w).lower() for w in data.get(key) or [])
 
 
-
 def cue_class(cue: Token, speaker: Token | None, pieces: Sequence[tuple[int, int]] | None = None,
               quoted: bool = False) -> str:
     """The class of ``cue`` said by ``speaker`` (the source's head token, if any).

@@ -28,6 +28,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from spacy.attrs import DEP, ENT_TYPE, HEAD, IDX, IS_PUNCT, IS_STOP, LEMMA, LENGTH, LOWER, POS, SENT_START, TAG
@@ -359,20 +360,41 @@ def _agent(v: DocView, x: int | None) -> str:
     return "thing"
 
 
-def _context_features(v: DocView, i: int, subj: int | None) -> list[str]:
+class _Frame(NamedTuple):
+    """The cue's clause as both feature groups read it, from one pass over its children."""
+
+    agent: str  # can the subject speak (``_agent``)
+    comp: int | None  # the first clausal or adjectival complement (ccomp, xcomp, acl): D74's shape
+    clausal: str  # the first ccomp or xcomp's relation, or "-": D78's class frame (an acl is no reported clause)
+    poss: int | None  # a noun's possessor
+
+
+def _frame(v: DocView, i: int, subj: int | None) -> _Frame:
+    comp = poss = None
+    clausal = "-"
+    deps = v.dep
+    for c in v.children[i]:
+        d = deps[c]
+        if d == "ccomp" or d == "xcomp":
+            if clausal == "-":
+                clausal = d
+            if comp is None:
+                comp = c
+        elif d == "acl":
+            if comp is None:
+                comp = c
+        elif d == "poss" and poss is None:
+            poss = c
+    return _Frame(_agent(v, subj), comp, clausal, poss)
+
+
+def _context_features(v: DocView, i: int, frame: _Frame) -> list[str]:
     """Features that hold across lemmas (D74): the clause's shape (can its subject speak,
     which clausal complement it takes), a noun's possessor and governor, whether a cue the
     rules found governs it (speech inside speech) and how many other rule cues share its sentence."""
-    lem, pos, dep, deps = v.lemma[i], v.pos[i], v.dep[i], v.dep
-    comp = poss = None
-    for c in v.children[i]:
-        d = deps[c]
-        if comp is None and (d == "ccomp" or d == "xcomp" or d == "acl"):
-            comp = c
-        elif poss is None and d == "poss":
-            poss = c
-    comp_dep = "-" if comp is None else deps[comp]
-    agent = _agent(v, subj)
+    lem, pos, dep = v.lemma[i], v.pos[i], v.dep[i]
+    comp, poss, agent = frame.comp, frame.poss, frame.agent
+    comp_dep = "-" if comp is None else v.dep[comp]
     f = [
         "shape=" + pos + "|" + dep + "|" + agent + "|" + comp_dep,
         "comp_tag=" + ("-" if comp is None else comp_dep + "|" + v.tag[comp]),
@@ -410,7 +432,7 @@ def _rule_contents(v: DocView) -> list[tuple[int, int, int]]:
     return got  # type: ignore[return-value]
 
 
-def _placement_features(v: DocView, i: int, subj: int | None, cat: str) -> list[str]:
+def _placement_features(v: DocView, i: int, subj: int | None, cat: str, frame: _Frame) -> list[str]:
     """Where the candidate sits, not which word it is (D78): how far the nearest quote is
     (or, inside one, its nearer end); for a candidate without a subject, what a participle
     or relative clause hangs on ("super PACs backing ..."); whether it lies in what a rule
@@ -444,9 +466,8 @@ def _placement_features(v: DocView, i: int, subj: int | None, cat: str) -> list[
         top = h == i or not any(a <= v.idx[h] < b for a, b, _ in contents)
         f.append("rule_content_top=" + where + "|" + str(top) + "|" + v.pos[i])
     cls = cue_class_table().classes.get(v.lemma[i], "-")
-    comp = next((v.dep[c] for c in v.children[i] if v.dep[c] in ("ccomp", "xcomp")), "-")
     f.append("cls=" + cls + "|" + v.pos[i])
-    f.append("cls_frame=" + cls + "|" + _agent(v, subj) + "|" + comp + "|" + dep)
+    f.append("cls_frame=" + cls + "|" + frame.agent + "|" + frame.clausal + "|" + dep)
     return f
 
 
@@ -514,8 +535,9 @@ def cue_features(v: DocView, i: int, lexicon_cat: str | None) -> list[str]:
     rule = v.rule_tok.get(i)
     f.append("rule=" + str(rule is not None))
     f.append("rule_lem=" + str(rule is not None) + "|" + lem)
-    f += _context_features(v, i, subj)
-    f += _placement_features(v, i, subj, cat)
+    frame = _frame(v, i, subj)
+    f += _context_features(v, i, frame)
+    f += _placement_features(v, i, subj, cat, frame)
     if v.lower[i] in CUE_PUNCT:
         line = v.line_of(pos)
         f.append("punct_words_before=" + _bucket(v.words([(line[0], pos)]), (1, 2, 3, 5, 8)))

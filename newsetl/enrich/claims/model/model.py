@@ -20,6 +20,7 @@ from spacy.tokens import Doc
 
 from newsetl.enrich.claims.model import accept as A
 from newsetl.enrich.claims.model import features as F
+from newsetl.enrich.claims.model import joint as J
 from newsetl.enrich.claims.model.linear import LinearModel
 
 MODEL_FILES = ("attribution.npz", "attribution.json")
@@ -141,7 +142,7 @@ class AttributionModel:
     def predict(self, doc: Doc, rules_rows: list[dict], view: F.DocView | None = None) -> list[Attribution]:
         """Attributions of one parsed Doc; ``rules_rows`` are the rules' claim rows for it.
         The accept decision (:mod:`accept`): the cue threshold, or the second stage when the
-        settings have ``accept``."""
+        settings have ``accept`` (then the joint step over the article, :mod:`joint`)."""
         v = view or F.DocView(doc, rules_rows)
         if not v.parsed:
             return []
@@ -154,7 +155,7 @@ class AttributionModel:
         w, t = stage2["weights"], float(stage2["threshold"])
         for a in found:
             a.extra["accept_prob"] = A.accept_prob(w, a.extra)  # kept: the claim's confidence
-        return [a for a in found if a.extra["accept_prob"] >= t]
+        return J.resolve(v, found, lambda e: A.accept_prob(w, e), t, self.settings.get("joint", J.DEFAULT))
 
     def _decode(self, v: F.DocView, i: int, p: float, info: dict | None = None) -> Attribution | None:
         best = self.best_content(v, i, info)

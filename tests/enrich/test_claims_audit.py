@@ -174,6 +174,13 @@ def cues_of(nlp, text: str) -> set[str]:
     ("Given that policy specifics make up the backbone of her candidacy, she can’t afford another underwhelming "
      "performance on the defining policy debate of the primary season. Expect the policy-minded senator to have a "
      "new strategy this time around.", "Expect"),
+    # self-help pages: the writer telling "you", and an imperative's conjunct
+    ("Today, we’re going to talk about how to adapt a success mindset so you’re able to step into a leadership "
+     "role in your online business naturally and with ease.\n\nBut more importantly, I’m going to show you how "
+     "taking a leadership role will help you to create a business you’ll love.", "show"),
+    ("Now that you know your business stage, you can tap into the power of focused attention and make fast "
+     "progress. Ignore all the techniques you’ll need in future stages, and just aim to master the stage you’re in.",
+     "aim"),
 ])
 def test_the_writer_addressing_the_reader_is_no_claim(nlp, text, cue):
     assert cue not in cues_of(nlp, text)

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""The claims table on other sites' pages, judged claim by claim: a hand audit of the rows
-the extractor emits, re-scored against the current code (``bench/data/claims_audit.jsonl``, D83).
+"""The claims table on other sites' pages, judged claim by claim: hand audits of the rows
+the extractor emits, re-scored against the current code (``bench/data/claims_audit.jsonl``,
+D83, and ``bench/data/claims_audit2.jsonl``, D88).
 
 Usage (from anywhere):
 
     .venv/bin/python bench/claims_audit.py [BENCH_DIR] [--extractor model|rules] [--examples N]
-    .venv/bin/python bench/claims_audit.py [BENCH_DIR] --draw OUT.jsonl   # the unjudged sample
+    .venv/bin/python bench/claims_audit.py [BENCH_DIR] --draw OUT.jsonl [--sample d83|d88]   # an unjudged sample
 
 BENCH_DIR defaults to ``../shared/bench/extraction`` relative to the repository root and
 holds the Zyte article-extraction benchmark's ``ground-truth.json``. The pages are its
@@ -13,11 +14,13 @@ English ``articleBody`` texts (``bench/gold/language.json``) that are NOT among 
 ``bench/claims_quotes.py`` (D82); they go through the pipeline's NLP stage
 (``analyse_articles``) as there.
 
-**The sample** (``--draw``): one row per cue (the cue's first content piece), a seeded
-shuffle (``SEED``), the first ``PER_STRATUM`` ``speech`` rows and the first
-``PER_STRATUM`` rows of the other classes. Each line was then judged by hand (the guideline
-is in ``bench/data/README.md``): ``attribution`` (is the cue an attribution at all),
-``content`` (right / too_long / too_short / wrong), ``speaker`` (right / wrong /
+**The samples** (``--draw``): one row per cue (the cue's first content piece), a seeded
+shuffle (the sample's seed in ``SAMPLES``: 83, then 88), the first ``PER_STRATUM``
+``speech`` rows and the first ``PER_STRATUM`` rows of the other classes; a later sample
+leaves out the cues of the earlier ones (``d88`` was drawn from the code after D83's fixes
+and D81's retrain, so it measures that code blind). Each line was then judged by hand
+(the guideline is in ``bench/data/README.md``): ``attribution`` (is the cue an attribution
+at all), ``content`` (right / too_long / too_short / wrong), ``speaker`` (right / wrong /
 null_named / null_right) with ``gold_speaker`` (the name that is right, or null) and
 ``gold_class`` (the class that is right).
 
@@ -35,7 +38,8 @@ over the attributions:
 Prints the figures, per predicted class, attribution precision by the rows' ``confidence``
 (D84: per band, and what a threshold keeps; the model only, the rules have none; over the
 stratified sample, so the speech half weighs more than in the table), and the wrong lines
-by field; the last line is
+by field, for each sample and for both together; each sample's last line is
+``<sample>_attr_p=… <sample>_content=… …`` and the last line of all (both samples) is
 ``audit_attr_p=… audit_content=… audit_speaker=… audit_class=… audit_changed=… audit_dropped=…``.
 """
 
@@ -57,8 +61,10 @@ for _p in (REPO, REPO / "bench"):
 
 from claims_quotes import DEFAULT_DIR, LANGUAGE, names_agree, select_pages  # noqa: E402
 
-AUDIT = REPO / "bench" / "data" / "claims_audit.jsonl"
-SEED = 83
+DATA = REPO / "bench" / "data"
+# The judged samples: name -> (file, seed of its draw). The second was drawn from the code
+# after D83's fixes, leaving out the cues of the first, and judged before D88's fixes.
+SAMPLES = {"d83": (DATA / "claims_audit.jsonl", 83), "d88": (DATA / "claims_audit2.jsonl", 88)}
 PER_STRATUM = 60
 SHORT = 240
 CONTENT = ("right", "too_long", "too_short", "wrong")
@@ -101,11 +107,13 @@ def short(text: str) -> str:
     return text if len(text) <= SHORT else text[: SHORT - 1] + "…"
 
 
-def draw(claims: pd.DataFrame) -> list[dict]:
-    """The seeded, stratified sample (module docstring), unjudged, in page order."""
+def draw(claims: pd.DataFrame, seed: int, exclude: set[tuple[str, int, int]] = frozenset()) -> list[dict]:
+    """The seeded, stratified sample (module docstring), unjudged, in page order; cues in
+    ``exclude`` (page, cue start, cue end: an earlier sample's) are left out."""
     cues = one_per_cue(claims)
-    order = list(range(len(cues)))
-    random.Random(SEED).shuffle(order)
+    order = [i for i in range(len(cues))
+             if (cues.at[i, "pid"], int(cues.at[i, "cue_start"]), int(cues.at[i, "cue_end"])) not in exclude]
+    random.Random(seed).shuffle(order)
     speech = [i for i in order if cues.at[i, "cue_class"] == "speech"][:PER_STRATUM]
     other = [i for i in order if cues.at[i, "cue_class"] != "speech"][:PER_STRATUM]
     out = []
@@ -117,12 +125,13 @@ def draw(claims: pd.DataFrame) -> list[dict]:
             "content_text": short(r["content"]), "kind": r["kind"], "cue_class": r["cue_class"],
             "speaker_surface": r["speaker_surface"] if isinstance(r["speaker_surface"], str) else None,
             "speaker_name": r["speaker_name"] if isinstance(r["speaker_name"], str) else None,
+            "confidence": None if pd.isna(r["confidence"]) else round(float(r["confidence"]), 4),
         })
     return out
 
 
-def load_audit(truth: dict) -> list[dict]:
-    lines = [json.loads(x) for x in AUDIT.read_text(encoding="utf-8").splitlines() if x.strip()]
+def load_audit(truth: dict, path: Path) -> list[dict]:
+    lines = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
     for a in lines:
         text = truth[a["id"]]["articleBody"]
         if text[a["cue_start"] : a["cue_end"]] != a["cue"]:
@@ -224,12 +233,18 @@ def score(audit: list[dict], claims: pd.DataFrame, examples: int) -> str:
     return report(t, examples)
 
 
+def cue_keys(lines: list[dict]) -> set[tuple[str, int, int]]:
+    return {(a["id"], a["cue_start"], a["cue_end"]) for a in lines}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("bench_dir", nargs="?", type=Path, default=DEFAULT_DIR)
     ap.add_argument("--extractor", choices=("model", "rules"), default="model")
     ap.add_argument("--examples", type=int, default=4, help="examples printed per error class")
     ap.add_argument("--draw", type=Path, help="write the unjudged sample here instead of scoring")
+    ap.add_argument("--sample", choices=tuple(SAMPLES), default="d83",
+                    help="with --draw: whose seed, leaving out the cues of the samples before it")
     args = ap.parse_args()
 
     truth = json.loads((args.bench_dir / "ground-truth.json").read_text(encoding="utf-8"))
@@ -238,11 +253,19 @@ def main() -> None:
     print(f"{args.extractor}: {len(pages)} pages, {len(claims)} claim rows, {len(one_per_cue(claims))} cues, "
           f"by class {dict(Counter(one_per_cue(claims)['cue_class']))}")
     if args.draw:
-        lines = draw(claims)
+        names = list(SAMPLES)
+        earlier = set().union(*(cue_keys(load_audit(truth, SAMPLES[n][0])) for n in names[: names.index(args.sample)]))
+        lines = draw(claims, SAMPLES[args.sample][1], earlier)
         args.draw.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines), encoding="utf-8")
         print(f"wrote {len(lines)} unjudged lines to {args.draw}")
         return
-    print(score(load_audit(truth), claims, args.examples))
+    samples = {n: load_audit(truth, path) for n, (path, _) in SAMPLES.items()}
+    samples["both"] = [a for lines in list(samples.values()) for a in lines]
+    for name, lines in samples.items():
+        print(f"\n== sample {name}: {len(lines)} judged rows")
+        last = score(lines, claims, args.examples)
+        print(last.replace("audit_", f"{name}_"))
+    print(last)
 
 
 if __name__ == "__main__":

@@ -152,3 +152,106 @@ def test_a_nationality_is_no_speaker(nlp):
     text = "US officials said American forces had launched a rescue mission to free the hostages."
     res = resolve(nlp, text, "US officials", "officials")
     assert res is not None and res.label == "GPE"
+
+
+# ----------------------------------------------------------------------------- D88: cues that attribute nothing
+def cues_of(nlp, text: str) -> set[str]:
+    return {r["cue"] for r in rows_of(nlp, text, "model")}
+
+
+@pytest.mark.parametrize("text, cue", [
+    # uexpress.com, Dear Abby: advice to the letter writer ("you" is the source)
+    ("I'm 74 and was tempted to go to the police but didn't. Now I wish I had pressed charges. Should I have? -- "
+     "BEATEN UP IN CALIFORNIA\n\nDEAR BEATEN UP: There is probably more to this story than what you have written, "
+     "but yes, you should have notified the police. You were assaulted and falsely imprisoned in that restroom.",
+     "notified"),
+    # tennis podcast page: a question no one named asks
+    ("Afterwards, The Tennis Podcast team of Catherine Whitaker, David Law and Matt Roberts gave their initial "
+     "impressions of the new format.\n\nIs it fair to say that the event was neither as bad as the sceptics thought "
+     "it would be, nor as good as the organisers hoped it would be? Was it a misjudgement to hold the opening "
+     "ceremony at 2:30pm on a Monday?", "say"),
+    # apnews.com, debate preview: an imperative to the reader
+    ("Given that policy specifics make up the backbone of her candidacy, she can’t afford another underwhelming "
+     "performance on the defining policy debate of the primary season. Expect the policy-minded senator to have a "
+     "new strategy this time around.", "Expect"),
+    # self-help pages: the writer telling "you", and an imperative's conjunct
+    ("Today, we’re going to talk about how to adapt a success mindset so you’re able to step into a leadership "
+     "role in your online business naturally and with ease.\n\nBut more importantly, I’m going to show you how "
+     "taking a leadership role will help you to create a business you’ll love.", "show"),
+    ("Now that you know your business stage, you can tap into the power of focused attention and make fast "
+     "progress. Ignore all the techniques you’ll need in future stages, and just aim to master the stage you’re in.",
+     "aim"),
+])
+def test_the_writer_addressing_the_reader_is_no_claim(nlp, text, cue):
+    assert cue not in cues_of(nlp, text)
+
+
+def test_the_reader_filter_keeps_claims(nlp):
+    from newsetl.enrich.claims.noclaim import to_the_reader
+
+    # "you" and a question inside a quote are the quoted speaker's
+    text = "“Do you think that the plan will work?” she asked."
+    doc = nlp(text)
+    think = next(t for t in doc if t.text == "think")
+    you = next(t for t in doc if t.text == "you")
+    assert not to_the_reader(think, you, QuoteIndex(find_quotes(text)))
+    # a named speaker's clause, and a named speaker's question, stay
+    text = "Volker said he had no knowledge of any efforts to urge Ukraine to investigate Joe and Hunter Biden."
+    assert "said" in cues_of(nlp, text)
+    text = "Did Volker say that he had no knowledge of any efforts to urge Ukraine to investigate the Bidens?"
+    doc = nlp(text)
+    say = next(t for t in doc if t.text == "say")
+    volker = next(t for t in doc if t.text == "Volker")
+    assert not to_the_reader(say, volker, QuoteIndex(find_quotes(text)))
+
+
+# ----------------------------------------------------------------------------- D88: classes and speakers
+def test_an_admission_of_a_noun_phrase_is_speech(nlp):
+    # usatoday.com, Epstein guards
+    text = ("Hawk Sawyer acknowledged significant staffing shortages Tuesday, telling lawmakers that prison officials "
+            "are working to fill 3,000 vacancies across the system.")
+    assert class_of(nlp, text, "acknowledged", "Sawyer", "significant staffing shortages") == "speech"
+
+
+def test_a_scan_finding_is_a_document(nlp):
+    # nypost.com, feather duvet lung
+    text = "The scan revealed severe inflammation in the man's lungs."
+    assert class_of(nlp, text, "revealed", "scan", "severe inflammation in the man's lungs") == "document"
+
+
+NOEL = ("Each defendant is charged with one count of conspiring to falsify records. Noel, 31, is charged with five "
+        "counts of falsifying records; Thomas, 41, is charged with three.\n\nNoel and Thomas pleaded not guilty in "
+        "Manhattan federal court Tuesday afternoon and were released on the condition that each post $100,000 bond "
+        "within a week.")
+
+
+def test_the_second_of_two_coordinated_speakers_names_no_one(nlp):
+    # usatoday.com, Epstein guards: the source chosen is "Thomas", conjunct of "Noel"
+    at = NOEL.index("Noel and Thomas")
+    assert resolve(nlp, NOEL, "Thomas", "Thomas", at) is None
+    assert resolve(nlp, NOEL, "Noel and Thomas", "Noel", at) is None
+    # one person alone is still named
+    assert resolve(nlp, NOEL, "Thomas", "Thomas").name.endswith("Thomas")
+
+
+GOVERNOR = ("Republican Gov. Eric Holcomb and leaders of the GOP-dominated Legislature have avoided direct criticism of "
+            "teachers or school districts for the closings. They seem intent on not antagonizing educators as Kentucky "
+            "GOP Gov. Matt Bevin, who lost his reelection bid this month, did in lashing out at teachers who used sick "
+            "days to rally.\n\nBosma said lawmakers would take action to prevent the use of student test scores to "
+            "evaluate teachers and schools.\n\nTeachers didn’t see Holcomb at the Statehouse on Tuesday. His office said "
+            "he was keeping long-standing plans for traveling to Florida.\n\nThe governor said he was waiting for a "
+            "teacher pay commission he appointed in February to make recommendations on increasing salaries.")
+
+
+def test_the_governor_is_the_one_the_text_calls_governor(nlp):
+    # apnews.com, Indiana teachers: "The governor" after "Bosma said" is Holcomb, the governor
+    # the story names most, not Bosma (the House Speaker) nor Bevin (another state's)
+    at = GOVERNOR.index("The governor")
+    res = resolve(nlp, GOVERNOR, "The governor", "governor", at)
+    assert res is not None and res.name.endswith("Holcomb")
+    r = find(rows_of(nlp, GOVERNOR, "model"), "he was waiting for a teacher pay commission", cue="said")
+    assert r["speaker_name"] is not None and r["speaker_name"].endswith("Holcomb")
+    # with no one titled so, the nearest speaker as before
+    text = "Mary Smith said the budget was balanced.\n\nThe governor said he would sign it."
+    res = resolve(nlp, text, "The governor", "governor")
+    assert res is not None and res.name == "Mary Smith"

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -66,6 +67,15 @@ _ENTOURAGE = frozenset({"team", "colleague", "co-author", "coauthor", "collabora
 # the patient, not the doctor; they take only a speaker whose phrase had the same word.
 _GENERIC_PERSONS = frozenset({"man", "woman"})
 _NAME_LABELS = frozenset({PERSON, "ORG", "GPE", "NORP"})
+# Titles a person is named with ("Gov. Eric Holcomb", "President Trump"): "the governor"
+# is the person the text gave that title, before the nearest speaker (D88: "The governor
+# said" after "Bosma said" was Bosma, the House Speaker). Abbreviations by the title.
+_TITLES = {"governor": ("gov.", "governor"), "president": ("president", "pres."), "senator": ("sen.", "senator"),
+           "mayor": ("mayor",), "congressman": ("rep.", "congressman"), "congresswoman": ("rep.", "congresswoman"),
+           "representative": ("rep.", "representative"), "secretary": ("secretary", "sec."),
+           "chancellor": ("chancellor",), "premier": ("premier",), "judge": ("judge",), "pope": ("pope",),
+           "ambassador": ("ambassador", "amb."), "attorney": ("attorney",), "professor": ("professor", "prof.")}
+_TITLE_WINDOW = 24  # characters before a name that may hold its title ("Republican Gov. Eric Holcomb")
 _AFFILIATION_LABELS = frozenset({"ORG", "GPE"})
 
 
@@ -278,7 +288,7 @@ class SpeakerResolver:
         elif m is not None and not (start <= int(m["start_char"]) and int(m["end_char"]) <= end):
             m = None
         if m is not None:
-            return None if any(self._coordinated(t) for t in head.children) else resolution_of(m)
+            return None if self._in_coordination(head) else resolution_of(m)
         low = head.lower_
         if low in PRONOUNS:
             cls, gender = PRONOUNS[low]
@@ -303,6 +313,8 @@ class SpeakerResolver:
             # speaks: "Israeli settlers", "The French foreign ministry" name nobody (D83).
             return resolution_of(groups[0])
         if not inside and det in _DEFINITE:
+            if lemma in _TITLES and head.tag_ in ("NN", "NNP"):
+                return self._titled(start, lemma) or self._backward(start, "person", lemma=lemma)
             if lemma in self.person_nominals and head.tag_ in ("NN", "NNP"):
                 return self._backward(start, "person", lemma=lemma, same_word_only=lemma in _GENERIC_PERSONS)
             if lemma in self.org_nominals and head.tag_ in ("NN", "NNP"):
@@ -310,6 +322,30 @@ class SpeakerResolver:
                 # "the Foreign Ministry"): "the administration" is too often someone else.
                 return self._backward(start, "org", lemma=lemma, same_word_only=True)
         return None
+
+    def _titled(self, pos: int, lemma: str) -> Resolution | None:
+        """The speaker whose phrase had the title (the same-word rule), else the person the
+        text named with it before ``pos`` ("Gov. Eric Holcomb" for "the governor")."""
+        same = self._backward(pos, "person", lemma=lemma, same_word_only=True)
+        if same is not None:
+            return same
+        marks = _TITLES[lemma]
+        titled: dict[str, dict] = {}
+        named = Counter()
+        for m in self.mentions.rows:
+            start = int(m["start_char"])
+            if start >= pos or m["label"] != PERSON:
+                continue
+            named[m["entity_id"]] += 1
+            before = self.text[max(0, start - _TITLE_WINDOW) : start].casefold().split()
+            if before and before[-1] in marks or before[-2:-1] and before[-2] in marks:
+                titled[m["entity_id"]] = m
+        if not titled:
+            return None
+        # The story's governor is the one it names most ("Gov. Eric Holcomb", then "Holcomb"
+        # three times), not another governor it compares him to; a tie goes to the nearest.
+        best = max(titled, key=lambda e: (named[e], int(titled[e]["start_char"])))
+        return resolution_of(titled[best])
 
     def _named_elsewhere(self, head: Token) -> dict | None:
         """The mention elsewhere in the article whose words are the name the NER missed
@@ -319,6 +355,18 @@ class SpeakerResolver:
         while first > head.sent.start and head.doc[first - 1].dep_ == "compound" and head.doc[first - 1].pos_ == "PROPN":
             first -= 1
         return self.mentions.by_surface.get(head.doc[first : head.i + 1].text.casefold())
+
+    def _in_coordination(self, head: Token) -> bool:
+        """``head`` is one of two or more speakers: it has a second speaker coordinated
+        with it ("Volker and Morrison testified"), or is that second speaker itself
+        ("Noel and Thomas pleaded", where the source chosen is "Thomas", D88)."""
+        if any(self._coordinated(t) for t in head.children):
+            return True
+        # A person after "and": "Customs and Border Protection" is one agency the parse split
+        # ("Ford and Fry replied": the NER may take Ford for the carmaker).
+        partner = head.head
+        return (partner.i != head.i and head.ent_type_ == PERSON and partner.pos_ == "PROPN"
+                and self._coordinated(head))
 
     @staticmethod
     def _coordinated(t: Token) -> bool:
@@ -386,6 +434,8 @@ class SpeakerResolver:
                 cls = "org"
         elif low in PRONOUNS or low in FIRST_PERSON or low in RELATIVE:
             return  # an unresolved pronoun adds nothing
+        elif self._in_coordination(head):
+            cls = "group"  # "Dale and Martha": a later "they" is both of them, no one name (D88)
         elif head.tag_ in ("NNS", "NNPS"):
             cls = "group"
         elif head.lemma_.lower() in self.person_nominals or head.ent_type_ == PERSON:

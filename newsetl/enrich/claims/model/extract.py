@@ -5,7 +5,8 @@ answers are features of the model) and the model over one parsed Doc and returns
 the ``claims`` table (``schemas.claims.ClaimModel`` columns), one per content piece, with
 ``cue_class`` (speech, cognition, document, other: :mod:`newsetl.enrich.claims.cueclass`),
 ``pieces`` (all content spans of the claim, JSON) and ``confidence`` (:func:`confidence`).
-"Only time will tell" cites no one and is dropped.
+"Only time will tell" cites no one and is dropped, and so is the writer addressing the
+reader (:mod:`newsetl.enrich.claims.noclaim`, D88).
 
 Where the grammar decides the source, it overrides the model's choice
 (:func:`grammatical_source`): "seem"/"appear" and a passive speech verb's subject cite
@@ -31,6 +32,7 @@ from newsetl.enrich.claims.model.model import Attribution, AttributionModel, def
 from newsetl.enrich.claims.phrases import _NOT_SOURCES as NOT_SOURCES
 from newsetl.enrich.claims import CLAIM_COLUMNS, Lexicon, claims_from_doc, default_lexicon
 from newsetl.enrich.claims.cueclass import cue_class, cue_class_table, idiom
+from newsetl.enrich.claims.noclaim import to_the_reader
 from newsetl.enrich.claims.quotemarks import QuoteIndex
 from newsetl.enrich.claims.rows import piece_rows
 from newsetl.enrich.claims.speakers import FIRST_PERSON, Resolution, SpeakerResolver, named, resolution_of
@@ -124,8 +126,11 @@ def attribution_rows(
         pieces = sorted(p for p in pieces if p[1] > p[0] and _WORDY.search(text, p[0], p[1]))
         according = v.lower[a.cue_i] == "according"
         kinds = [_kind(v.quotes, pa, pb, according) for pa, pb in pieces]
-        cls = cue_class(doc[a.cue_i], doc[a.speaker_i] if a.speaker_i is not None else None, pieces,
-                        quoted=any(k in ("direct", "mixed") for k in kinds))
+        quoted = any(k in ("direct", "mixed") for k in kinds)
+        cue, source = doc[a.cue_i], doc[a.speaker_i] if a.speaker_i is not None else None
+        if to_the_reader(cue, source, v.quotes):
+            continue  # the writer to the reader attributes nothing (D88)
+        cls = cue_class(cue, source, pieces, quoted=quoted)
         rows += piece_rows(article_id, text, run_id, seen, speaker=a.speaker, speaker_name=res.name if res else None,
                            speaker_entity_id=(res.entity_id or None) if res else None, cue=a.cue, pieces=pieces,
                            kinds=kinds, cue_class=cls, target=target, sentence_index=v.sent_index(a.cue_i),

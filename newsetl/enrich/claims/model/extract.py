@@ -29,6 +29,7 @@ from spacy.tokens import Doc
 
 from newsetl.enrich.claims.model import features as F
 from newsetl.enrich.claims.model.model import Attribution, AttributionModel, default_model
+from newsetl.enrich.claims.model.rulequotes import with_rule_quotes
 from newsetl.enrich.claims.phrases import _NOT_SOURCES as NOT_SOURCES
 from newsetl.enrich.claims import CLAIM_COLUMNS, Lexicon, claims_from_doc, default_lexicon
 from newsetl.enrich.claims.cueclass import cue_class, cue_class_table, idiom
@@ -135,6 +136,7 @@ def attribution_rows(
                            speaker_entity_id=(res.entity_id or None) if res else None, cue=a.cue, pieces=pieces,
                            kinds=kinds, cue_class=cls, target=target, sentence_index=v.sent_index(a.cue_i),
                            confidence=confidence(a))
+    rows = with_rule_quotes(text, article_id, rows, rules_rows)
     rows.sort(key=lambda r: (r["content_start"], r["content_end"]))
     return rows
 

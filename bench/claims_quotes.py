@@ -38,7 +38,9 @@ Scores (words are ``\\w+`` runs, compared by position):
   both null.
 
 Prints, per extractor, the figures, the missed and wrong quotes by error class with
-examples, and as its last line (of the last extractor run)
+examples, the figures on the first and on the last 20 pages alone (a change made by
+error class should not move only one half: a guard against fitting the 40 pages), and
+as its last line (of the last extractor run)
 ``quotes_p=… quotes_r=… quotes_f1=… speaker_acc=…``.
 """
 
@@ -204,12 +206,17 @@ def score_precision(t: Tally, pid: str, gwords: list[set[int]], quoted: set[int]
         t.false_pos[cls].append(f"[{pid[:8]}] {r['speaker_name']!r} {r['cue']!r}: “{r['content'][:80]}”")
 
 
-def report(t: Tally, n_gold: int, n_pages: int, examples: int) -> dict:
+def figures(t: Tally, n_gold: int) -> dict:
     n_rows = t.right_rows + t.wrong_rows
     p = t.right_rows / n_rows if n_rows else 0.0
     r = t.found / n_gold if n_gold else 0.0
     f1 = 2 * p * r / (p + r) if p + r else 0.0
-    speaker = t.speaker_ok / max(1, t.found)
+    return {"p": p, "r": r, "f1": f1, "speaker": t.speaker_ok / max(1, t.found), "rows": n_rows}
+
+
+def report(t: Tally, n_gold: int, n_pages: int, examples: int) -> dict:
+    s = figures(t, n_gold)
+    p, r, f1, speaker, n_rows = s["p"], s["r"], s["f1"], s["speaker"], s["rows"]
     print(f"  gold quotes {n_gold} on {n_pages} pages; quote rows {n_rows}")
     print(f"  quotes_p={p:.3f} quotes_r={r:.3f} quotes_f1={f1:.3f} any_r={t.found_any / max(1, n_gold):.3f} "
           f"speaker_acc={speaker:.3f} speaker_strict={t.speaker_strict / max(1, t.found):.3f}")
@@ -222,10 +229,24 @@ def report(t: Tally, n_gold: int, n_pages: int, examples: int) -> dict:
     print(f"  wrong speakers on found quotes: {len(t.wrong_speaker)}")
     for item in t.wrong_speaker[: examples * 3]:
         print(f"           {item}")
-    return {"p": p, "r": r, "f1": f1, "speaker": speaker}
+    return s
 
 
 def score(pages: list[str], truth: dict, gold: list[dict], claims, examples: int) -> dict:
+    """The figures on ``pages`` with the report, then on their first and last halves (one line
+    each: a change made by error class should move both, not one page's quotes)."""
+    s = report(*tally(pages, truth, gold, claims), len(pages), examples)
+    half = len(pages) // 2
+    for name, part in (("first", pages[:half]), ("last", pages[half:])):
+        t, n_gold = tally(part, truth, gold, claims)
+        h = figures(t, n_gold)
+        print(f"  {name} {len(part)} pages ({n_gold} gold quotes): quotes_p={h['p']:.3f} quotes_r={h['r']:.3f} "
+              f"quotes_f1={h['f1']:.3f} speaker_acc={h['speaker']:.3f}")
+    return s
+
+
+def tally(pages: list[str], truth: dict, gold: list[dict], claims) -> tuple[Tally, int]:
+    """The tally of ``pages`` and the number of their gold quotes."""
     from newsetl.enrich.claims.quotemarks import find_quotes
 
     by_page: dict[str, list[dict]] = defaultdict(list)
@@ -243,7 +264,7 @@ def score(pages: list[str], truth: dict, gold: list[dict], claims, examples: int
         quoted = set().union(*(words(text, q.inner_start, q.inner_end) for q in find_quotes(text)))
         score_recall(t, pid, text, golds, gwords, rows, rwords, is_quote)
         score_precision(t, pid, gwords, quoted, rows, rwords, is_quote)
-    return report(t, len(gold), len(pages), examples)
+    return t, sum(len(by_page.get(pid, [])) for pid in pages)
 
 
 def main() -> None:

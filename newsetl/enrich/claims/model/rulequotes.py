@@ -10,10 +10,10 @@ rules are the better extractor, so after the model's rows are made:
 * :func:`uncovered_quotes`: a rules' row whose content is a direct quote of
   ``MIN_WORDS`` words or more, with a speech cue (a verb of saying, a review's dash
   label), that no model row touches is added as it is (``confidence`` null, as every
-  rules row);
-* :func:`rule_speakers`: a model row whose content is the rules' content on the rules'
-  cue takes the rules' speaker when the rules name one ("Apple views privacy as “a
-  fundamental human right”": the model had no source).
+  rules row).
+
+The rules' speaker in place of the model's where both have the same content on the same
+cue was measured and not kept (D89: a wash on PolNeAR, worse on the hand audits).
 
 Each step was measured on the quote bench and on PolNeAR's held-out folds (D89).
 """
@@ -93,25 +93,7 @@ def uncovered_quotes(text: str, rows: list[dict], rules_rows: Sequence[dict]) ->
     return added
 
 
-_SPEAKER = ("speaker_surface", "speaker_name", "speaker_entity_id", "speaker_start", "speaker_end")
-
-
-def rule_speakers(rows: list[dict], rules_rows: Sequence[dict]) -> list[dict]:
-    """A model claim with a row whose content is the rules' content on the rules' cue takes
-    the rules' speaker, in all its rows, when the rules name it (an unnamed one, "a report",
-    "who", loses to the model's more often) and it lies outside all the claim's pieces."""
-    by_key = {(int(r["cue_start"]), *_span(r)): r for r in rules_rows if r["speaker_name"] is not None}
-    speakers: dict[int, dict] = {}
-    for m in rows:
-        r = by_key.get((int(m["cue_start"]), *_span(m)))
-        if r is not None and not any(a < r["speaker_end"] and r["speaker_start"] < b for a, b in json.loads(m["pieces"])):
-            speakers[int(m["cue_start"])] = r
-    return [m if int(m["cue_start"]) not in speakers else {**m, **{k: speakers[int(m["cue_start"])][k] for k in _SPEAKER}}
-            for m in rows]
-
-
 def with_rule_quotes(text: str, article_id: str, rows: list[dict], rules_rows: Sequence[dict]) -> list[dict]:
-    """The model's rows with the rules' direct quotes and speakers where they beat them
-    (module docstring)."""
-    rows = rule_speakers(whole_quotes(text, article_id, rows, rules_rows), rules_rows)
+    """The model's rows with the rules' direct quotes where they beat them (module docstring)."""
+    rows = whole_quotes(text, article_id, rows, rules_rows)
     return rows + uncovered_quotes(text, rows, rules_rows)

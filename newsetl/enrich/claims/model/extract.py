@@ -6,7 +6,9 @@ the ``claims`` table (``schemas.claims.ClaimModel`` columns), one per content pi
 ``cue_class`` (speech, cognition, document, other: :mod:`newsetl.enrich.claims.cueclass`),
 ``pieces`` (all content spans of the claim, JSON) and ``confidence`` (:func:`confidence`).
 "Only time will tell" cites no one and is dropped, and so is the writer addressing the
-reader (:mod:`newsetl.enrich.claims.noclaim`, D88).
+reader (:mod:`newsetl.enrich.claims.noclaim`, D88). Last, the rules' direct quotes where they
+beat the model's rows (:mod:`newsetl.enrich.claims.model.rulequotes`, D89): a quote no model
+row touches is kept as the rules' row, a model content cut inside the rules' quote takes it whole.
 
 Where the grammar decides the source, it overrides the model's choice
 (:func:`grammatical_source`): "seem"/"appear" and a passive speech verb's subject cite

@@ -20,8 +20,8 @@ threshold of its own). Prints ``<decision> scored_on=<fold> f1_30=… f1_80=…`
 With ``--inputs NAME[,NAME]`` (repeatable; ``base``: none) it measures instead the second
 stage with those inputs of ``accept.INPUTS`` added to D81's 20 (D85, D87), each chosen on
 one fold and scored on the other. With ``--trace NAME[,NAME]`` it lists the candidates of
-the scored fold whose decision flips between D81's stage (the pinned CONFIG before
-``--set``) and the one with those inputs (D87): each with its cue, class, the two stages'
+the scored fold whose decision flips between D81's stage (its target, its 20 inputs)
+and the one with those inputs and the CONFIG as set (D87): each with its cue, class, the two stages'
 probabilities, the more confident candidate whose content covers it most, their syntactic
 relation and what each matches at 30% and 80%. With ``--inner``, ``DUMP_A`` is
 ``claims_heldout.py --dump-inner`` of ``DUMP_B``'s fold: each decision is chosen on the
@@ -217,12 +217,12 @@ for _c in A.CLASSES:
     A.INPUTS.setdefault(f"overlap*class={_c}", lambda e, c=_c: e["dup_max"] if e["cls"] == c else 0.0)
 
 
-PINNED = dict(T.CONFIG)  # before any --set
+D81 = {"stack_target": "greedy"}  # with no extra inputs: D81's stage, the trace's base
 
 
 def stage(samples: list, preds: list, threshold: float, extra: tuple[str, ...], config: dict | None = None) -> dict:
-    """The second stage with ``extra`` inputs, chosen on ``preds``; the CONFIG as set, or
-    ``config`` (the pinned one: the trace's base)."""
+    """The second stage with ``extra`` inputs, chosen on ``preds``; the CONFIG as set,
+    updated with ``config``."""
     saved = dict(T.CONFIG)
     T.CONFIG.update(config or {}, decision="stack", stack_extra=extra)
     try:
@@ -294,6 +294,21 @@ def status(m: dict, kept: list[Attribution], a: Attribution | None) -> str:
     return "no" if g3 is None else (f"80:g{g8}" if g8 is not None else f"30:g{g3}")
 
 
+def covering(found: Sequence) -> list[tuple[float, object]]:
+    """For each candidate of ``found`` (in its order): the largest ``accept.span_overlap``
+    of its content with a more confident candidate's, and that candidate (None: none)."""
+    order = sorted(range(len(found)), key=lambda k: (-found[k].cue_prob, found[k].cue_i))
+    out: list[tuple[float, object]] = [(0.0, None)] * len(found)
+    for n, k in enumerate(order):
+        best: tuple[float, object] = (0.0, None)
+        for j in order[:n]:
+            x = A.span_overlap(found[k].pieces, found[j].pieces)
+            if x > best[0]:
+                best = (x, found[j])
+        out[k] = best
+    return out
+
+
 def lengths(a: Attribution, b: Attribution | None) -> tuple[int, int, int]:
     """Characters of ``a``'s content, of ``b``'s and shared."""
     la = sum(y - x for x, y in a.pieces)
@@ -303,11 +318,11 @@ def lengths(a: Attribution, b: Attribution | None) -> tuple[int, int, int]:
 
 
 def trace(data: list, group: str, threshold: float) -> None:
-    """The candidates whose decision flips between D81's stage (the pinned CONFIG) and the
-    one with ``group`` (and the ``--set`` CONFIG), chosen on the first slice, on the second
-    slice's candidates."""
+    """The candidates whose decision flips between D81's stage (greedy target, 20 inputs)
+    and the one with ``group`` (and the CONFIG as set), chosen on the first slice, on the
+    second slice's candidates."""
     (fa, sa, pa), (fb, sb, pb) = data
-    base, var = stage(sa, pa, threshold, (), PINNED), stage(sa, pa, threshold, group_names(group))
+    base, var = stage(sa, pa, threshold, (), D81), stage(sa, pa, threshold, group_names(group))
     print(f"trace +{group}: chosen on {fa}, scored on {fb}; thresholds {base['accept']['threshold']} / "
           f"{var['accept']['threshold']}; weights +{group}: "
           + json.dumps(dict(zip(var['accept']['inputs'], var['accept']['weights']))))
@@ -329,7 +344,7 @@ def flips(sb: list, pb: list, base: dict, var: dict, threshold: float) -> None:
         g8 = len({g for _, g in mv.values() if g is not None}) - len({g for _, g in mb.values() if g is not None})
         tot[0] += g3
         tot[1] += g8
-        cov = dict(zip((id(a) for a in p), A.covering(p)))
+        cov = dict(zip((id(a) for a in p), covering(p)))
         for a in p:
             inb, inv = a.cue in {x.cue for x in kb}, a.cue in {x.cue for x in kv}
             if inb == inv:

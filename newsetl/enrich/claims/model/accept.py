@@ -118,22 +118,6 @@ def content_overlap(found: Sequence) -> None:
         seen.append((lo, hi, a))
 
 
-def covering(found: Sequence) -> list[tuple[float, object]]:
-    """For each candidate of ``found`` (in its order): the largest :func:`span_overlap` of
-    its content with a more confident candidate's and that candidate (None: none), for
-    the bench's trace of what the input changes."""
-    order = sorted(range(len(found)), key=lambda k: (-found[k].cue_prob, found[k].cue_i))
-    out: list[tuple[float, object]] = [(0.0, None)] * len(found)
-    for n, k in enumerate(order):
-        best: tuple[float, object] = (0.0, None)
-        for j in order[:n]:
-            x = span_overlap(found[k].pieces, found[j].pieces)
-            if x > best[0]:
-                best = (x, found[j])
-        out[k] = best
-    return out
-
-
 def fit_stacker(X: np.ndarray, y: np.ndarray, l2: float = 1.0, iters: int = 30) -> np.ndarray:
     """Ridge-penalised logistic regression by Newton steps (deterministic, small: a few
     thousand rows of a few dozen inputs); the bias (column 0) is not penalised."""

@@ -100,9 +100,10 @@ def content_overlap(found: Sequence) -> None:
     """Each candidate's ``extra["dup_max"]``: the largest share of its content (characters
     over the longer of the two) that a more confident candidate's content covers (D85), and
     ``extra["dup_conf"]``: the same over more confident candidates scored at ``NEST_P`` or
-    over (D87). A second cue on a content already claimed is mostly a false attribution
-    (D81's target counts it so); ``nested`` only sees where the cue stands. Candidates are
-    taken in ``AttributionModel.candidates``' decoding order."""
+    over (D87). A second cue on a content already claimed is mostly a false attribution,
+    unless its content is the one the gold credits (D87's target tells the two apart);
+    ``nested`` only sees where the cue stands. Candidates are taken in
+    ``AttributionModel.candidates``' decoding order."""
     order = sorted(found, key=lambda a: (-a.cue_prob, a.cue_i))
     seen: list[tuple[int, int, object]] = []  # extent and candidate, most confident first
     for a in order:

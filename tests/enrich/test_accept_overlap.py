@@ -78,18 +78,24 @@ def d81_vector(e: dict) -> list[float]:
             1.0 if e["nested"] else 0.0, 1.0 if e["nested"] and not e["subject"] else 0.0, 1.0 if e["subject"] else 0.0]
 
 
-def test_weights_saved_without_their_input_names_read_d81s_twenty(nlp):
-    model = default_model()
-    stage = model.settings.get("accept")
-    if stage is None:
-        pytest.skip("the shipped model has no second stage")
-    assert "inputs" not in stage and len(stage["weights"]) == 20 == len(A.NAMES_V1)
-    assert A.names_of(stage) == A.NAMES_V1
+# The second stage D81's merge shipped (saved before stages named their inputs).
+D81_STAGE = {"floor": 0.3, "threshold": 0.37, "weights": [
+    0.184458, 0.384824, -0.055474, 0.009533, 0.41532, -0.369379, -0.012703, -0.13123, 0.519365, 0.009391, 0.31848,
+    -0.133217, -0.565399, -0.066872, 0.104749, 0.44675, 0.940217, -2.313639, 0.059442, -0.166952]}
+
+
+def test_weights_saved_without_their_input_names_read_d81s_twenty(nlp, tmp_path):
+    base = default_model()
+    settings = {k: v for k, v in base.settings.items() if k != "accept"}
+    AttributionModel(base.cue, base.content, base.source, {**settings, "accept": D81_STAGE}).save(tmp_path)
+    model = AttributionModel.load(tmp_path)
+    stage = model.settings["accept"]
+    assert "inputs" not in stage and A.names_of(stage) == A.NAMES_V1
     doc = nlp("The mayor said that critics claimed the plan would fail. \u201cIt works,\u201d she told reporters.")
     prob = {a.cue: 1 / (1 + math.exp(-sum(w * x for w, x in zip(stage["weights"], d81_vector(a.extra)))))
             for a in every_candidate(model, doc, float(stage["floor"]))}
     got = model.predict(doc, [])
-    assert [a.cue for a in got] == sorted((c for c, p in prob.items() if p >= stage["threshold"]), key=lambda c: c[0])
+    assert got and [a.cue for a in got] == sorted((c for c, p in prob.items() if p >= stage["threshold"]), key=lambda c: c[0])
     for a in got:
         assert a.extra["accept_prob"] == pytest.approx(prob[a.cue], abs=1e-12)
 

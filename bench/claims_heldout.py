@@ -18,7 +18,10 @@ train-claims`` chooses it, on a 5-fold cross-validation inside the fit slice (ne
 held-out fifth; five more fits, about three times as long); ``--set decision='"global"'``
 scores the cue threshold alone, as before D81.
 ``--dump`` also writes every held-out candidate cue scored at 0.2 or over, decoded, with
-the accept decision's inputs (D81), for ``bench/claims_accept.py``.
+the accept decision's inputs (D81), for ``bench/claims_accept.py``; ``--dump-inner`` the
+inner cross-validation's out-of-fold candidates of the fit slice, on which the decision is
+chosen (with ``claims_accept.py --inner`` a new input is then measured as this bench
+measures it, in seconds; D87).
 """
 
 from __future__ import annotations
@@ -62,10 +65,11 @@ def held_out_arguments(ap: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return ap
 
 
-def fit_held_out(fit_on: list, threshold: float, decide: bool = True) -> AttributionModel:
+def fit_held_out(fit_on: list, threshold: float, decide: bool = True, oof_out: list | None = None) -> AttributionModel:
     """The model fitted on ``fit_on`` as ``make train-claims`` fits it (the cue nouns counted
     on those articles only), at a fixed cue threshold; with ``decide``, the accept decision
-    CONFIG names too (D81), else the cue threshold alone decides."""
+    CONFIG names too (D81), else the cue threshold alone decides. ``oof_out`` (if given)
+    gets the inner cross-validation's out-of-fold candidates of ``fit_on``."""
     cats = T.lexicon_categories()
     settings = {"cue_nouns": T.cue_nouns_of(fit_on, T.CONFIG["min_cue_noun_count"], cats), "lexicon_categories": cats,
                 "cue_threshold": threshold}
@@ -75,7 +79,7 @@ def fit_held_out(fit_on: list, threshold: float, decide: bool = True) -> Attribu
     if decide and T.CONFIG["decision"] != "global":
         # The accept decision as make train-claims chooses it: on the out-of-fold
         # candidates of a cross-validation inside the fit slice (five more fits).
-        _, cv = T.cross_validate(fit_on, base, T.CONFIG["folds"], T.CONFIG["seed"])
+        _, cv = T.cross_validate(fit_on, base, T.CONFIG["folds"], T.CONFIG["seed"], oof_out)
         print("inner cross-validation:", json.dumps(cv["decision"]), flush=True)
         model.settings["accept"] = cv["decision"]["accept"]
     return model
@@ -106,6 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a CONFIG override")
     ap.add_argument("--dump", type=Path, default=None,
                     help="write the held-out fold's decoded candidates (train.predictions) here, for bench/claims_accept.py")
+    ap.add_argument("--dump-inner", type=Path, default=None,
+                    help="write the inner cross-validation's out-of-fold candidates of the fit slice here (the ones "
+                         "the accept decision is chosen on), for bench/claims_accept.py --inner")
     args = ap.parse_args(argv)
     for item in args.set:
         key, value = item.split("=", 1)
@@ -114,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         T.CONFIG[key] = ast.literal_eval(value)
     samples = T.parse_samples(args.attribution_dir, "train", args.cache)
     fit_on, held = held_out(samples, args.fold)
-    model = fit_held_out(fit_on, args.threshold)
+    inner: list = []
+    model = fit_held_out(fit_on, args.threshold, oof_out=inner)
     rows = [attribution_rows("0" * 16, s.doc, s.mentions, "heldout", s.rules, model) for s in held]
     counts = Counts()
     for s, r in zip(held, rows):
@@ -129,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {n:6d}  {k}")
     if args.dump is not None:
         dump_candidates(args.dump, args.fold, held, T.predictions(held, model))
+    if args.dump_inner is not None and inner:
+        dump_candidates(args.dump_inner, args.fold, fit_on, inner)
     acc = counts.speaker_ok / counts.speaker_n if counts.speaker_n else 0.0
     print(f"heldout_f1_30={f3:.4f} heldout_p_30={p:.4f} heldout_r_30={r3:.4f} heldout_f1_80={f8:.4f} heldout_speaker={acc:.4f}")
     return 0

@@ -100,7 +100,8 @@ def candidate(text: str, cue: str, content: str, prob: float, **kw) -> Attributi
     return Attribution((a, a + len(cue)), a, [span], None, None, prob, "clause", extra(cue_prob=prob, **kw))
 
 
-def test_a_duplicate_of_a_match_already_made_is_labelled_false():
+def test_a_duplicate_of_a_match_already_made_is_labelled_false(monkeypatch):
+    monkeypatch.setitem(T.CONFIG, "stack_target", "greedy")  # D81's target (D87's: test_accept_overlap.py)
     text = "Smith said that Jones claimed the tax would rise. Brown noted rain."
     gold = [GoldAttribution([(text.index("the tax"), text.index(" Brown") - 1)], [], [])]
     s = T.Sample("a", text, None, [], [], GoldArticle("a", text, gold))
@@ -130,6 +131,7 @@ def test_the_stack_decision_is_chosen_on_candidates_and_saved_as_plain_json(monk
             i = text.index(cue) + len(cue) - 1
             c.pieces = [(i, i + 1)]
         samples.append(T.Sample(str(k), text, None, [], [], GoldArticle(str(k), text, gold)))
+        A.content_overlap(cands)
         preds.append(cands)
     monkeypatch.setitem(T.CONFIG, "decision", "stack")
     d = T.choose_decision(samples, preds, 0.45)

@@ -50,7 +50,7 @@ def expected_confidence(model: AttributionModel, nlp, text: str) -> dict[int, fl
     stage2 = model.settings.get("accept")
     out = {}
     for a in model.predict(doc, claims_from_doc(ARTICLE, doc, mentions, RUN)):
-        out[a.cue[0]] = A.accept_prob(stage2["weights"], a.extra) if stage2 else a.cue_prob
+        out[a.cue[0]] = A.accept_prob(stage2["weights"], a.extra, A.names_of(stage2)) if stage2 else a.cue_prob
     return out
 
 

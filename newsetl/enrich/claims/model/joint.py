@@ -14,8 +14,8 @@ ends the first content before it.
 So, from the most confident accepted attribution down: a decoded candidate cue that is
 such a sibling of its cue, after it and inside one of its content pieces, is scored
 again by the second stage as if the first content stopped before the sibling's clause
-(``nested`` recomputed over the cut content); when the stage then accepts it, the first
-content is cut there and the sibling is accepted with that probability and the first
+(``nested`` and the content overlaps of D87 recomputed over the cut content); when the
+stage then accepts it, the first content is cut there and the sibling is accepted with that probability and the first
 cue's source ("The mayor said …, while emphasizing …": the mayor's, where the source
 decision alone picks the subject of the clause it hangs on, "the city"). A sibling in a
 gap between the pieces ("“A,” X said, adding. “B.”") is left alone: PolNeAR keeps both
@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from newsetl.enrich.claims.model import features as F
-from newsetl.enrich.claims.model.accept import NEST_P
+from newsetl.enrich.claims.model.accept import NEST_P, span_overlap
 
 if TYPE_CHECKING:  # model.py calls this module
     from newsetl.enrich.claims.model.model import Attribution
@@ -97,11 +97,22 @@ def sibling_cut(v: F.DocView, outer: Attribution, inner: Attribution) -> int | N
     return max(v.idx[v.left[i]], outer.cue[1])
 
 
-def _nested(found: list[Attribution], a: Attribution) -> bool:
-    """:mod:`accept`'s "nested" over the current pieces: ``a``'s cue inside the content of a
-    candidate decoded before it (more confident) and scored at ``NEST_P`` or over."""
+def _against_the_cut(found: list[Attribution], a: Attribution) -> dict:
+    """The second stage's inputs of ``a`` that read the more confident candidates' contents,
+    over the current pieces: ``nested`` (its cue inside such a content scored at ``NEST_P``
+    or over) and the content overlaps of :func:`accept.content_overlap`."""
     at, key = a.cue[0], (-a.cue_prob, a.cue_i)
-    return any(b is not a and b.cue_prob >= NEST_P and (-b.cue_prob, b.cue_i) < key and _inside(at, b.pieces) for b in found)
+    nested, dup_max, dup_conf = False, 0.0, 0.0
+    for b in found:
+        if b is a or (-b.cue_prob, b.cue_i) >= key:
+            continue
+        confident = b.cue_prob >= NEST_P
+        nested = nested or (confident and _inside(at, b.pieces))
+        x = span_overlap(a.pieces, b.pieces)
+        dup_max = max(dup_max, x)
+        if confident:
+            dup_conf = max(dup_conf, x)
+    return {"nested": nested, "dup_max": dup_max, "dup_conf": dup_conf}
 
 
 def _siblings(v: F.DocView, found: list[Attribution], accepted: set[int], prob: Callable[[dict], float],
@@ -116,12 +127,12 @@ def _siblings(v: F.DocView, found: list[Attribution], accepted: set[int], prob: 
             if kept is None:
                 continue
             before, outer.pieces = outer.pieces, kept
-            nested = _nested(found, inner)
-            p = prob(dict(inner.extra, nested=nested))
+            again = _against_the_cut(found, inner)
+            p = prob(dict(inner.extra, **again))
             if p < threshold:
                 outer.pieces = before
                 continue
-            inner.extra.update(nested=nested, accept_prob=p)
+            inner.extra.update(again, accept_prob=p)
             inner.speaker, inner.speaker_i = outer.speaker, outer.speaker_i  # D72: the participle's speaker is the outer's
             accepted.add(id(inner))
             break

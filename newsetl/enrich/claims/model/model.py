@@ -152,10 +152,10 @@ class AttributionModel:
             probs = [(i, p) for i, p in self.cue_probs(v) if p >= thr]
             return [a for a in (self._decode(v, i, p) for i, p in probs) if a is not None]
         found = self.candidates(v, float(stage2["floor"]))
-        w, t = stage2["weights"], float(stage2["threshold"])
+        w, t, names = stage2["weights"], float(stage2["threshold"]), A.names_of(stage2)
         for a in found:
-            a.extra["accept_prob"] = A.accept_prob(w, a.extra)  # kept: the claim's confidence
-        return J.resolve(v, found, lambda e: A.accept_prob(w, e), t, self.settings.get("joint", J.DEFAULT))
+            a.extra["accept_prob"] = A.accept_prob(w, a.extra, names)  # kept: the claim's confidence
+        return J.resolve(v, found, lambda e: A.accept_prob(w, e, names), t, self.settings.get("joint", J.DEFAULT))
 
     def _decode(self, v: F.DocView, i: int, p: float, info: dict | None = None) -> Attribution | None:
         best = self.best_content(v, i, info)
@@ -168,9 +168,10 @@ class AttributionModel:
 
     def candidates(self, v: F.DocView, floor: float) -> list[Attribution]:
         """Every candidate cue of a parsed view scored at ``floor`` or over, decoded, with the
-        second stage's inputs in ``extra`` (:func:`accept.vector`), in token order. Decoded
-        from the most confident cue down, so "nested" (the cue lies in the content of a more
-        confident cue scored at ``accept.NEST_P`` or over) is known."""
+        second stage's inputs in ``extra`` (:func:`accept.vector`; the contents' overlaps,
+        :func:`accept.content_overlap`), in token order. Decoded from the most confident cue
+        down, so "nested" (the cue lies in the content of a more confident cue scored at
+        ``accept.NEST_P`` or over) is known."""
         probs = sorted(((p, i) for i, p in self.cue_probs(v) if p >= floor), key=lambda x: (-x[0], x[1]))
         out: list[Attribution] = []
         outer: list[F.Span] = []
@@ -187,6 +188,7 @@ class AttributionModel:
             if p >= A.NEST_P:
                 outer.extend(a.pieces)
         out.sort(key=lambda a: a.cue_i)
+        A.content_overlap(out)
         return out
 
     @property

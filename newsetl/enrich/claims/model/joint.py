@@ -15,12 +15,13 @@ So, from the most confident accepted attribution down: a decoded candidate cue t
 such a sibling of its cue, after it and inside one of its content pieces, is scored
 again by the second stage as if the first content stopped before the sibling's clause
 (``nested`` and the content overlaps of D87 recomputed over the cut content); when the
-stage then accepts it, the first content is cut there and the sibling is accepted with that probability and the first
-cue's source ("The mayor said …, while emphasizing …": the mayor's, where the source
-decision alone picks the subject of the clause it hangs on, "the city"). A sibling in a
-gap between the pieces ("“A,” X said, adding. “B.”") is left alone: PolNeAR keeps both
-quotes with the first cue. A sibling the stage accepted anyway leaves the first content
-as it is (measured: +0.0011 at 80% on one fold, nothing on the other).
+stage then accepts it, the first content is cut there and the sibling is accepted with
+that probability and the first cue's source ("The mayor said …, while emphasizing …":
+the mayor's, where the source decision alone picks the subject of the clause it hangs
+on, "the city"). A sibling in a gap between the pieces ("“A,” X said, adding. “B.”") is
+left alone: PolNeAR keeps both quotes with the first cue. A sibling the stage accepted
+anyway leaves the first content as it is (measured: +0.0011 at 80% on one fold, nothing
+on the other).
 
 Deterministic, no weights of its own; the model's ``"joint"`` setting (else
 :data:`DEFAULT`) names the rules that run, so held-out runs can measure with and without.

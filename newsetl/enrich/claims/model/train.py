@@ -53,6 +53,9 @@ CONFIG: dict = {
     "decision": "stack",
     "stack_l2": 1.0,
     "stack_floor": 0.3,  # candidates scored under this are never decoded (run-time cost)
+    # The cue's subject (alone and with its xcomp) as content candidates (D90); saved in
+    # the model's settings, read by ``content_candidates`` at run time.
+    "content_subject": False,
 }
 
 
@@ -182,7 +185,7 @@ def examples(samples: Sequence[Sample], model: AttributionModel) -> Examples:
             if j is None:
                 continue
             g = s.gold.attributions[j]
-            cands = F.content_candidates(v, i)
+            cands = F.content_candidates(v, i, model.content_subject)
             ovs = [F.overlap(v, c.pieces, g.content) for c in cands]
             top = max(ovs, default=0.0)
             for c, ov in zip(cands, ovs):
@@ -216,7 +219,8 @@ def skip_lemmas_of(samples: Sequence[Sample], nouns: frozenset[str]) -> list[str
 
 
 def fit(samples: Sequence[Sample], base: AttributionModel, seed: int) -> AttributionModel:
-    settings = dict(base.settings, skip_lemmas=skip_lemmas_of(samples, frozenset(base.settings["cue_nouns"])))
+    settings = dict(base.settings, skip_lemmas=skip_lemmas_of(samples, frozenset(base.settings["cue_nouns"])),
+                    content_subject=CONFIG["content_subject"])
     settings.pop("_skip", None)
     base = AttributionModel(base.cue, base.content, base.source, settings)
     ex = examples(samples, base)

@@ -47,8 +47,9 @@ def test_a_verb_of_seeming_offers_its_subject_with_its_complement(nlp):
     cands = _texts(SEEMING, F.content_candidates(v, _cue(doc, "appears"), subject=True))
     assert cands["subj:nsubj-xcomp"] == ["Support for the plan", "to have faded since the spring"]
     assert cands["subj:nsubj"] == ["Support for the plan"]
-    # "officials said": the subject is the speaker, after no xcomp; offered, the ranker
-    # learns (subj_agent) that a subject who can speak is rarely the content
+    # "officials said": the subject is the speaker; it is offered too, with the feature
+    # (subj_agent: a name or pronoun "agent", here a plain noun "thing") from which the
+    # ranker learns that a subject who can speak is rarely the content
     said = F.content_candidates(v, _cue(doc, "said"), subject=True)
     by_kind = {c.kind: c for c in said}
     assert "subj_agent=subj:nsubj|thing" in F.content_features(v, _cue(doc, "said"), by_kind["subj:nsubj"], None)

@@ -556,7 +556,9 @@ def cue_clause(v: DocView, i: int) -> Span:
     return v.idx[a], v.end[b]
 
 
-def content_candidates(v: DocView, i: int) -> list[Candidate]:
+def content_candidates(v: DocView, i: int, subject: bool = False) -> list[Candidate]:
+    """The spans around cue ``i`` that may be its content; with ``subject`` also the cue's
+    own subject, alone and joined to its ``xcomp`` (D90)."""
     cue = v.tok_span(i)
     clause = cue_clause(v, i)
     out: list[Candidate] = []
@@ -637,7 +639,18 @@ def content_candidates(v: DocView, i: int) -> list[Candidate]:
     # 5. Colon / dash: what follows in the paragraph.
     if v.lower[i] in CUE_PUNCT:
         add([(cue[1], v.line_of(cue[0])[1])], "punct-para")
-    # 6. The rules' content for this cue.
+    # 6. The cue's subject: what is reported on where the cue is passive or a verb of
+    # seeming ("the statement was signed", "Enthusiasm for Clinton appears to have
+    # plummeted": the subject, and the subject with the complement).
+    if subject:
+        subj = v.child(i, ("nsubj", "nsubjpass"))
+        if subj is not None and subj < i:
+            kind = "subj:" + v.dep[subj]
+            add([v.subtree_span(subj)], kind)
+            xc = v.child(i, ("xcomp",))
+            if xc is not None and xc > i:
+                add([v.subtree_span(subj), v.subtree_span(xc)], kind + "-xcomp")
+    # 7. The rules' content for this cue.
     rule = v.rule_tok.get(i)
     if rule is not None:
         add(list(rule["pieces"]), "rule")
@@ -701,6 +714,9 @@ def content_features(v: DocView, i: int, c: Candidate, lexicon_cat: str | None) 
         f.append("rule_ov_k=" + _bucket(ov, (0, 3, 5, 8, 10)) + "|" + k0)
     else:
         f.append("norule")
+    if k0.startswith("subj:"):
+        # a subject that can speak is the source, not what was said
+        f.append("subj_agent=" + k0 + "|" + _agent(v, v.child(i, ("nsubj", "nsubjpass"))))
     kid_deps = {v.dep[x] for x in v.children[i]}
     f.append("has_ccomp_k=" + str("ccomp" in kid_deps) + "|" + k0)
     f.append("has_dobj_k=" + str("dobj" in kid_deps) + "|" + k0)

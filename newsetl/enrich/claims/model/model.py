@@ -99,7 +99,7 @@ class AttributionModel:
     def best_content(self, v: F.DocView, i: int, info: dict | None = None) -> tuple[F.Candidate, float] | None:
         """The best content candidate of cue ``i`` and its probability; ``info`` (if given)
         gets the ranker's top margin, its gap to the second and the number of candidates."""
-        cands = F.content_candidates(v, i)
+        cands = F.content_candidates(v, i, self.content_subject)
         if not cands:
             return None
         cat = self.lexicon_category(v, i)
@@ -190,6 +190,12 @@ class AttributionModel:
         out.sort(key=lambda a: a.cue_i)
         A.content_overlap(out)
         return out
+
+    @property
+    def content_subject(self) -> bool:
+        """Whether the cue's subject is a content candidate (D90; the weights must be
+        trained with it, so the setting travels with them)."""
+        return bool(self.settings.get("content_subject", False))
 
     @property
     def skip_lemmas(self) -> frozenset[str]:

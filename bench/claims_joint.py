@@ -47,7 +47,7 @@ def decoded_on(preds: list, stage: dict) -> list:
     for p in preds:
         found = [a for a in p if a.cue_prob >= stage["floor"]]
         for a in found:
-            a.extra["accept_prob"] = A.accept_prob(stage["weights"], a.extra)
+            a.extra["accept_prob"] = A.accept_prob(stage["weights"], a.extra, A.names_of(stage))
         out.append(found)
     return out
 
@@ -58,7 +58,7 @@ def score_rules(samples: list, decoded: list, stage: dict, rules: frozenset[str]
     w, t = stage["weights"], float(stage["threshold"])
     for s, found in zip(samples, decoded):
         found = copy.deepcopy(found)
-        kept = J.resolve(F.DocView(s.doc, s.rules), found, lambda e: A.accept_prob(w, e), t, rules) if found else []
+        kept = J.resolve(F.DocView(s.doc, s.rules), found, lambda e: A.accept_prob(w, e, A.names_of(stage)), t, rules) if found else []
         rows = attribution_rows("0" * 16, s.doc, s.mentions, "joint", s.rules, _Fixed(kept))
         score_article(s.text, s.gold.attributions, rows, s.mentions, counts)
     return counts
@@ -71,7 +71,7 @@ def heldout(args: argparse.Namespace) -> int:
     samples = T.parse_samples(args.attribution_dir, "train", args.cache)
     fit_on, held = held_out(samples, args.fold)
     model = fit_held_out(fit_on, args.threshold)
-    for rules in ((), J.DEFAULT):
+    for rules in ((), J.DEFAULT, *(tuple(x for x in r.split(",") if x) for r in args.rules)):
         model.settings["joint"] = list(rules)
         c = Counts()
         for s in held:

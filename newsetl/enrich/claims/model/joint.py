@@ -38,8 +38,8 @@ from newsetl.enrich.claims.model.accept import NEST_P, span_overlap
 if TYPE_CHECKING:  # model.py calls this module
     from newsetl.enrich.claims.model.model import Attribution
 
-RULES = ("sibling",)
-DEFAULT: tuple[str, ...] = ("sibling",)
+RULES = ("sibling", "accepted")
+DEFAULT: tuple[str, ...] = ("sibling", "accepted")
 # Clauses hanging beside what a cue reports, not inside it.
 _SIBLING_DEPS = frozenset({"advcl", "conj", "parataxis"})
 # The reported clause whose verb a coordinated sibling may hang on instead of the cue.
@@ -139,6 +139,20 @@ def _siblings(v: F.DocView, found: list[Attribution], accepted: set[int], prob: 
             break
 
 
+def _accepted_siblings(v: F.DocView, found: list[Attribution], accepted: set[int]) -> None:
+    """A sibling the stage accepted on its own ends the first content too (D87's stage
+    weighs ``nested`` less than D81's, so more siblings pass without the re-score)."""
+    chosen = sorted((a for a in found if id(a) in accepted), key=lambda a: (-confidence(a), a.cue_i))
+    for outer in chosen:
+        for inner in chosen:
+            cut = sibling_cut(v, outer, inner) if inner is not outer else None
+            kept = cut_pieces(v, outer, cut) if cut is not None else None
+            if kept is None:
+                continue
+            outer.pieces = kept
+            inner.speaker, inner.speaker_i = outer.speaker, outer.speaker_i
+
+
 def resolve(v: F.DocView, found: list[Attribution], prob: Callable[[dict], float], threshold: float,
             rules: Iterable[str] = DEFAULT) -> list[Attribution]:
     """The accepted attributions among ``found`` (every decoded candidate of one view, each
@@ -148,4 +162,6 @@ def resolve(v: F.DocView, found: list[Attribution], prob: Callable[[dict], float
     accepted = {id(a) for a in found if a.extra["accept_prob"] >= threshold}
     if "sibling" in rules and len(found) > 1:
         _siblings(v, found, accepted, prob, threshold)
+    if "accepted" in rules and len(found) > 1:
+        _accepted_siblings(v, found, accepted)
     return [a for a in found if id(a) in accepted]

@@ -255,3 +255,51 @@ def test_the_governor_is_the_one_the_text_calls_governor(nlp):
     text = "Mary Smith said the budget was balanced.\n\nThe governor said he would sign it."
     res = resolve(nlp, text, "The governor", "governor")
     assert res is not None and res.name == "Mary Smith"
+
+
+# ----------------------------------------------------------------------------- D92: speakers after D91's retrain
+FORD = ("Three years ago, over breakfast, my friend Helen handed me a novel about a quest that, unknown to both of us, "
+        "would set me off on a quest of my own. The book was called The Dragon Waiting, and it was written by the late "
+        "science fiction and fantasy author John M. Ford. Helen placed the mass-market paperback with its garish cover "
+        "in my hands, her eyes aglow with evangelical fervor, telling me I would love it. I would soon learn that, "
+        "owing to Ford’s obscurity, his fans do things like this all the time.\n\n"
+        "Ford had won the Philip K. Dick Award and multiple World Fantasy Awards. He was a beloved and influential "
+        "peer to writers including Neil Gaiman, Jo Walton, Ellen Kushner, James Rigney, Jack Womack, and Daniel "
+        "Abraham.\n\n"
+        "In his final years, Ford toiled away at a colossal work, over 140,000 words long, titled Aspects. Beth "
+        "Meacham described it as “a magical-parliamentary-nobility-romance-spy-adventure. And that only touches it.” "
+        "When he’d finish chunks of it, he’d fire them off to close friends, including Gaiman, Walton, and Meacham. "
+        "They were all amazed by it.\n\n"
+        "Although Ford had outlined the book in a sonnet cycle (seriously), he struggled to get it right. On July 27, "
+        "2006, he emailed Gaiman about how hard it was to weave action into some parts of the story. “It’s not exactly "
+        "like I can have someone charge into the room with a gun every few minutes,” he wrote.")
+
+
+def test_a_persons_gender_comes_from_the_text_not_the_first_guess(nlp):
+    # slate.com, John M. Ford: "her eyes ..., telling me" is Helen's; once the resolver took
+    # that "her" for Ford, Ford was "she" and "he wrote" went past him to Beth Meacham
+    at = FORD.index("her eyes")
+    res = resolve(nlp, FORD, "her", "her", at)
+    assert res is None or res.name == "Helen"
+    r = find(rows_of(nlp, FORD, "model"), "someone charge into the room with a gun", cue="wrote")
+    assert r["speaker_name"] == "John M. Ford"
+    # the pronouns after a name tell its gender, whatever a pronoun resolved first
+    doc = nlp(FORD)
+    lexicon = default_lexicon()
+    resolver = SpeakerResolver(doc, mentions_of(doc), QuoteIndex(find_quotes(FORD)), lexicon.person_nominals,
+                               lexicon.org_nominals)
+    ford = next(m["entity_id"] for m in mentions_of(doc) if m["canonical_name"] == "John M. Ford")
+    assert resolver.gender.get(ford) == "m"
+
+
+def test_the_active_subject_of_a_speech_verb_is_its_source_not_its_content(nlp):
+    # bbc.com, Taylor Swift: the model took "Big Machine" + "doing anything wrong" as the
+    # content of "denied", said by no one; the later "they said" then lost its antecedent
+    text = BIG_MACHINE + ("\n\nBig Machine have twice denied doing anything wrong.\n\n\"At no point did we say Taylor "
+                          "could not perform on the AMAs or block her Netflix special,\" they said in a statement.")
+    rows = rows_of(nlp, text, "model")
+    denied = [r for r in rows if r["cue"] == "denied"]
+    assert denied and all(r["content"] == "doing anything wrong" for r in denied)
+    assert denied[0]["speaker_name"] == "Big Machine"
+    r = find(rows, "At no point did we say Taylor", cue="said")
+    assert r["speaker_name"] == "Big Machine"

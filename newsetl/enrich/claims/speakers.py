@@ -77,6 +77,8 @@ _TITLES = {"governor": ("gov.", "governor"), "president": ("president", "pres.")
            "ambassador": ("ambassador", "amb."), "attorney": ("attorney",), "professor": ("professor", "prof.")}
 _TITLE_WINDOW = 24  # characters before a name that may hold its title ("Republican Gov. Eric Holcomb")
 _AFFILIATION_LABELS = frozenset({"ORG", "GPE"})
+# Third-person singular pronouns that tell a person's gender (D92's votes).
+_PRONOUN_GENDER = {"he": "m", "him": "m", "his": "m", "himself": "m", "she": "f", "her": "f", "hers": "f", "herself": "f"}
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,7 @@ class SpeakerResolver:
         self._subjects = self._subject_mentions()
         self._subject_pos = [c.pos for c in self._subjects]
         self._learn_honorifics()
+        self._learn_pronouns()
 
     # ------------------------------------------------------------------ set-up
     def _subject_mentions(self) -> list[_Candidate]:
@@ -210,6 +213,44 @@ class SpeakerResolver:
                 g = _HONORIFICS.get(before[-1].lower())
                 if g:
                     self.gender.setdefault(str(m["entity_id"]), g)
+
+    def _learn_pronouns(self) -> None:
+        """A person's gender from the text around the names (D92): after each mention of a
+        person as a subject outside quotes, the first "he"/"his"/"him" or "she"/"her" in the rest of its
+        sentence or the next one, unless another person is named first, votes for that
+        person. A clear majority (more than twice the other side) is the person's gender
+        unless an honorific gave it. Without it, the first pronoun the resolver guessed for
+        that person fixed it, right or wrong ("telling her" taken for John M. Ford made him
+        "she", and every later "he" went past him)."""
+        doc = self.doc
+        persons = [m for m in self.mentions.rows if m["label"] == PERSON]
+        starts = {int(m["start_char"]) for m in persons}
+        votes: dict[str, Counter] = {}
+        for m in persons:
+            start, end = int(m["start_char"]), int(m["end_char"])
+            if self.quotes.at(start) is not None:
+                continue
+            span = doc.char_span(start, end, alignment_mode="expand")
+            if span is None or len(span) == 0:
+                continue
+            root = span.root
+            if not (root.dep_ in _SUBJECT_DEPS or (root.dep_ in ("compound", "appos") and root.head.dep_ in _SUBJECT_DEPS)):
+                continue  # an object or a name in a list: the next pronoun is more often the subject's
+            stop = span.sent.end
+            if stop < len(doc):
+                stop = doc[stop].sent.end
+            for tok in doc[span.end : stop]:
+                if tok.idx in starts:
+                    break
+                g = _PRONOUN_GENDER.get(tok.lower_)
+                if g is not None:
+                    if self.quotes.at(tok.idx) is None:
+                        votes.setdefault(str(m["entity_id"]), Counter())[g] += 1
+                    break
+        for entity, c in votes.items():
+            for g, other in (("m", "f"), ("f", "m")):
+                if c[g] > 2 * c[other]:
+                    self.gender.setdefault(entity, g)
 
     # ------------------------------------------------------------------ lookups
     def _mention_of(self, tok: Token) -> dict | None:

@@ -78,6 +78,7 @@ _TITLES = {"governor": ("gov.", "governor"), "president": ("president", "pres.")
 _TITLE_WINDOW = 24  # characters before a name that may hold its title ("Republican Gov. Eric Holcomb")
 _AFFILIATION_LABELS = frozenset({"ORG", "GPE"})
 # Third-person singular pronouns that tell a person's gender (D92's votes).
+_OBJECT_FORMS = frozenset({"him", "her"})
 _PRONOUN_GENDER = {"he": "m", "him": "m", "his": "m", "himself": "m", "she": "f", "her": "f", "hers": "f", "herself": "f"}
 
 
@@ -215,13 +216,15 @@ class SpeakerResolver:
                     self.gender.setdefault(str(m["entity_id"]), g)
 
     def _learn_pronouns(self) -> None:
-        """A person's gender from the text around the names (D92): after each mention of a
-        person as a subject outside quotes, the first "he"/"his"/"him" or "she"/"her" in the rest of its
-        sentence or the next one, unless another person is named first, votes for that
-        person. A clear majority (more than twice the other side) is the person's gender
-        unless an honorific gave it. Without it, the first pronoun the resolver guessed for
-        that person fixed it, right or wrong ("telling her" taken for John M. Ford made him
-        "she", and every later "he" went past him)."""
+        """A person's gender from the text around the names (D92). After each mention of a
+        person as a subject outside quotes, the first "he"/"his"/"himself" or "she"/"her"
+        (possessive)/"herself" outside quotes in the rest of its sentence or the next one
+        votes for that person, unless another person is named first; an object "him"/"her"
+        is someone else ("Elise Matthesen found him"). A clear majority (more than twice the
+        other side) is the person's gender unless an honorific gave it. Before, the first
+        pronoun the resolver guessed for a person fixed it, right or wrong ("her eyes ...,
+        telling me", Helen's, taken for John M. Ford made him "she", and every later "he"
+        went past him)."""
         doc = self.doc
         persons = [m for m in self.mentions.rows if m["label"] == PERSON]
         starts = {int(m["start_char"]) for m in persons}
@@ -244,8 +247,13 @@ class SpeakerResolver:
                     break
                 g = _PRONOUN_GENDER.get(tok.lower_)
                 if g is not None:
-                    if self.quotes.at(tok.idx) is None:
-                        votes.setdefault(str(m["entity_id"]), Counter())[g] += 1
+                    # "Elise Matthesen found him": an object pronoun is someone else; "her"
+                    # counts only as a possessive ("she spoke of her late nephew")
+                    if tok.lower_ in _OBJECT_FORMS and not (tok.lower_ == "her" and tok.dep_ == "poss"):
+                        continue
+                    if self.quotes.at(tok.idx) is not None:
+                        continue  # a quote's "he" is the speaker's business
+                    votes.setdefault(str(m["entity_id"]), Counter())[g] += 1
                     break
         for entity, c in votes.items():
             for g, other in (("m", "f"), ("f", "m")):

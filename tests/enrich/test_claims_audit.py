@@ -303,3 +303,24 @@ def test_the_active_subject_of_a_speech_verb_is_its_source_not_its_content(nlp):
     assert denied[0]["speaker_name"] == "Big Machine"
     r = find(rows, "At no point did we say Taylor", cue="said")
     assert r["speaker_name"] == "Big Machine"
+
+
+def test_a_phrase_the_parse_cut_out_of_a_name_takes_the_name(nlp):
+    # msn.com, flu shots for detained migrants: the model's source is the parser's "Disease Control"
+    text = ("A flu outbreak at the CBP McAllen facility affected nearly three dozen immigrants.\n\nThe Centers for "
+            "Disease Control recommends all individuals above age 6 months get a flu vaccine by the end of October.")
+    res = resolve(nlp, text, "Disease Control", "Control")
+    assert res is not None and res.name == "Centers for Disease Control"
+    r = find(rows_of(nlp, text, "model"), "get a flu vaccine", cue="recommends")
+    assert r["speaker_name"] == "Centers for Disease Control"
+    # a name the NER ran on past a list names no one from its last word
+    text = "Executives at CBS All Access, Disney said the service would launch in the spring."
+    doc = nlp(text)
+    lexicon = default_lexicon()
+    mentions = [{"start_char": 0, "end_char": len("Executives at CBS All Access, Disney"), "label": "ORG",
+                 "entity_id": "x", "canonical_name": "CBS All Access, Disney", "surface": "CBS All Access, Disney"}]
+    resolver = SpeakerResolver(doc, mentions, QuoteIndex(find_quotes(text)), lexicon.person_nominals,
+                               lexicon.org_nominals)
+    a = text.index("Disney")
+    tok = next(t for t in doc if t.text == "Disney")
+    assert resolver.resolve(tok, a, a + len("Disney")) is None

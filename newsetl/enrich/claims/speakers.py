@@ -79,6 +79,7 @@ _TITLE_WINDOW = 24  # characters before a name that may hold its title ("Republi
 _AFFILIATION_LABELS = frozenset({"ORG", "GPE"})
 # Third-person singular pronouns that tell a person's gender (D92's votes).
 _OBJECT_FORMS = frozenset({"him", "her"})
+_NAME_LINKS = frozenset({"of", "for", "and", "on", "the", "&"})  # lower-case words inside a long name
 _PRONOUN_GENDER = {"he": "m", "him": "m", "his": "m", "himself": "m", "she": "f", "her": "f", "hers": "f", "herself": "f"}
 
 
@@ -334,7 +335,8 @@ class SpeakerResolver:
         m = self._mention_of(head)
         if m is None and head.pos_ == "PROPN":
             m = self._named_elsewhere(head)
-        elif m is not None and not (start <= int(m["start_char"]) and int(m["end_char"]) <= end):
+        elif m is not None and not (start <= int(m["start_char"]) and int(m["end_char"]) <= end
+                                    or self._name_cut(m, start, end)):
             m = None
         if m is not None:
             return None if self._in_coordination(head) else resolution_of(m)
@@ -395,6 +397,19 @@ class SpeakerResolver:
         # three times), not another governor it compares him to; a tie goes to the nearest.
         best = max(titled, key=lambda e: (named[e], int(titled[e]["start_char"])))
         return resolution_of(titled[best])
+
+    def _name_cut(self, m: dict, start: int, end: int) -> bool:
+        """The phrase is the tail of a name the parse cut ("Disease Control" of "The Centers
+        for Disease Control", "Human Services" of "Health and Human Services", D92): it ends
+        where the name ends and the name's words before it are capitalized or "of", "for",
+        "and", "on", "the". A list or a sentence the NER ran together ("CBS All Access,
+        Disney", "American Music Awards after Swift") names no one here."""
+        a, b = int(m["start_char"]), int(m["end_char"])
+        if not (a < start and end == b):
+            return False
+        before = self.text[a:start]
+        words = before.split()
+        return bool(words) and "," not in before and all(w[:1].isupper() or w in _NAME_LINKS for w in words)
 
     def _named_elsewhere(self, head: Token) -> dict | None:
         """The mention elsewhere in the article whose words are the name the NER missed

@@ -4,12 +4,14 @@ A speaker phrase found in the parse is linked to a canonical entity of the ``men
 table, in this order:
 
 1. a mention covering the phrase's head word ("Asif", "Pentagon spokesman Lt. Col.
-   Mike Andrews") -> that mention's entity;
+   Mike Andrews"), or a name whose tail the phrase is ("Disease Control" of "The Centers
+   for Disease Control") -> that mention's entity;
 2. a pronoun ("he", "she", "they", "it") or a definite nominal ("the spokesman", "the
    ministry") -> the nearest compatible speaker or subject earlier in the text (a
    person's name opening a sentence counts as its subject, whatever the parse)
    (:meth:`SpeakerResolver.resolve`): a person for he/she and person nominals (with
-   the gender seen so far: "Mr."/"Ms." and pronouns already resolved to that person),
+   the gender seen so far: "Mr."/"Ms.", the pronouns after the person's name in the
+   text, then pronouns already resolved to that person),
    an organization or place for "it" and organization nominals, an organization,
    nationality or plural speaker for "they". When the nearest compatible candidate is
    unnamed ("officials said ... they said"), the speaker stays unresolved;

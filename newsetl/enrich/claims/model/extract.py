@@ -13,7 +13,8 @@ row touches is kept as the rules' row, a model content cut inside the rules' quo
 Where the grammar decides the source, it overrides the model's choice
 (:func:`grammatical_source`): "seem"/"appear" and a passive speech verb's subject cite
 nobody, a cue noun the subject "faced" is not the subject's, "Iran was the first nation to
-rebuke" is Iran's. Speakers then go through the same resolver as the rules
+rebuke" is Iran's, the active subject the model put into the content ("Big Machine have
+twice denied doing anything wrong") is the source. Speakers then go through the same resolver as the rules
 (:mod:`newsetl.enrich.claims.speakers`): names, pronouns and nominals to the nearest
 compatible speaker; a relative pronoun to the noun its clause hangs on (or the name in
 apposition to it); a transcript label ("MARY FALLIN: ...") is the whole label, named as
@@ -229,13 +230,16 @@ def _speaking_subject(v: F.DocView, a: Attribution, nominals: frozenset[str] = f
     as the content and left the source out (D90's subject candidates): "Big Machine have
     twice denied doing anything wrong" read "Big Machine" + "doing anything wrong", said by
     no one. A subject that can speak (a name, tagged or not, a personal pronoun, a person
-    or organization noun of the lexicon: "the company") is the source of an active verb and the complement alone is what it said
-    (D92). A verb of seeming is handled before: its subject is what is reported on."""
+    or organization noun of the lexicon: "the company") is the source of an active verb,
+    and the rest is what it said (D92). A verb of seeming is handled before: its subject
+    is what is reported on."""
     i = a.cue_i
     if a.speaker_i is not None or len(a.pieces) < 2 or v.lemma[i] not in cue_class_table().classes:
         return False
     subj = v.child(i, ("nsubj",))
-    if subj is None or subj > i or not (F._agent(v, subj) == "agent" or v.pos[subj] == "PROPN" or v.lemma[subj] in nominals):
+    if subj is None or subj > i:
+        return False
+    if not (F._agent(v, subj) == "agent" or v.pos[subj] == "PROPN" or v.lemma[subj] in nominals):
         return False
     span = v.subtree_span(subj)
     rest = [p for p in a.pieces if not (span[0] <= p[0] and p[1] <= span[1])]

@@ -4,12 +4,14 @@ A speaker phrase found in the parse is linked to a canonical entity of the ``men
 table, in this order:
 
 1. a mention covering the phrase's head word ("Asif", "Pentagon spokesman Lt. Col.
-   Mike Andrews") -> that mention's entity;
+   Mike Andrews"), or a name whose tail the phrase is ("Disease Control" of "The Centers
+   for Disease Control") -> that mention's entity;
 2. a pronoun ("he", "she", "they", "it") or a definite nominal ("the spokesman", "the
    ministry") -> the nearest compatible speaker or subject earlier in the text (a
    person's name opening a sentence counts as its subject, whatever the parse)
    (:meth:`SpeakerResolver.resolve`): a person for he/she and person nominals (with
-   the gender seen so far: "Mr."/"Ms." and pronouns already resolved to that person),
+   the gender seen so far: "Mr."/"Ms.", the pronouns after the person's name in the
+   text, then pronouns already resolved to that person),
    an organization or place for "it" and organization nominals, an organization,
    nationality or plural speaker for "they". When the nearest compatible candidate is
    unnamed ("officials said ... they said"), the speaker stays unresolved;
@@ -77,6 +79,10 @@ _TITLES = {"governor": ("gov.", "governor"), "president": ("president", "pres.")
            "ambassador": ("ambassador", "amb."), "attorney": ("attorney",), "professor": ("professor", "prof.")}
 _TITLE_WINDOW = 24  # characters before a name that may hold its title ("Republican Gov. Eric Holcomb")
 _AFFILIATION_LABELS = frozenset({"ORG", "GPE"})
+# Third-person singular pronouns that tell a person's gender (D92's votes).
+_OBJECT_FORMS = frozenset({"him", "her"})
+_NAME_LINKS = frozenset({"of", "for", "and", "on", "the", "&"})  # lower-case words inside a long name
+_PRONOUN_GENDER = {"he": "m", "him": "m", "his": "m", "himself": "m", "she": "f", "her": "f", "hers": "f", "herself": "f"}
 
 
 @dataclass(frozen=True)
@@ -176,6 +182,7 @@ class SpeakerResolver:
         self._subjects = self._subject_mentions()
         self._subject_pos = [c.pos for c in self._subjects]
         self._learn_honorifics()
+        self._learn_pronouns()
 
     # ------------------------------------------------------------------ set-up
     def _subject_mentions(self) -> list[_Candidate]:
@@ -210,6 +217,51 @@ class SpeakerResolver:
                 g = _HONORIFICS.get(before[-1].lower())
                 if g:
                     self.gender.setdefault(str(m["entity_id"]), g)
+
+    def _learn_pronouns(self) -> None:
+        """A person's gender from the text around the names (D92). After each mention of a
+        person as a subject outside quotes, the first "he"/"his"/"himself" or "she"/"her"
+        (possessive)/"herself" outside quotes in the rest of its sentence or the next one
+        votes for that person, unless another person is named first; an object "him"/"her"
+        is someone else ("Elise Matthesen found him"). A clear majority (more than twice the
+        other side) is the person's gender unless an honorific gave it. Before, the first
+        pronoun the resolver guessed for a person fixed it, right or wrong ("her eyes ...,
+        telling me", Helen's, taken for John M. Ford made him "she", and every later "he"
+        went past him)."""
+        doc = self.doc
+        persons = [m for m in self.mentions.rows if m["label"] == PERSON]
+        starts = {int(m["start_char"]) for m in persons}
+        votes: dict[str, Counter] = {}
+        for m in persons:
+            start, end = int(m["start_char"]), int(m["end_char"])
+            if self.quotes.at(start) is not None:
+                continue
+            span = doc.char_span(start, end, alignment_mode="expand")
+            if span is None or len(span) == 0:
+                continue
+            root = span.root
+            if not (root.dep_ in _SUBJECT_DEPS or (root.dep_ in ("compound", "appos") and root.head.dep_ in _SUBJECT_DEPS)):
+                continue  # an object or a name in a list: the next pronoun is more often the subject's
+            stop = span.sent.end
+            if stop < len(doc):
+                stop = doc[stop].sent.end
+            for tok in doc[span.end : stop]:
+                if tok.idx in starts:
+                    break
+                g = _PRONOUN_GENDER.get(tok.lower_)
+                if g is not None:
+                    # "Elise Matthesen found him": an object pronoun is someone else; "her"
+                    # counts only as a possessive ("she spoke of her late nephew")
+                    if tok.lower_ in _OBJECT_FORMS and not (tok.lower_ == "her" and tok.dep_ == "poss"):
+                        continue
+                    if self.quotes.at(tok.idx) is not None:
+                        continue  # a quote's "he" is the speaker's business
+                    votes.setdefault(str(m["entity_id"]), Counter())[g] += 1
+                    break
+        for entity, c in votes.items():
+            for g, other in (("m", "f"), ("f", "m")):
+                if c[g] > 2 * c[other]:
+                    self.gender.setdefault(entity, g)
 
     # ------------------------------------------------------------------ lookups
     def _mention_of(self, tok: Token) -> dict | None:
@@ -285,7 +337,8 @@ class SpeakerResolver:
         m = self._mention_of(head)
         if m is None and head.pos_ == "PROPN":
             m = self._named_elsewhere(head)
-        elif m is not None and not (start <= int(m["start_char"]) and int(m["end_char"]) <= end):
+        elif m is not None and not (start <= int(m["start_char"]) and int(m["end_char"]) <= end
+                                    or self._name_cut(m, start, end)):
             m = None
         if m is not None:
             return None if self._in_coordination(head) else resolution_of(m)
@@ -346,6 +399,19 @@ class SpeakerResolver:
         # three times), not another governor it compares him to; a tie goes to the nearest.
         best = max(titled, key=lambda e: (named[e], int(titled[e]["start_char"])))
         return resolution_of(titled[best])
+
+    def _name_cut(self, m: dict, start: int, end: int) -> bool:
+        """The phrase is the tail of a name the parse cut ("Disease Control" of "The Centers
+        for Disease Control", "Human Services" of "Health and Human Services", D92): it ends
+        where the name ends and the name's words before it are capitalized or "of", "for",
+        "and", "on", "the". A list or a sentence the NER ran together ("CBS All Access,
+        Disney", "American Music Awards after Swift") names no one here."""
+        a, b = int(m["start_char"]), int(m["end_char"])
+        if not (a < start and end == b):
+            return False
+        before = self.text[a:start]
+        words = before.split()
+        return bool(words) and "," not in before and all(w[:1].isupper() or w in _NAME_LINKS for w in words)
 
     def _named_elsewhere(self, head: Token) -> dict | None:
         """The mention elsewhere in the article whose words are the name the NER missed

@@ -13,7 +13,8 @@ row touches is kept as the rules' row, a model content cut inside the rules' quo
 Where the grammar decides the source, it overrides the model's choice
 (:func:`grammatical_source`): "seem"/"appear" and a passive speech verb's subject cite
 nobody, a cue noun the subject "faced" is not the subject's, "Iran was the first nation to
-rebuke" is Iran's. Speakers then go through the same resolver as the rules
+rebuke" is Iran's, the active subject the model put into the content ("Big Machine have
+twice denied doing anything wrong") is the source. Speakers then go through the same resolver as the rules
 (:mod:`newsetl.enrich.claims.speakers`): names, pronouns and nominals to the nearest
 compatible speaker; a relative pronoun to the noun its clause hangs on (or the name in
 apposition to it); a transcript label ("MARY FALLIN: ...") is the whole label, named as
@@ -102,8 +103,9 @@ def attribution_rows(
              and not idiom(doc[a.cue_i], doc[a.speaker_i] if a.speaker_i is not None else None)]
     resolver = SpeakerResolver(doc, mentions, v.quotes, lexicon.person_nominals, lexicon.org_nominals, text=v.text)
     found.sort(key=lambda a: a.cue[0])
+    speaking = lexicon.person_nominals | lexicon.org_nominals
     for a in found:
-        grammatical_source(v, a)
+        grammatical_source(v, a, speaking)
     resolutions = {}
     for a in found:
         _label_speaker(v, a)
@@ -180,7 +182,7 @@ def _set_source(a: Attribution, v: F.DocView, x: int | None) -> None:
     a.speaker, a.speaker_i = (None, None) if x is None else (v.np_span(x), x)
 
 
-def grammatical_source(v: F.DocView, a: Attribution) -> None:
+def grammatical_source(v: F.DocView, a: Attribution, nominals: frozenset[str] = frozenset()) -> None:
     """Where the grammar says who the source is, that overrides the model's choice:
 
     * a raising verb ("X seems to ...", "X appears to ...", "X looks weak"): nobody, or
@@ -206,6 +208,8 @@ def grammatical_source(v: F.DocView, a: Attribution) -> None:
         to = next((c for c in kids if v.dep[c] == "prep" and v.lower[c] == "to"), None)
         _set_source(a, v, _outside(v, a, _pobj(v, to)) if to is not None else None)
         return
+    if _speaking_subject(v, a, nominals):
+        return
     aux = [c for c in kids if v.dep[c] == "auxpass"]
     if (aux and not any(v.lower[c] in _HAS for c in aux) and lemma not in _SUBJECT_PASSIVES
             and lemma in cue_class_table().classes and a.speaker_i is not None
@@ -219,6 +223,31 @@ def grammatical_source(v: F.DocView, a: Attribution) -> None:
         x = _outside(v, a, next((c for c in v.children[v.head[h]] if v.dep[c] == "nsubj"), None))
         if x is not None:
             _set_source(a, v, x)
+
+
+def _speaking_subject(v: F.DocView, a: Attribution, nominals: frozenset[str] = frozenset()) -> bool:
+    """The model took the active subject of a listed cue verb, with the verb's complement,
+    as the content and left the source out (D90's subject candidates): "Big Machine have
+    twice denied doing anything wrong" read "Big Machine" + "doing anything wrong", said by
+    no one. A subject that can speak (a name, tagged or not, a personal pronoun, a person
+    or organization noun of the lexicon: "the company") is the source of an active verb,
+    and the rest is what it said (D92). A verb of seeming is handled before: its subject
+    is what is reported on."""
+    i = a.cue_i
+    if a.speaker_i is not None or len(a.pieces) < 2 or v.lemma[i] not in cue_class_table().classes:
+        return False
+    subj = v.child(i, ("nsubj",))
+    if subj is None or subj > i:
+        return False
+    if not (F._agent(v, subj) == "agent" or v.pos[subj] == "PROPN" or v.lemma[subj] in nominals):
+        return False
+    span = v.subtree_span(subj)
+    rest = [p for p in a.pieces if not (span[0] <= p[0] and p[1] <= span[1])]
+    if len(rest) == len(a.pieces) or not rest:
+        return False
+    a.pieces = rest
+    _set_source(a, v, subj)
+    return True
 
 
 def _looks_like(v: F.DocView, i: int) -> bool:

@@ -556,10 +556,9 @@ def cue_clause(v: DocView, i: int) -> Span:
     return v.idx[a], v.end[b]
 
 
-def content_candidates(v: DocView, i: int, subject: bool = False, frame: bool = False) -> list[Candidate]:
+def content_candidates(v: DocView, i: int, subject: bool = False) -> list[Candidate]:
     """The spans around cue ``i`` that may be its content; with ``subject`` also the cue's
-    own subject, alone and joined to its ``xcomp`` (D90); with ``frame`` also what the cue
-    is said of joined to its complement (:func:`_frame_candidates`, D93)."""
+    own subject, alone and joined to its ``xcomp`` (D90)."""
     cue = v.tok_span(i)
     clause = cue_clause(v, i)
     out: list[Candidate] = []
@@ -651,8 +650,6 @@ def content_candidates(v: DocView, i: int, subject: bool = False, frame: bool = 
             xc = v.child(i, ("xcomp",))
             if xc is not None and xc > i:
                 add([v.subtree_span(subj), v.subtree_span(xc)], kind + "-xcomp")
-    if frame:
-        _frame_candidates(v, i, add)
     # 7. The rules' content for this cue.
     rule = v.rule_tok.get(i)
     if rule is not None:
@@ -670,53 +667,6 @@ def content_candidates(v: DocView, i: int, subject: bool = False, frame: bool = 
         if gk != key and gk not in seen:
             seen[gk] = Candidate(grown, c.kind + "^q")
     return list(seen.values())
-
-
-# Complements right of a cue that, with what the cue is said of, make a two-piece content.
-_FRAME_COMPS = frozenset({"prep", "oprd", "ccomp", "xcomp", "dobj", "attr", "acomp"})
-# An active subject joins only these (a speaker's "X said Y" is not "X" + "Y").
-_FRAME_ACTIVE = frozenset({"prep", "oprd", "attr", "acomp"})
-_RELATIVE = frozenset({"that", "which", "who", "whom", "what", "whose"})
-
-
-def _frame_front(v: DocView, i: int) -> tuple[Span, str, bool] | None:
-    """What cue ``i`` is said of, left of it: the noun a relative-clause cue hangs on
-    without the clause ("the ones [State now says are top secret]"), else the cue's
-    subject; with its kind and whether it is passive or relative."""
-    h = v.head[i]
-    subj = v.child(i, ("nsubjpass", "nsubj"))
-    own = subj is not None and v.dep[subj] == "nsubjpass" and v.lower[subj] not in _RELATIVE
-    if v.dep[i] == "relcl" and h < i and v.left[h] < v.left[i] and not own:
-        return (v.idx[v.left[h]], v.idx[v.left[i]]), "ante:relcl", True
-    if subj is None or subj > i or v.lower[subj] in _RELATIVE:
-        return None
-    return v.subtree_span(subj), "subj:" + v.dep[subj], v.dep[subj] == "nsubjpass"
-
-
-def _frame_candidates(v: DocView, i: int, add) -> None:
-    """What the cue is said of joined to each complement right of it, two pieces (D93):
-    "⟦the island⟧ was known as ⟦the Poorhouse of the Caribbean⟧", "⟦the ones⟧ State now
-    says ⟦are top secret⟧", "⟦places⟧ that are otherwise labeled ⟦the forgotten America⟧".
-    A prepositional complement also without its preposition. An active subject joins
-    only a predicative complement or one with "like" / "as", and only where it cannot
-    speak ("⟦Berlin's hesitance⟧ may seem like ⟦a snag⟧")."""
-    front = _frame_front(v, i)
-    if front is None:
-        return
-    span, kind, open_ = front
-    for c in v.children[i]:
-        d = v.dep[c]
-        if c <= i or d not in _FRAME_COMPS:
-            continue
-        if not open_ and (d not in _FRAME_ACTIVE or (d == "prep" and v.lower[c] not in ("like", "as"))
-                          or _agent(v, v.child(i, ("nsubj",))) == "agent"):
-            continue  # "X said in a statement": a speaker is not said of
-        k = kind + "-" + (d + ":" + v.lower[c] if d == "prep" else d)
-        add([span, v.subtree_span(c)], k)
-        if d == "prep":
-            obj = v.child(c, ("pobj", "pcomp"))
-            if obj is not None:
-                add([span, v.subtree_span(obj)], k + "-obj")
 
 
 def content_features(v: DocView, i: int, c: Candidate, lexicon_cat: str | None) -> list[str]:
@@ -767,8 +717,6 @@ def content_features(v: DocView, i: int, c: Candidate, lexicon_cat: str | None) 
     if k0.startswith("subj:"):
         # a subject that can speak is the source, not what was said
         f.append("subj_agent=" + k0 + "|" + _agent(v, v.child(i, ("nsubj", "nsubjpass"))))
-    elif k0.startswith("ante:"):
-        f.append("subj_agent=" + k0 + "|" + _agent(v, v.head[i]))
     kid_deps = {v.dep[x] for x in v.children[i]}
     f.append("has_ccomp_k=" + str("ccomp" in kid_deps) + "|" + k0)
     f.append("has_dobj_k=" + str("dobj" in kid_deps) + "|" + k0)

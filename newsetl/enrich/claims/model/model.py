@@ -99,7 +99,7 @@ class AttributionModel:
     def best_content(self, v: F.DocView, i: int, info: dict | None = None) -> tuple[F.Candidate, float] | None:
         """The best content candidate of cue ``i`` and its probability; ``info`` (if given)
         gets the ranker's top margin, its gap to the second and the number of candidates."""
-        cands = F.content_candidates(v, i, self.content_subject, self.content_frame)
+        cands = F.content_candidates(v, i, self.content_subject)
         if not cands:
             return None
         cat = self.lexicon_category(v, i)
@@ -196,12 +196,6 @@ class AttributionModel:
         """Whether the cue's subject is a content candidate (D90; the weights must be
         trained with it, so the setting travels with them)."""
         return bool(self.settings.get("content_subject", False))
-
-    @property
-    def content_frame(self) -> bool:
-        """Whether what the cue is said of, joined to its complement, is a content
-        candidate (D93; travels with the weights, as ``content_subject``)."""
-        return bool(self.settings.get("content_frame", False))
 
     @property
     def skip_lemmas(self) -> frozenset[str]:

@@ -61,10 +61,6 @@ CONFIG: dict = {
     # The cue's subject (alone and with its xcomp) as content candidates (D90: both F1s up on
     # four held-out folds); saved in the model's settings, read by ``content_candidates``.
     "content_subject": True,
-    # What the cue is said of (its subject, or the noun a relative-clause cue hangs on)
-    # joined to its complement, two pieces, as content candidates (D93); saved in the
-    # model's settings like content_subject.
-    "content_frame": False,
 }
 
 
@@ -194,7 +190,7 @@ def examples(samples: Sequence[Sample], model: AttributionModel) -> Examples:
             if j is None:
                 continue
             g = s.gold.attributions[j]
-            cands = F.content_candidates(v, i, model.content_subject, model.content_frame)
+            cands = F.content_candidates(v, i, model.content_subject)
             ovs = [F.overlap(v, c.pieces, g.content) for c in cands]
             top = max(ovs, default=0.0)
             for c, ov in zip(cands, ovs):
@@ -229,7 +225,7 @@ def skip_lemmas_of(samples: Sequence[Sample], nouns: frozenset[str]) -> list[str
 
 def fit(samples: Sequence[Sample], base: AttributionModel, seed: int) -> AttributionModel:
     settings = dict(base.settings, skip_lemmas=skip_lemmas_of(samples, frozenset(base.settings["cue_nouns"])),
-                    content_subject=CONFIG["content_subject"], content_frame=CONFIG["content_frame"])
+                    content_subject=CONFIG["content_subject"])
     settings.pop("_skip", None)
     base = AttributionModel(base.cue, base.content, base.source, settings)
     ex = examples(samples, base)

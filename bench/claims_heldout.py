@@ -21,7 +21,9 @@ scores the cue threshold alone, as before D81.
 the accept decision's inputs (D81), for ``bench/claims_accept.py``; ``--dump-inner`` the
 inner cross-validation's out-of-fold candidates of the fit slice, on which the decision is
 chosen (with ``claims_accept.py --inner`` a new input is then measured as this bench
-measures it, in seconds; D87).
+measures it, in seconds; D87). ``--edges FILE`` writes every held-out match at 30% that
+misses 80% with both spans (JSON lines) and prints what the extra or missing words are
+(``claims_errors.edge_detail``, D93).
 """
 
 from __future__ import annotations
@@ -142,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="write the inner cross-validation's out-of-fold candidates of the fit slice here (the ones "
                          "the accept decision is chosen on), for bench/claims_accept.py --inner")
     ap.add_argument("--edges", type=Path, default=None,
-                    help="write every match at 30% that misses 80% here (JSON lines, both spans) and print what "
+                    help="write every match at 30%% that misses 80%% here (JSON lines, both spans) and print what "
                          "the extra or missing words are (claims_errors.edge_detail, D93)")
     args = ap.parse_args(argv)
     for item in args.set:

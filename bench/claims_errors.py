@@ -55,6 +55,82 @@ def edge_class(pred: frozenset[int], gold: frozenset[int], gold_pieces: list[fro
     return start + ", " + end
 
 
+_QUOTE_MARKS = frozenset("\"“”'‘’")
+_TAIL_CUES = frozenset({"said", "says", "say", "told", "tells", "according", "added", "wrote", "writes", "asked",
+                        "explained", "noted", "argued", "reported", "tweeted", "stated", "declared", "insisted"})
+_SUBORDINATE = frozenset({"because", "although", "though", "while", "when", "as", "if", "since", "after", "before",
+                          "unless", "until", "whereas", "even", "despite"})
+_RELATIVE = frozenset({"which", "who", "whom", "whose", "where"})
+
+
+def _side_class(doc, text: str, toks: Tokens, side: str, ids: list[int], kept: int, cue_at: int) -> str:
+    """What the words ``ids`` (word-token numbers on ``side`` of the part both spans share,
+    ``kept`` its nearest word) are: a later sentence, an attribution tail, a relative
+    clause, a conjunct … (D93)."""
+    a, b = toks.starts[ids[0]], toks.ends[ids[-1]]
+    t0, t1 = doc.char_span(a, b, alignment_mode="expand")[0], doc.char_span(a, b, alignment_mode="expand")[-1]
+    ti = doc.char_span(toks.starts[kept], toks.ends[kept], alignment_mode="expand")[0]
+    between = text[toks.ends[kept]:a] if side == "right" else text[b:toks.starts[kept]]
+    fw = t0.lower_
+    if side == "right":
+        if t0.sent.start != ti.sent.start:
+            return "next sentence(s)" + (" (a quote)" if set(between + text[a:a + 1]) & _QUOTE_MARKS else "")
+        if a <= cue_at < b or any(w.strip(",.") in _TAIL_CUES for w in text[a:b].lower().split()[:6]):
+            return "an attribution tail (a cue inside)"
+        if set(between) & _QUOTE_MARKS:
+            return "past a quote's close"
+        if fw in _RELATIVE or t0.dep_ == "relcl":
+            return "a relative clause"
+        if t0.tag_ == "VBG":
+            return "a participle"
+        if fw in ("and", "but", "or") or t0.dep_ in ("cc", "conj"):
+            return "a conjunct"
+        if fw in _SUBORDINATE or t0.dep_ == "mark":
+            return "a subordinate clause"
+        if t0.pos_ == "ADP":
+            return "a prepositional phrase"
+        if any(x.dep_ == "appos" for x in doc[t0.i : t1.i + 1]):
+            return "an apposition"
+        return "other"
+    if t1.sent.start != ti.sent.start:
+        return "previous sentence(s)"
+    if a <= cue_at < b:
+        return "the cue inside"
+    if len(ids) == 1 and fw in ("that", "whether", "if", "to"):
+        return "'" + fw + "' alone"
+    if set(between) & _QUOTE_MARKS:
+        return "before a quote's open"
+    if fw in _SUBORDINATE or t0.dep_ == "mark":
+        return "a clause before it"
+    if len(ids) == 1 and t0.pos_ in ("ADP", "DET"):
+        return "a lone " + t0.pos_
+    return "other"
+
+
+def edge_detail(doc, text: str, toks: Tokens, pred: frozenset[int], gold: frozenset[int],
+                gold_pieces: list[frozenset[int]], pred_cue: tuple[int, int], gold_cue: list) -> list[str]:
+    """What the extra or missing words of a match at 30% that misses 80% are (D93), one
+    label per edge that is off: "another cue" (the gold's cue is not the prediction's:
+    mostly an inner cue's content matched to an outer gold), a split gold's piece left
+    out (before or after the cue), else "<side>-<extra|missing>: <what>"."""
+    if not any(a < pred_cue[1] and pred_cue[0] < b for a, b in gold_cue):
+        return ["another cue"]
+    pieces = [x for x in gold_pieces if x]
+    if len(pieces) > 1 and any(not (x & pred) for x in pieces):
+        where = {"before the cue" if toks.starts[min(x)] < pred_cue[0] else "after the cue" for x in pieces if not (x & pred)}
+        return ["a split gold's piece left out, " + "/".join(sorted(where))]
+    both = pred & gold
+    out = []
+    for side, kind, ids in (("left", "extra", [k for k in pred - gold if k < min(gold)]),
+                            ("right", "extra", [k for k in pred - gold if k > max(gold)]),
+                            ("left", "missing", [k for k in gold - pred if k < min(pred)]),
+                            ("right", "missing", [k for k in gold - pred if k > max(pred)])):
+        if ids and both:
+            kept = min(both) if side == "left" else max(both)
+            out.append(f"{side}-{kind}: " + _side_class(doc, text, toks, side, sorted(ids), kept, pred_cue[0]))
+    return out or ["a gap inside (an aside cut out or kept)"]
+
+
 def analyse(samples, rows_of_sample, lexicon_cats) -> dict[str, Counter]:
     out = {k: Counter() for k in ("missed", "partial", "edges", "false", "missed_lemmas", "false_lemmas")}
     for s in samples:

@@ -21,7 +21,9 @@ scores the cue threshold alone, as before D81.
 the accept decision's inputs (D81), for ``bench/claims_accept.py``; ``--dump-inner`` the
 inner cross-validation's out-of-fold candidates of the fit slice, on which the decision is
 chosen (with ``claims_accept.py --inner`` a new input is then measured as this bench
-measures it, in seconds; D87).
+measures it, in seconds; D87). ``--edges FILE`` writes every held-out match at 30% that
+misses 80% with both spans (JSON lines) and prints what the extra or missing words are
+(``claims_errors.edge_detail``, D93).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ for p in (REPO_ROOT, REPO_ROOT / "bench"):
 
 import numpy as np  # noqa: E402
 
-from claims_errors import edge_class  # noqa: E402
+from claims_errors import edge_class, edge_detail  # noqa: E402
 from newsetl.enrich.claims.model import train as T  # noqa: E402
 from newsetl.enrich.claims.model.extract import attribution_rows  # noqa: E402
 from newsetl.enrich.claims.model.model import AttributionModel  # noqa: E402
@@ -105,6 +107,34 @@ def edges(samples: list, rows_list: list) -> Counter:
     return out
 
 
+def edge_details(samples: list, rows_list: list, out: Path) -> Counter:
+    """Every match at 30% that misses 80%, with both spans, written to ``out`` (JSON lines)
+    and counted by :func:`claims_errors.edge_detail` (D93)."""
+    counts: Counter = Counter()
+    with out.open("w", encoding="utf-8") as fh:
+        for s, rows in zip(samples, rows_list):
+            toks = Tokens(s.text)
+            cues: dict = {}
+            for r in sorted(rows, key=lambda r: (r["cue_start"], r["content_start"])):
+                cues.setdefault((int(r["cue_start"]), int(r["cue_end"])), []).append((int(r["content_start"]), int(r["content_end"])))
+            keys = list(cues)
+            ps = [toks.of(cues[k]) for k in keys]
+            gold = s.gold.attributions
+            gs = [toks.of(g.content) for g in gold]
+            m80 = {j for _, j in _match(ps, gs, 0.8, ggt=False)}
+            for i, j in _match(ps, gs, 0.3, ggt=False):
+                if j in m80:
+                    continue
+                g = gold[j]
+                labels = edge_detail(s.doc, s.text, toks, ps[i], gs[j], [toks.of([pc]) for pc in g.content], keys[i], list(g.cue or []))
+                for lab in labels:
+                    counts[lab] += 1
+                fh.write(json.dumps({"article": s.name, "labels": labels, "cue": s.text[keys[i][0]:keys[i][1]],
+                                     "model": [s.text[a:b] for a, b in cues[keys[i]]],
+                                     "gold": [s.text[a:b] for a, b in g.content]}, ensure_ascii=False) + "\n")
+    return counts
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = held_out_arguments(argparse.ArgumentParser(description=__doc__.split("\n\n")[0]))
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a CONFIG override")
@@ -113,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dump-inner", type=Path, default=None,
                     help="write the inner cross-validation's out-of-fold candidates of the fit slice here (the ones "
                          "the accept decision is chosen on), for bench/claims_accept.py --inner")
+    ap.add_argument("--edges", type=Path, default=None,
+                    help="write every match at 30%% that misses 80%% here (JSON lines, both spans) and print what "
+                         "the extra or missing words are (claims_errors.edge_detail, D93)")
     args = ap.parse_args(argv)
     for item in args.set:
         key, value = item.split("=", 1)
@@ -135,6 +168,10 @@ def main(argv: list[str] | None = None) -> int:
     print("matched at 30% only, by edge:")
     for k, n in edges(held, rows).most_common():
         print(f"  {n:6d}  {k}")
+    if args.edges is not None:
+        print("matched at 30% only, what the extra or missing words are (one count per edge off):")
+        for k, n in edge_details(held, rows, args.edges).most_common():
+            print(f"  {n:6d}  {k}")
     if args.dump is not None:
         dump_candidates(args.dump, args.fold, held, T.predictions(held, model))
     if args.dump_inner is not None and inner:

@@ -87,6 +87,8 @@ _NAME_LINKS = frozenset({"of", "for", "and", "on", "the", "&"})  # lower-case wo
 # text names most before them when it is also the nearest organization named (D95).
 _COMPANY_NOMINALS = frozenset({"company", "firm", "automaker", "carmaker", "retailer", "startup", "airline",
                                "studio", "publisher", "developer", "manufacturer", "chipmaker", "insurer", "agency"})
+# The dash closing a dateline ("WASHINGTON (AP) — ", "HONOLULU, Hawaii (HawaiiNewsNow) - ").
+_DATELINE_DASH = re.compile(r"\s[-–—]{1,2}\s")
 _PRONOUN_GENDER = {"he": "m", "him": "m", "his": "m", "himself": "m", "she": "f", "her": "f", "hers": "f", "herself": "f"}
 
 
@@ -346,7 +348,7 @@ class SpeakerResolver:
                                     or self._name_cut(m, start, end)):
             m = None
         if m is not None:
-            return None if self._in_coordination(head) else resolution_of(m)
+            return None if self._in_coordination(head) else self._full_name(m)
         low = head.lower_
         if low in PRONOUNS:
             cls, gender = PRONOUNS[low]
@@ -357,6 +359,13 @@ class SpeakerResolver:
         res = self._apposed_name(head)
         if res is not None:
             return res
+        # A dateline the phrase took in ("HONOLULU, Hawaii (HawaiiNewsNow) - NASA scientists",
+        # D95): the place of the dateline is no affiliation; the phrase starts after the dash.
+        cut = None
+        for cut in _DATELINE_DASH.finditer(self.text, start, head.idx):
+            pass
+        if cut is not None:
+            start = cut.end()
         inside = self.mentions.within(start, end)
         # A named person in apposition, closing the phrase: "the head of the air force,
         # Air Chief Marshal Sohail Aman".
@@ -477,6 +486,18 @@ class SpeakerResolver:
         # three times), not another governor it compares him to; a tie goes to the nearest.
         best = max(titled, key=lambda e: (named[e], int(titled[e]["start_char"])))
         return resolution_of(titled[best])
+
+    def _full_name(self, m: dict) -> Resolution:
+        """A person named by a first name only ("Elise wrote", after "Elise Matthesen", D95)
+        is the one person of the text whose full name starts with it; a surname is linked
+        by the mentions already ("Cook" = "Tim Cook")."""
+        name = str(m["canonical_name"])
+        if m["label"] != PERSON or " " in name.strip():
+            return resolution_of(m)
+        full = {str(o["canonical_name"]): o for o in self.mentions.rows
+                if o["label"] == PERSON and str(o["canonical_name"]).split()[:1] == [name]
+                and len(str(o["canonical_name"]).split()) > 1}
+        return resolution_of(next(iter(full.values()))) if len(full) == 1 else resolution_of(m)
 
     def _name_cut(self, m: dict, start: int, end: int) -> bool:
         """The phrase is the tail of a name the parse cut ("Disease Control" of "The Centers

@@ -383,7 +383,7 @@ class SpeakerResolver:
             # The same, when the NER tagged the name only elsewhere on the page ("Alibaba
             # leaders have denied", D95): a proper-noun modifier of the head.
             for c in head.children:
-                if c.dep_ == "compound" and c.pos_ == "PROPN" and c.i < head.i:
+                if c.dep_ in ("compound", "amod", "nmod") and c.text[:1].isupper() and c.i < head.i:
                     mm = self._named_elsewhere(c)
                     if mm is not None and mm["label"] in _AFFILIATION_LABELS and named(resolution_of(mm)):
                         return resolution_of(mm)

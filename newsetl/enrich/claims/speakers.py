@@ -379,9 +379,10 @@ class SpeakerResolver:
             # Affiliation: "Pentagon officials", "US officials". A nationality is no one who
             # speaks: "Israeli settlers", "The French foreign ministry" name nobody (D83).
             return resolution_of(groups[0])
-        if not inside and head.pos_ == "NOUN":
+        if not inside and head.tag_ == "NNS":
             # The same, when the NER tagged the name only elsewhere on the page ("Alibaba
-            # leaders have denied", D95): a proper-noun modifier of the head.
+            # leaders have denied", D95): a capitalized modifier of a plural head. Not a
+            # singular one: the quotes bench's gold leaves "a WeWork spokesperson" unnamed.
             for c in head.children:
                 if c.dep_ in ("compound", "amod", "nmod") and c.text[:1].isupper() and c.i < head.i:
                     mm = self._named_elsewhere(c)

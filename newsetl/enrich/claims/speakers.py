@@ -82,6 +82,13 @@ _AFFILIATION_LABELS = frozenset({"ORG", "GPE"})
 # Third-person singular pronouns that tell a person's gender (D92's votes).
 _OBJECT_FORMS = frozenset({"him", "her"})
 _NAME_LINKS = frozenset({"of", "for", "and", "on", "the", "&"})  # lower-case words inside a long name
+# Nouns for a business that stand for the one business a story is about ("The automaker says",
+# "The company flat-out denied"): besides the same-word rule, they take the organization the
+# text names most before them when it is also the nearest organization named (D95).
+_COMPANY_NOMINALS = frozenset({"company", "firm", "automaker", "carmaker", "retailer", "startup", "airline",
+                               "studio", "publisher", "developer", "manufacturer", "chipmaker", "insurer", "agency"})
+# The dash closing a dateline ("WASHINGTON (AP) — ", "HONOLULU, Hawaii (HawaiiNewsNow) - ").
+_DATELINE_DASH = re.compile(r"\s[-–—]{1,2}\s")
 _PRONOUN_GENDER = {"he": "m", "him": "m", "his": "m", "himself": "m", "she": "f", "her": "f", "hers": "f", "herself": "f"}
 
 
@@ -341,7 +348,7 @@ class SpeakerResolver:
                                     or self._name_cut(m, start, end)):
             m = None
         if m is not None:
-            return None if self._in_coordination(head) else resolution_of(m)
+            return None if self._in_coordination(head) else self._full_name(m)
         low = head.lower_
         if low in PRONOUNS:
             cls, gender = PRONOUNS[low]
@@ -352,6 +359,13 @@ class SpeakerResolver:
         res = self._apposed_name(head)
         if res is not None:
             return res
+        # A dateline the phrase took in ("HONOLULU, Hawaii (HawaiiNewsNow) - NASA scientists",
+        # D95): the place of the dateline is no affiliation; the phrase starts after the dash.
+        cut = None
+        for cut in _DATELINE_DASH.finditer(self.text, start, head.idx):
+            pass
+        if cut is not None:
+            start = cut.end()
         inside = self.mentions.within(start, end)
         # A named person in apposition, closing the phrase: "the head of the air force,
         # Air Chief Marshal Sohail Aman".
@@ -365,16 +379,90 @@ class SpeakerResolver:
             # Affiliation: "Pentagon officials", "US officials". A nationality is no one who
             # speaks: "Israeli settlers", "The French foreign ministry" name nobody (D83).
             return resolution_of(groups[0])
+        if not inside and head.tag_ == "NNS":
+            # The same, when the NER tagged the name only elsewhere on the page ("Alibaba
+            # leaders have denied", D95): a capitalized modifier of a plural head. Not a
+            # singular one: the quotes bench's gold leaves "a WeWork spokesperson" unnamed.
+            for c in head.children:
+                if c.dep_ in ("compound", "amod", "nmod") and c.text[:1].isupper() and c.i < head.i:
+                    mm = self._named_elsewhere(c)
+                    if mm is not None and mm["label"] in _AFFILIATION_LABELS and named(resolution_of(mm)):
+                        return resolution_of(mm)
         if not inside and det in _DEFINITE:
             if lemma in _TITLES and head.tag_ in ("NN", "NNP"):
                 return self._titled(start, lemma) or self._backward(start, "person", lemma=lemma)
             if lemma in self.person_nominals and head.tag_ in ("NN", "NNP"):
                 return self._backward(start, "person", lemma=lemma, same_word_only=lemma in _GENERIC_PERSONS)
-            if lemma in self.org_nominals and head.tag_ in ("NN", "NNP"):
+            if (lemma in self.org_nominals or lemma in _COMPANY_NOMINALS) and head.tag_ in ("NN", "NNP"):
                 # Only to an organization named with the same word ("the ministry" ->
                 # "the Foreign Ministry"): "the administration" is too often someone else.
-                return self._backward(start, "org", lemma=lemma, same_word_only=True)
+                res = self._backward(start, "org", lemma=lemma, same_word_only=True)
+                if lemma in _COMPANY_NOMINALS:
+                    # "the company" is the story's business, or an earlier "the company"'s,
+                    # unless another organization acts right before it (D95)
+                    res = res or self._story_org(head, start)
+                    if res is not None and self._other_org_acts(head, res.name.casefold()):
+                        return None
+                return res
         return None
+
+    def _story_org(self, head: Token, pos: int) -> Resolution | None:
+        """The business "the company" stands for (D95): the organization (label ORG) the text
+        names before ``pos`` at least twice and at least twice as often as any other (by
+        canonical name), when it is named again in the phrase's sentence or the two before
+        and no other organization is a subject or possessor there ("McClatchy reported a
+        loss ... But the company also reported" is McClatchy, not the story's GateHouse;
+        "across Facebook's various platforms, according to the company" is no one sure).
+        The nearest organization alone, or the one named most by any margin, was too often
+        the wrong one (D88: the state attorney general for WeWork, Stadia for Google); a
+        null is better than a wrong name."""
+        counts: Counter = Counter()
+        rows: dict[str, dict] = {}
+        for m in self.mentions.rows:
+            if int(m["start_char"]) >= pos:
+                break
+            if m["label"] != "ORG" or named(resolution_of(m)) is None:
+                continue
+            key = str(m["canonical_name"]).casefold()
+            counts[key] += 1
+            rows.setdefault(key, m)
+        top = counts.most_common(2)
+        if not top:
+            return None
+        key, n = top[0]
+        if n < 2 or (len(top) > 1 and n < 2 * top[1][1]):
+            return None
+        return resolution_of(rows[key]) if self._named_near(head, pos, key) else None
+
+    def _window(self, head: Token) -> int:
+        """The first token of the phrase's sentence or the two before it."""
+        sent = head.sent
+        for _ in range(2):
+            if sent.start == 0:
+                break
+            sent = self.doc[sent.start - 1].sent
+        return sent.start
+
+    def _named_near(self, head: Token, pos: int, key: str) -> bool:
+        """The organization ``key`` (a canonical name, casefolded) is named in the phrase's
+        sentence or the two before it."""
+        return any(m["label"] == "ORG" and str(m["canonical_name"]).casefold() == key
+                   for m in self.mentions.within(self.doc[self._window(head)].idx, pos))
+
+    def _other_org_acts(self, head: Token, key: str) -> bool:
+        """Another organization than ``key`` is a subject or possessor in the phrase's
+        sentence or the two before it, tagged or not ("McClatchy reported a loss ... But
+        the company also reported": the NER tagged only an earlier "McClatchy")."""
+        for tok in self.doc[self._window(head) : head.i]:
+            if tok.pos_ != "PROPN" or not (tok.dep_ in (*_SUBJECT_DEPS, "poss")
+                                           or tok.dep_ == "compound" and tok.head.dep_ in (*_SUBJECT_DEPS, "poss")):
+                continue
+            if any(c.dep_ == "expl" for c in tok.head.children):
+                continue  # "there's AppleSkin, a faux-leather": a thing there is, no actor
+            m = self._mention_of(tok) or self._named_elsewhere(tok)
+            if m is not None and m["label"] == "ORG" and str(m["canonical_name"]).casefold() != key:
+                return True
+        return False
 
     def _titled(self, pos: int, lemma: str) -> Resolution | None:
         """The speaker whose phrase had the title (the same-word rule), else the person the
@@ -399,6 +487,18 @@ class SpeakerResolver:
         # three times), not another governor it compares him to; a tie goes to the nearest.
         best = max(titled, key=lambda e: (named[e], int(titled[e]["start_char"])))
         return resolution_of(titled[best])
+
+    def _full_name(self, m: dict) -> Resolution:
+        """A person named by a first name only ("Elise wrote", after "Elise Matthesen", D95)
+        is the one person of the text whose full name starts with it; a surname is linked
+        by the mentions already ("Cook" = "Tim Cook")."""
+        name = str(m["canonical_name"])
+        if m["label"] != PERSON or " " in name.strip():
+            return resolution_of(m)
+        full = {str(o["canonical_name"]): o for o in self.mentions.rows
+                if o["label"] == PERSON and str(o["canonical_name"]).split()[:1] == [name]
+                and len(str(o["canonical_name"]).split()) > 1}
+        return resolution_of(next(iter(full.values()))) if len(full) == 1 else resolution_of(m)
 
     def _name_cut(self, m: dict, start: int, end: int) -> bool:
         """The phrase is the tail of a name the parse cut ("Disease Control" of "The Centers
@@ -506,7 +606,7 @@ class SpeakerResolver:
             cls = "group"
         elif head.lemma_.lower() in self.person_nominals or head.ent_type_ == PERSON:
             cls = "person"
-        elif head.lemma_.lower() in self.org_nominals:
+        elif head.lemma_.lower() in self.org_nominals or head.lemma_.lower() in _COMPANY_NOMINALS:
             cls = "org"
         else:
             cls = "thing"

@@ -254,16 +254,21 @@ def try_inputs(data: list, groups: list[str], threshold: float, inner: bool = Fa
         print(f"inputs +{group}: " + " | ".join(res), flush=True)
 
 
+def cue_matches(s, found: list[Attribution], overlaps: tuple[float, ...] = (0.3, 0.8), tag: str = "trace"):
+    """``found``'s rows in ``s`` matched to the gold as ``score_article`` matches them: the
+    text's ``Tokens``, the rows' cue spans in order (a prediction's index), the gold contents
+    as token sets, and per overlap the one-to-one match (prediction index -> gold index)."""
+    rows = attribution_rows("0" * 16, s.doc, s.mentions, tag, s.rules, _Fixed(found))
+    toks = Tokens(s.text)
+    ps = [toks.of(p.content) for p in group_rows(rows)]
+    gs = [toks.of(g.content) for g in s.gold.attributions]
+    cues = sorted({(int(r["cue_start"]), int(r["cue_end"])) for r in rows})
+    return toks, cues, gs, [dict(_match(ps, gs, t, ggt=False)) for t in overlaps]
+
+
 def matched(s, found: list[Attribution]) -> dict[tuple[int, int], tuple[int | None, int | None]]:
     """Cue span -> the gold it matches at 30% and at 80% (one-to-one, as ``score_article``)."""
-    rows = attribution_rows("0" * 16, s.doc, s.mentions, "trace", s.rules, _Fixed(found))
-    toks = Tokens(s.text)
-    preds = group_rows(rows)
-    cues = sorted({(int(r["cue_start"]), int(r["cue_end"])) for r in rows})
-    ps = [toks.of(p.content) for p in preds]
-    gs = [toks.of(g.content) for g in s.gold.attributions]
-    m3 = dict(_match(ps, gs, 0.3, ggt=False))
-    m8 = dict(_match(ps, gs, 0.8, ggt=False))
+    _, cues, _, (m3, m8) = cue_matches(s, found)
     return {c: (m3.get(k), m8.get(k)) for k, c in enumerate(cues)}
 
 

@@ -36,13 +36,13 @@ for p in (REPO_ROOT, REPO_ROOT / "bench"):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
 
-from claims_accept import _Fixed, load_dump  # noqa: E402
+from claims_accept import _Fixed, cue_matches, load_dump  # noqa: E402
 from newsetl.enrich.claims.model import accept as A  # noqa: E402
 from newsetl.enrich.claims.model import features as F  # noqa: E402
 from newsetl.enrich.claims.model import joint as J  # noqa: E402
 from newsetl.enrich.claims.model import train as T  # noqa: E402
 from newsetl.enrich.claims.model.extract import attribution_rows  # noqa: E402
-from newsetl.enrich.claims.model.scoring import Counts, Tokens, _match, group_rows, prf, score_article  # noqa: E402
+from newsetl.enrich.claims.model.scoring import Counts, prf, score_article  # noqa: E402
 
 # Subjects of poll results ("60 percent said", "voters say"): D78's false "say".
 POLL_SUBJECTS = frozenset({"voter", "percent", "american", "respondent", "people", "majority", "%", "many", "most",
@@ -104,13 +104,7 @@ def subject_kind(v: F.DocView, i: int) -> str:
 
 def false_classes(s, kept: list) -> list[dict]:
     """The false attributions of one article (accepted, with a row, no gold at 30%)."""
-    rows = attribution_rows("0" * 16, s.doc, s.mentions, "false", s.rules, _Fixed(kept))
-    toks = Tokens(s.text)
-    preds = group_rows(rows)
-    cues = sorted({(int(r["cue_start"]), int(r["cue_end"])) for r in rows})
-    ps = [toks.of(p.content) for p in preds]
-    gs = [toks.of(g.content) for g in s.gold.attributions]
-    m3 = dict(_match(ps, gs, 0.3, ggt=False))
+    toks, cues, gs, (m3,) = cue_matches(s, kept, (0.3,), "false")
     taken = set(m3.values())
     row_of = {c: k for k, c in enumerate(cues)}
     v = F.DocView(s.doc, s.rules)

@@ -24,12 +24,17 @@ def class_of(nlp, text: str, cue: str, speaker: str, content: str, quoted: bool 
     return cue_class(tok[cue], tok[speaker], [(a, a + len(content))], quoted=quoted)
 
 
+def resolver_of(doc, mentions: list[dict] | None = None) -> SpeakerResolver:
+    """The resolver the extractors build for ``doc`` (its own mentions unless given)."""
+    lexicon = default_lexicon()
+    return SpeakerResolver(doc, mentions_of(doc) if mentions is None else mentions,
+                           QuoteIndex(find_quotes(doc.text)), lexicon.person_nominals, lexicon.org_nominals)
+
+
 def resolve(nlp, text: str, phrase: str, head: str, at: int = 0):
     """The resolution of the speaker phrase ``phrase`` (its first occurrence from ``at``)."""
     doc = nlp(text)
-    lexicon = default_lexicon()
-    resolver = SpeakerResolver(doc, mentions_of(doc), QuoteIndex(find_quotes(text)), lexicon.person_nominals,
-                               lexicon.org_nominals)
+    resolver = resolver_of(doc)
     a = text.index(phrase, at)
     tok = next(t for t in doc if t.text == head and a <= t.idx < a + len(phrase))
     return resolver.resolve(tok, a, a + len(phrase))
@@ -285,9 +290,7 @@ def test_a_persons_gender_comes_from_the_text_not_the_first_guess(nlp):
     assert r["speaker_name"] == "John M. Ford"
     # the pronouns after a name tell its gender, whatever a pronoun resolved first
     doc = nlp(FORD)
-    lexicon = default_lexicon()
-    resolver = SpeakerResolver(doc, mentions_of(doc), QuoteIndex(find_quotes(FORD)), lexicon.person_nominals,
-                               lexicon.org_nominals)
+    resolver = resolver_of(doc)
     ford = next(m["entity_id"] for m in mentions_of(doc) if m["canonical_name"] == "John M. Ford")
     assert resolver.gender.get(ford) == "m"
 
@@ -316,11 +319,9 @@ def test_a_phrase_the_parse_cut_out_of_a_name_takes_the_name(nlp):
     # a name the NER ran on past a list names no one from its last word
     text = "Executives at CBS All Access, Disney said the service would launch in the spring."
     doc = nlp(text)
-    lexicon = default_lexicon()
     mentions = [{"start_char": 0, "end_char": len("Executives at CBS All Access, Disney"), "label": "ORG",
                  "entity_id": "x", "canonical_name": "CBS All Access, Disney", "surface": "CBS All Access, Disney"}]
-    resolver = SpeakerResolver(doc, mentions, QuoteIndex(find_quotes(text)), lexicon.person_nominals,
-                               lexicon.org_nominals)
+    resolver = resolver_of(doc, mentions)
     a = text.index("Disney")
     tok = next(t for t in doc if t.text == "Disney")
     assert resolver.resolve(tok, a, a + len("Disney")) is None
@@ -399,24 +400,17 @@ def test_a_first_name_takes_the_one_full_name(nlp):
     text = ("When I got word that a deal had finally been struck, I immediately thought of Elise Matthesen.\n\n“I "
             "don’t even have words, it’s such good news,” she replied in an email. “Except maybe Mike’s words.”\n\n"
             "In 1997, Elise wrote, she interviewed Mike for a convention.")
-    doc = nlp(text)
-    at = text.index("Elise wrote")
-    mentions = [dict(m, canonical_name="Elise", entity_id="elise") if m["start_char"] == at else m
-                for m in mentions_of(doc)]
-    assert any(m["start_char"] == at and m["label"] == "PERSON" for m in mentions)
-    lexicon = default_lexicon()
-    resolver = SpeakerResolver(doc, mentions, QuoteIndex(find_quotes(text)), lexicon.person_nominals,
-                               lexicon.org_nominals)
-    tok = next(t for t in doc if t.idx == at)
-    res = resolver.resolve(tok, at, at + len("Elise"))
+
+    def elise(text: str):
+        doc = nlp(text)
+        at = text.index("Elise wrote")
+        mentions = [dict(m, canonical_name="Elise", entity_id="elise") if m["start_char"] == at else m
+                    for m in mentions_of(doc)]
+        assert any(m["start_char"] == at and m["label"] == "PERSON" for m in mentions)
+        tok = next(t for t in doc if t.idx == at)
+        return resolver_of(doc, mentions).resolve(tok, at, at + len("Elise"))
+
+    res = elise(text)
     assert res is not None and res.name == "Elise Matthesen"
     # two people of that first name: no guess
-    text2 = text.replace("In 1997", "Elise Smith agreed. In 1997")
-    doc2 = nlp(text2)
-    at2 = text2.index("Elise wrote")
-    mentions2 = [dict(m, canonical_name="Elise", entity_id="elise") if m["start_char"] == at2 else m
-                 for m in mentions_of(doc2)]
-    resolver2 = SpeakerResolver(doc2, mentions2, QuoteIndex(find_quotes(text2)), lexicon.person_nominals,
-                                lexicon.org_nominals)
-    tok2 = next(t for t in doc2 if t.idx == at2)
-    assert resolver2.resolve(tok2, at2, at2 + len("Elise")).name == "Elise"
+    assert elise(text.replace("In 1997", "Elise Smith agreed. In 1997")).name == "Elise"

@@ -36,7 +36,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc, Span, Token
 
 from newsetl.enrich.claims.quotemarks import QuoteIndex
 from newsetl.enrich.nlp import doc_text
@@ -195,23 +195,28 @@ class SpeakerResolver:
     def _subject_mentions(self) -> list[_Candidate]:
         """Named people and organizations in subject position outside quotes."""
         out: list[_Candidate] = []
-        doc = self.doc
         for m in self.mentions.rows:
-            start, end = int(m["start_char"]), int(m["end_char"])
-            if self.quotes.at(start) is not None:
-                continue
-            span = doc.char_span(start, end, alignment_mode="expand")
-            if span is None or len(span) == 0:
-                continue
-            root = span.root
-            # A name opening its sentence that the parser made the root ("Buckley, who
-            # hadn't sung in a long time, worried about ...") is that sentence's subject.
-            opening_root = (m["label"] == PERSON and root.dep_ == "ROOT" and root.pos_ == "PROPN"
-                            and span.start == root.sent.start)
-            if (root.dep_ in _SUBJECT_DEPS or opening_root
-                    or (root.dep_ in ("compound", "appos") and root.head.dep_ in _SUBJECT_DEPS)):
-                out.append(_Candidate(start, _cls_of_label(str(m["label"])), resolution_of(m)))
+            if self._subject_span(m, opening=True) is not None:
+                out.append(_Candidate(int(m["start_char"]), _cls_of_label(str(m["label"])), resolution_of(m)))
         return out
+
+    def _subject_span(self, m: dict, opening: bool) -> Span | None:
+        """The mention's span when it stands outside quotes as a subject (or a compound or
+        apposition of one); with ``opening``, also a person's name opening its sentence that
+        the parser made the root ("Buckley, who hadn't sung in a long time, worried about
+        ...") is that sentence's subject."""
+        start, end = int(m["start_char"]), int(m["end_char"])
+        if self.quotes.at(start) is not None:
+            return None
+        span = self.doc.char_span(start, end, alignment_mode="expand")
+        if span is None or len(span) == 0:
+            return None
+        root = span.root
+        if root.dep_ in _SUBJECT_DEPS or (root.dep_ in ("compound", "appos") and root.head.dep_ in _SUBJECT_DEPS):
+            return span
+        opening_root = (opening and m["label"] == PERSON and root.dep_ == "ROOT" and root.pos_ == "PROPN"
+                        and span.start == root.sent.start)
+        return span if opening_root else None
 
     def _learn_honorifics(self) -> None:
         text = self.text
@@ -240,15 +245,10 @@ class SpeakerResolver:
         starts = {int(m["start_char"]) for m in persons}
         votes: dict[str, Counter] = {}
         for m in persons:
-            start, end = int(m["start_char"]), int(m["end_char"])
-            if self.quotes.at(start) is not None:
+            # not an object or a name in a list: the next pronoun is more often the subject's
+            span = self._subject_span(m, opening=False)
+            if span is None:
                 continue
-            span = doc.char_span(start, end, alignment_mode="expand")
-            if span is None or len(span) == 0:
-                continue
-            root = span.root
-            if not (root.dep_ in _SUBJECT_DEPS or (root.dep_ in ("compound", "appos") and root.head.dep_ in _SUBJECT_DEPS)):
-                continue  # an object or a name in a list: the next pronoun is more often the subject's
             stop = span.sent.end
             if stop < len(doc):
                 stop = doc[stop].sent.end

@@ -41,13 +41,18 @@ def _new_candidates(nlp, text: str, lexicon, classes) -> list[str]:
     return [doc[i].text for i in new if i not in old]
 
 
-@pytest.mark.parametrize("text, word", [
-    ("The FBI is reportedly making arrangements to interview Hillary Clinton.", "reportedly"),
-    ("Roof was able to obtain the gun he allegedly used to kill nine people.", "allegedly"),
+@pytest.mark.parametrize("text", [
+    "The FBI is reportedly making arrangements to interview Hillary Clinton.",
+    "Both Google and Facebook have reportedly looked at Twitter and passed.",
 ])
-def test_a_hearsay_adverb_is_a_candidate(nlp, lexicon, text, word):
-    assert _new_candidates(nlp, text, lexicon, ("hearsay",)) == [word]
+def test_reportedly_is_a_candidate(nlp, lexicon, text):
+    assert _new_candidates(nlp, text, lexicon, ("hearsay",)) == ["reportedly"]
     assert _new_candidates(nlp, text, lexicon, ()) == []
+
+
+def test_allegedly_is_no_candidate(nlp, lexicon):
+    # mostly no cue in PolNeAR (1 of 8 on the fit slice of fold 0)
+    assert _found(nlp, "Roof was able to obtain the gun he allegedly used to kill nine people.", lexicon) == {}
 
 
 def test_a_headline_verb_tagged_a_proper_noun_is_a_candidate_with_the_verbs_lemma(nlp, lexicon):
@@ -75,8 +80,9 @@ def test_a_title_word_of_a_place_or_outside_a_title_line_is_no_candidate(nlp, le
 
 def test_to_many_opening_a_clause_is_a_candidate(nlp, lexicon):
     assert _found(nlp, "To many, Santilli is a provocateur and a mouthpiece for the movement.", lexicon) == {"To": "to_agent"}
-    # a "to" of direction is not
+    # a "to" of direction is not, nor "for" (rarely a cue: 5 of 32)
     assert _found(nlp, "She drove to Boston, and the rally began at noon.", lexicon) == {}
+    assert _found(nlp, "For many, that candidate is Trump.", lexicon) == {}
 
 
 def test_a_dash_signing_a_quotation_is_a_candidate(nlp, lexicon):

@@ -332,8 +332,9 @@ def cue_candidates(v: DocView, nouns: frozenset[str], skip: frozenset[str] = fro
 
 
 # D97: cue classes the part of speech and the lemma hide.
-# An adverb that attributes the clause it modifies to someone unnamed.
-HEARSAY_ADVERBS = frozenset({"reportedly", "allegedly", "purportedly"})
+# An adverb that attributes the clause it modifies to someone unnamed. On the fit slice of
+# fold 0 "reportedly" is a gold cue 10 times of 21, "allegedly" once of 8: only the first.
+HEARSAY_ADVERBS = frozenset({"reportedly"})
 # Words a title-case line capitalises that are no names.
 _TITLE_SMALL = frozenset({"a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "for", "by", "with",
                           "from", "as", "is", "are", "was", "be", "it", "its", "his", "her", "vs"})
@@ -378,13 +379,14 @@ def title_case_line(v: DocView, pos: int) -> bool:
 def extra_cues(v: DocView, classes: frozenset[str], lexicon: Container[str] = ()) -> dict[int, str]:
     """Tokens of the cue classes ``classes`` (D97), by token, with the class; once per Doc.
 
-    * ``hearsay``: "reportedly", "allegedly", "purportedly" ("Trump reportedly considered ...").
+    * ``hearsay``: "reportedly" ("Trump reportedly considered ...").
     * ``title``: a capitalised word of a title-case line the tagger calls a proper noun (or a
       noun, adjective or adposition), outside a place's or organization's name, whose lower-case form inflects a lexicon lemma
       ("Clinton Slams Trump", "Carly Fiorina Endorses Ted Cruz"); its lemma in the DocView
       is set to the lexicon's, so the lemma features and the lexicon category read the verb.
-    * ``to_agent``: "To many, ...", "to him, liberals pose ...": "to" or "for" opening a clause
-      whose object can hold a view (a person, group or pronoun), before a comma.
+    * ``to_agent``: "To many, ...", "to him, liberals pose ...": "to" opening a clause whose
+      object can hold a view (a person, group or pronoun), before a comma ("for" is a gold
+      cue 5 times of 32 on the fit slice of fold 0, "to" 5 of 8: only "to").
     * ``dash_sig``: a hyphen opening a line and followed by a name ("- Bernie Sanders."):
       the signature after a quotation.
     """
@@ -404,7 +406,7 @@ def extra_cues(v: DocView, classes: frozenset[str], lexicon: Container[str] = ()
             if lem is not None and (pos[i] != "NOUN" or lem != v.lemma[i]):
                 out[i] = "title"
                 v.lemma[i] = lem
-        elif "to_agent" in classes and low in ("to", "for") and dep[i] == "prep":
+        elif "to_agent" in classes and low == "to" and dep[i] == "prep":
             obj = v.child(i, ("pobj",))
             if (obj is not None and v.right[obj] + 1 < v.n and lower[v.right[obj] + 1] == ","
                     and (i == v.sent_bounds[v.sent_of[i]][0] or lower[i - 1] in ("but", "and", ",", "because", "so"))

@@ -26,7 +26,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -313,112 +313,13 @@ def is_cue_candidate(v: DocView, i: int, nouns: frozenset[str]) -> bool:
 _MAYBE_CUE_POS = frozenset({"VERB", "AUX", "NOUN", "PROPN", "ADJ"})
 
 
-def cue_candidates(v: DocView, nouns: frozenset[str], skip: frozenset[str] = frozenset(),
-                   extra: Iterable[str] = (), lexicon: Container[str] = ()) -> list[int]:
+def cue_candidates(v: DocView, nouns: frozenset[str], skip: frozenset[str] = frozenset()) -> list[int]:
     """Tokens :func:`is_cue_candidate` accepts whose lemma is not in ``skip``; most tokens
-    fail on their part of speech alone, tested here without a call per token. ``extra``
-    names the classes of :func:`extra_cues` (D97) that are candidates too (``lexicon``: the
-    lemmas a title-case verb is looked up in)."""
+    fail on their part of speech alone, tested here without a call per token."""
     pos, lower, lemma = v.pos, v.lower, v.lemma
-    out = [i for i in range(v.n)
-           if (pos[i] in _MAYBE_CUE_POS or lower[i] in CUE_PUNCT or lower[i] == "according")
-           and lemma[i] not in skip and is_cue_candidate(v, i, nouns)]
-    if extra:
-        more = extra_cues(v, frozenset(extra), lexicon)
-        if more:
-            have = set(out)
-            out = sorted(have | set(more))  # not ``skip``: it was counted on the other candidates
-    return out
-
-
-# D97: cue classes the part of speech and the lemma hide.
-# An adverb that attributes the clause it modifies to someone unnamed. On the fit slice of
-# fold 0 "reportedly" is a gold cue 10 times of 21, "allegedly" once of 8: only the first.
-HEARSAY_ADVERBS = frozenset({"reportedly"})
-# Words a title-case line capitalises that are no names.
-_TITLE_SMALL = frozenset({"a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "for", "by", "with",
-                          "from", "as", "is", "are", "was", "be", "it", "its", "his", "her", "vs"})
-# A title word inside a place's or an organization's name is no verb ("United States", "NY Post").
-_PLACE_ENTS = frozenset({"GPE", "ORG", "LOC", "FAC", "NORP"})
-_LETTERS = re.compile(r"[^\W\d_][\w'’-]*")
-
-
-def _deinflect(w: str) -> list[str]:
-    """Lemma guesses for an inflected verb form ("slams" -> "slam", "praises" -> "praise",
-    "denies" -> "deny", "endorsed" -> "endorse"), the word itself first."""
-    out = [w]
-    if w.endswith("ies"):
-        out.append(w[:-3] + "y")
-    if w.endswith("es"):
-        out.append(w[:-2])
-    if w.endswith("s"):
-        out.append(w[:-1])
-    if w.endswith("ed"):
-        out += [w[:-2], w[:-1]]
-        if len(w) > 4 and w[-3] == w[-4]:
-            out.append(w[:-3])  # "slammed"
-    if w.endswith("ing"):
-        out += [w[:-3], w[:-3] + "e"]
-    return out
-
-
-def title_case_line(v: DocView, pos: int) -> bool:
-    """Whether the line around character ``pos`` is set in title case (a headline: "Trump
-    Says He Will ..."): three words or more, and nearly every one outside the small words
-    capitalised."""
-    got = v.cache.setdefault("title_lines", {})
-    a, b = v.line_of(pos)
-    hit = got.get(a)  # type: ignore[union-attr]
-    if hit is None:
-        words = [w for w in _LETTERS.findall(v.text[a:b]) if w.lower() not in _TITLE_SMALL]
-        hit = len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.85 * len(words)
-        got[a] = hit  # type: ignore[index]
-    return hit  # type: ignore[return-value]
-
-
-def extra_cues(v: DocView, classes: frozenset[str], lexicon: Container[str] = ()) -> dict[int, str]:
-    """Tokens of the cue classes ``classes`` (D97), by token, with the class; once per Doc.
-
-    * ``hearsay``: "reportedly" ("Trump reportedly considered ...").
-    * ``title``: a capitalised word of a title-case line the tagger calls a proper noun (or a
-      noun, adjective or adposition), outside a place's or organization's name, whose lower-case form inflects a lexicon lemma
-      ("Clinton Slams Trump", "Carly Fiorina Endorses Ted Cruz"); its lemma in the DocView
-      is set to the lexicon's, so the lemma features and the lexicon category read the verb.
-    * ``to_agent``: "To many, ...", "to him, liberals pose ...": "to" opening a clause whose
-      object can hold a view (a person, group or pronoun), before a comma ("for" is a gold
-      cue 5 times of 32 on the fit slice of fold 0, "to" 5 of 8: only "to").
-    * ``dash_sig``: a hyphen opening a line and followed by a name ("- Bernie Sanders."):
-      the signature after a quotation.
-    """
-    key = "extra_cues|" + ",".join(sorted(classes))
-    got = v.cache.get(key)
-    if got is not None:
-        return got  # type: ignore[return-value]
-    out: dict[int, str] = {}
-    lower, pos, dep = v.lower, v.pos, v.dep
-    for i in range(v.n):
-        low = lower[i]
-        if "hearsay" in classes and low in HEARSAY_ADVERBS and pos[i] == "ADV":
-            out[i] = "hearsay"
-        elif ("title" in classes and pos[i] in ("PROPN", "NOUN", "ADJ", "ADP") and low.isalpha() and len(low) > 3
-              and v.ent[i] not in _PLACE_ENTS and v.text[v.idx[i]].isupper() and title_case_line(v, v.idx[i])):
-            lem = next((x for x in _deinflect(low) if x in lexicon), None)
-            if lem is not None and (pos[i] != "NOUN" or lem != v.lemma[i]):
-                out[i] = "title"
-                v.lemma[i] = lem
-        elif "to_agent" in classes and low == "to" and dep[i] == "prep":
-            obj = v.child(i, ("pobj",))
-            if (obj is not None and v.right[obj] + 1 < v.n and lower[v.right[obj] + 1] == ","
-                    and (i == v.sent_bounds[v.sent_of[i]][0] or lower[i - 1] in ("but", "and", ",", "because", "so"))
-                    and (_agent(v, obj) == "agent" or lower[obj] in ("many", "some", "others", "most", "critics", "supporters"))):
-                out[i] = "to_agent"
-        elif "dash_sig" in classes and low in ("-", "--", "—", "–") and i + 1 < v.n:
-            a = v.line_of(v.idx[i])[0]
-            if not v.text[a:v.idx[i]].strip() and v.ent[i + 1] in ("PERSON", "ORG"):
-                out[i] = "dash_sig"
-    v.cache[key] = out
-    v.cache.setdefault("xcue", {}).update(out)  # type: ignore[union-attr]
-    return out
+    return [i for i in range(v.n)
+            if (pos[i] in _MAYBE_CUE_POS or lower[i] in CUE_PUNCT or lower[i] == "according")
+            and lemma[i] not in skip and is_cue_candidate(v, i, nouns)]
 
 
 def subject_of(v: DocView, i: int) -> int | None:
@@ -634,10 +535,6 @@ def cue_features(v: DocView, i: int, lexicon_cat: str | None) -> list[str]:
     rule = v.rule_tok.get(i)
     f.append("rule=" + str(rule is not None))
     f.append("rule_lem=" + str(rule is not None) + "|" + lem)
-    xcue = v.cache.get("xcue")
-    if xcue and i in xcue:  # a D97 class
-        f.append("xcue=" + xcue[i])  # type: ignore[index]
-        f.append("xcue_dep=" + xcue[i] + "|" + dep)  # type: ignore[index]
     frame = _frame(v, i, subj)
     f += _context_features(v, i, frame)
     f += _placement_features(v, i, subj, cat, frame)

@@ -91,7 +91,7 @@ class AttributionModel:
         w = F.TENSOR_WIDTH
         own, head = self.cue.project(v.tensor, 0, w).tolist(), self.cue.project(v.tensor, 1, w).tolist()
         out = []
-        for i in F.cue_candidates(v, nouns, skip, self.extra_cues, self.lexicon_categories):
+        for i in F.cue_candidates(v, nouns, skip):
             dense = own[i] + head[v.head[i]]
             out.append((i, self.cue.prob(F.cue_features(v, i, self.lexicon_category(v, i)), dense)))
         return out
@@ -196,12 +196,6 @@ class AttributionModel:
         """Whether the cue's subject is a content candidate (D90; the weights must be
         trained with it, so the setting travels with them)."""
         return bool(self.settings.get("content_subject", False))
-
-    @property
-    def extra_cues(self) -> tuple[str, ...]:
-        """The cue classes of ``features.extra_cues`` that are candidates (D97; trained
-        with the weights, so the setting travels with them)."""
-        return tuple(self.settings.get("extra_cues", ()))
 
     @property
     def skip_lemmas(self) -> frozenset[str]:

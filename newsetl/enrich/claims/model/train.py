@@ -61,11 +61,6 @@ CONFIG: dict = {
     # The cue's subject (alone and with its xcomp) as content candidates (D90: both F1s up on
     # four held-out folds); saved in the model's settings, read by ``content_candidates``.
     "content_subject": True,
-    # Cue classes the part of speech and the lemma hide, as candidates besides the verbs,
-    # listed nouns, adjectives and punctuation (D97, ``features.extra_cues``): "hearsay"
-    # ("reportedly"), "title" (a headline's verb tagged a proper noun), "to_agent" ("To
-    # many, ..."), "dash_sig" ("- Bernie Sanders."). Saved in the model's settings.
-    "extra_cues": (),
 }
 
 
@@ -186,7 +181,7 @@ def examples(samples: Sequence[Sample], model: AttributionModel) -> Examples:
     for s in samples:
         v = F.DocView(s.doc, s.rules)
         anchors = gold_anchors(s)
-        for i in F.cue_candidates(v, nouns, skip, model.extra_cues, model.lexicon_categories):
+        for i in F.cue_candidates(v, nouns, skip):
             cat = model.lexicon_category(v, i)
             ex.cue_x.append(hash_features(F.cue_features(v, i, cat), bits))
             ex.cue_d.append(F.cue_dense(v, i))
@@ -230,7 +225,7 @@ def skip_lemmas_of(samples: Sequence[Sample], nouns: frozenset[str]) -> list[str
 
 def fit(samples: Sequence[Sample], base: AttributionModel, seed: int) -> AttributionModel:
     settings = dict(base.settings, skip_lemmas=skip_lemmas_of(samples, frozenset(base.settings["cue_nouns"])),
-                    content_subject=CONFIG["content_subject"], extra_cues=list(CONFIG["extra_cues"]))
+                    content_subject=CONFIG["content_subject"])
     settings.pop("_skip", None)
     base = AttributionModel(base.cue, base.content, base.source, settings)
     ex = examples(samples, base)

@@ -42,6 +42,13 @@ _LATIN_GUESSES = {
 }  # fmt: skip
 _COMMON_SYMBOLS = set("\u00a0\u00a3\u00a5\u00a7\u00a9\u00ab\u00ae\u00b0\u00b1\u00b4\u00b7\u00bb\u20ac\u2122")
 _DETECT_BYTES = 200_000
+# Bytes looked at to tell UTF-16/32 without a BOM by where their NUL bytes fall.
+_WIDE_SNIFF_BYTES = 4096
+# Control characters that text does not hold (tab, line feeds, form feed and carriage
+# return are text). More than one in twenty of a page's head: binary data, not text.
+_CONTROLS = "".join(chr(c) for c in range(32) if c < 9 or 13 < c)
+_CONTROL_BYTES = _CONTROLS.encode("ascii")
+_NO_CONTROLS = dict.fromkeys(map(ord, _CONTROLS))
 
 
 @dataclass(frozen=True)
@@ -134,6 +141,60 @@ def _multibyte_utf8(data: bytes) -> bool:
     return not data[:_DETECT_BYTES].isascii() and _is_utf8(data)
 
 
+def _wide_by_shape(data: bytes) -> str | None:
+    """UTF-16 or UTF-32 without a BOM, told by where the NUL bytes of its ASCII
+    characters fall (markup and Latin text are mostly ASCII): every 4th byte of 4 NUL in
+    UTF-32, every other one in UTF-16, and none in the other places. None when the bytes
+    do not have that shape or do not decode strictly as it."""
+    head = data[:_WIDE_SNIFF_BYTES]
+    if b"\x00" not in head or len(head) < 8:
+        return None
+
+    def nul_share(offset: int, step: int) -> float:
+        lane = head[offset::step]
+        return lane.count(0) / max(len(lane), 1)
+
+    shapes = (
+        ("utf-32-le", 4, nul_share(3, 4) == 1 and nul_share(2, 4) > 0.9 and nul_share(0, 4) == 0),
+        ("utf-32-be", 4, nul_share(0, 4) == 1 and nul_share(1, 4) > 0.9 and nul_share(3, 4) == 0),
+        ("utf-16-le", 2, nul_share(1, 2) > 0.3 and nul_share(0, 2) == 0),
+        ("utf-16-be", 2, nul_share(0, 2) > 0.3 and nul_share(1, 2) == 0),
+    )
+    for name, unit, fits in shapes:
+        if fits:
+            sample = head[: len(head) - len(head) % unit]
+            try:
+                sample.decode(name)
+            except UnicodeDecodeError as exc:
+                if exc.start < len(sample) - 4:  # not only a surrogate pair cut at the end
+                    return None
+            return name
+    return None
+
+
+def wide_unicode(data: bytes) -> str | None:
+    """The codec of UTF-16 or UTF-32 bytes (by their BOM, or by the shape of their NUL
+    bytes), else None: such text is full of NUL bytes and is not binary data."""
+    name, source = next(((n, "bom") for bom, n in _BOMS if data.startswith(bom)), (None, None))
+    if source == "bom":
+        return name if name.startswith(("utf-16", "utf-32")) else None
+    return _wide_by_shape(data)
+
+
+def looks_binary(data: bytes) -> bool:
+    """Binary data rather than text: a NUL, or more than one control character in twenty,
+    in the first 8 KiB; UTF-16/32 text is judged by its characters, not its bytes."""
+    head = data[:8192]
+    wide = wide_unicode(head)
+    if wide is not None:
+        text = head[_bom_length(head) :].decode(wide, errors="replace")
+        return "\x00" in text or len(text) - len(text.translate(_NO_CONTROLS)) > len(text) * 0.05
+    if b"\x00" in head:
+        return True
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
+    return controls > len(head) * 0.05
+
+
 def choose_encoding(data: bytes, content_type: str | None = None, *, charset: str | None = None) -> tuple[str, str]:
     """(codec, source) for a page: source is bom | header | meta | utf-8 | detected | fallback.
 
@@ -143,6 +204,8 @@ def choose_encoding(data: bytes, content_type: str | None = None, *, charset: st
     for bom, name in _BOMS:
         if data.startswith(bom):
             return name, "bom"
+    if wide := _wide_by_shape(data):
+        return wide, "detected"
     for source, label in (
         ("header", charset or charset_from_content_type(content_type)),
         ("meta", declared_in_document(data)),

@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from newsetl.sources.decode import decode_html
+from newsetl.sources.decode import decode_html, looks_binary
 
 log = logging.getLogger(__name__)
 
@@ -309,25 +309,12 @@ def _read_bytes(inp: RawInput, max_file_bytes: int, max_decompressed_bytes: int)
     return out
 
 
-# Control bytes that text does not hold (tab, line feeds, form feed and carriage return
-# are text): counted by deleting the others, in C (a loop over the bytes cost 0.4 ms a page, D79).
-_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or 13 < b)
-
-
-def _looks_binary(data: bytes) -> bool:
-    head = data[:8192]
-    if b"\x00" in head:
-        return True
-    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
-    return controls > len(head) * 0.05
-
-
 def decode(data: bytes, encoding: str | None = None) -> str:
     """Bytes to text with the one decoder (``newsetl.sources.decode``): a BOM, the
     charset the fetcher chose (``encoding``, from a sidecar) or a declared one, unless
     the bytes prove UTF-8; then detection. Binary content, and bytes no text encoding
     fits, raise InputError."""
-    if _looks_binary(data):
+    if looks_binary(data):
         raise InputError("binary_content", "the file holds binary data, not text")
     decoded = decode_html(data, charset=encoding)
     if decoded.source == "fallback":

@@ -111,6 +111,24 @@ def test_binary_is_a_nul_or_more_than_one_control_byte_in_twenty_of_the_head():
         decode(b"a" * 10 + b"\x00" + b"a" * 100)
 
 
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+@pytest.mark.parametrize("bom", [True, False], ids=["bom", "no-bom"])
+def test_utf16_and_utf32_text_is_text_not_binary(tmp_path, codec, bom):
+    # Windows tools save "Unicode" text as UTF-16: full of NUL bytes, it was quarantined
+    # as binary_content with or without its BOM.
+    page = ('<html><head><meta charset="utf-8"><title>Café “news”</title></head>'
+            "<body><p>Le café était fermé – again.</p></body></html>")
+    data = ("\ufeff" if bom else "").encode(codec) + page.encode(codec)
+    assert decode(data) == page
+    (tmp_path / "page.html").write_bytes(data)
+    assert _read(tmp_path / "page.html", tmp_path) == page
+    # binary data stays binary in any clothing
+    for junk in ("\x00" * 50 + "a" * 50, "\x01\x02\x03 abc " * 30):
+        with pytest.raises(InputError) as info:
+            decode(("\ufeff" if bom else "").encode(codec) + junk.encode(codec))
+        assert info.value.check == "binary_content", junk
+
+
 def test_the_disk_decoder_is_the_fetchers_and_trusts_bytes_over_labels():
     chinese = "财政部长星期二表示，预算将于下周提交议会审议。"
     # valid UTF-8 declared gb2312 (a template's stale <meta>): the bytes win, no mojibake

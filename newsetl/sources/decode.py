@@ -10,7 +10,10 @@ also the WHATWG default for unlabelled Western pages). A declared ISO-8859-1/ASC
 label is read as Windows-1252, as browsers do. Bytes that are valid UTF-8 with
 multi-byte characters are read as UTF-8 whatever label they carry (a server default or
 a template's stale ``<meta>``, not a fact): text in a legacy code page (cp1252, gb2312,
-Shift_JIS, KOI8-R, ...) is valid UTF-8 by chance only when very short.
+Shift_JIS, KOI8-R, ...) is valid UTF-8 by chance only when very short. The other way
+round, a UTF-8 label on bytes with no UTF-8 character at all is passed over (the next
+label, then detection decide): read as UTF-8, each accented letter was lost to U+FFFD.
+UTF-16 and UTF-32 without a BOM are told by where their NUL bytes fall.
 """
 
 from __future__ import annotations
@@ -195,6 +198,16 @@ def looks_binary(data: bytes) -> bool:
     return controls > len(head) * 0.05
 
 
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _never_utf8(data: bytes) -> bool:
+    """Bytes past ASCII none of which forms a UTF-8 character: a UTF-8 label on them is
+    a lie (a legacy page behind a server or template default), not damaged UTF-8."""
+    sample = data[:_DETECT_BYTES]
+    return not sample.isascii() and not _is_utf8(data) and _UTF8_MULTIBYTE.search(sample) is None
+
+
 def choose_encoding(data: bytes, content_type: str | None = None, *, charset: str | None = None) -> tuple[str, str]:
     """(codec, source) for a page: source is bom | header | meta | utf-8 | detected | fallback.
 
@@ -211,7 +224,7 @@ def choose_encoding(data: bytes, content_type: str | None = None, *, charset: st
         ("meta", declared_in_document(data)),
     ):
         name = normalize_label(label)
-        if name is None:
+        if name is None or (name == "utf-8" and _never_utf8(data)):
             continue
         if name != "utf-8" and _multibyte_utf8(data):
             return "utf-8", "utf-8"

@@ -129,6 +129,18 @@ def test_utf16_and_utf32_text_is_text_not_binary(tmp_path, codec, bom):
         assert info.value.check == "binary_content", junk
 
 
+def test_a_utf8_label_on_bytes_with_no_utf8_character_is_passed_over():
+    # A Windows-1252 page behind a template's <meta charset="utf-8"> (or a sidecar that
+    # kept the server's UTF-8 header): read as UTF-8, every accent became U+FFFD.
+    text = "Le café était fermé – “no” again, naïvely."
+    page = f'<html><head><meta charset="utf-8"></head><body><p>{text}</p></body></html>'.encode("cp1252")
+    assert text in decode(page)
+    assert text in decode(page, encoding="utf-8")
+    # UTF-8 with one damaged byte is still UTF-8: its other characters are kept
+    damaged = f'<meta charset="utf-8"><p>{text}</p>'.encode() + b"\xff"
+    assert text in decode(damaged) and decode(damaged).endswith("\ufffd")
+
+
 def test_the_disk_decoder_is_the_fetchers_and_trusts_bytes_over_labels():
     chinese = "财政部长星期二表示，预算将于下周提交议会审议。"
     # valid UTF-8 declared gb2312 (a template's stale <meta>): the bytes win, no mojibake

@@ -292,20 +292,29 @@ def _read_bytes(inp: RawInput, max_file_bytes: int, max_decompressed_bytes: int)
         data = f.read(max_file_bytes + 1)
     if not inp.compressed:
         return data
-    # Stream the decompression so a gzip bomb is cut off at the cap, never unpacked.
+    # Stream the decompression so a gzip bomb is cut off at the cap, never unpacked. A
+    # gzip file may hold several members one after the other (`cat a.gz b.gz`, bgzip's
+    # 64 KB blocks): each is unpacked, under the one cap, as gzip itself does.
     try:
-        d = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-        out = d.decompress(data, max_decompressed_bytes + 1)
-        if len(out) > max_decompressed_bytes:
-            raise InputError(
-                "decompressed_too_large", f"unpacks to more than the cap of {max_decompressed_bytes} bytes"
-            )
-        if not d.eof:
-            raise InputError("corrupt_gzip", "truncated gzip stream")
+        out, rest = b"", data
+        while True:
+            d = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+            out += d.decompress(rest, max_decompressed_bytes + 1 - len(out))
+            if len(out) > max_decompressed_bytes:
+                raise InputError(
+                    "decompressed_too_large", f"unpacks to more than the cap of {max_decompressed_bytes} bytes"
+                )
+            if not d.eof:
+                raise InputError("corrupt_gzip", "truncated gzip stream")
+            rest = d.unused_data
+            if rest[:2] != b"\x1f\x8b":  # the end, or padding after it (ignored, as gzip does)
+                break
     except (zlib.error, EOFError, gzip.BadGzipFile) as exc:
         raise InputError("corrupt_gzip", f"not a valid gzip file: {exc}") from exc
     if not out:
         raise InputError("empty_file", "the file unpacks to nothing")
+    if out[:2] == b"\x1f\x8b":
+        raise InputError("nested_gzip", "a gzip file inside the gzip file: one layer is unpacked, not more")
     return out
 
 

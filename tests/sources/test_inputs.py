@@ -84,6 +84,24 @@ def test_size_caps_and_broken_files(tmp_path):
     assert _error(blank, tmp_path).check == "empty_file"
 
 
+def test_gzip_members_are_all_read_and_gzip_in_gzip_is_named(tmp_path):
+    # Several members one after the other (`cat a.gz b.gz`, bgzip): only the first was
+    # read, and the page landed cut without a word.
+    first, second = b"<html><body><p>First half. ", b"Second half.</p></body></html>"
+    (tmp_path / "members.html.gz").write_bytes(gzip.compress(first) + gzip.compress(second) + b"\0" * 16)
+    assert _read(tmp_path / "members.html.gz", tmp_path) == (first + second).decode()
+    # the cap holds over all the members together
+    (tmp_path / "many.html.gz").write_bytes(gzip.compress(b"a" * 600_000) * 3)
+    assert _error(tmp_path / "many.html.gz", tmp_path, max_unpacked=1_000_000).check == "decompressed_too_large"
+    cut = gzip.compress(first) + gzip.compress(second)[:-6]
+    (tmp_path / "cut-member.html.gz").write_bytes(cut)
+    assert _error(tmp_path / "cut-member.html.gz", tmp_path).check == "corrupt_gzip"
+    # a .gz of a .gz: said as such, not "binary data"
+    (tmp_path / "twice.html.gz").write_bytes(gzip.compress(gzip.compress(first + second)))
+    error = _error(tmp_path / "twice.html.gz", tmp_path)
+    assert error.check == "nested_gzip" and "gzip file inside" in error.reason
+
+
 def test_decoding_follows_declared_charset_then_utf8_then_detection():
     cp1252 = "Café owners said “no” – again. ".encode("cp1252") * 20
     assert decode(cp1252).startswith("Café owners said “no” – again.")

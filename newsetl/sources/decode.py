@@ -205,7 +205,7 @@ def _never_utf8(data: bytes) -> bool:
     """Bytes past ASCII none of which forms a UTF-8 character: a UTF-8 label on them is
     a lie (a legacy page behind a server or template default), not damaged UTF-8."""
     sample = data[:_DETECT_BYTES]
-    return not sample.isascii() and not _is_utf8(data) and _UTF8_MULTIBYTE.search(sample) is None
+    return not sample.isascii() and _UTF8_MULTIBYTE.search(sample) is None and not _is_utf8(data)
 
 
 def choose_encoding(data: bytes, content_type: str | None = None, *, charset: str | None = None) -> tuple[str, str]:

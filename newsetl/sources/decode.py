@@ -49,6 +49,7 @@ _DETECT_BYTES = 200_000
 _WIDE_SNIFF_BYTES = 4096
 # Control characters that text does not hold (tab, line feeds, form feed and carriage
 # return are text). More than one in twenty of a page's head: binary data, not text.
+# Counted by deleting the others, in C (a loop over the bytes cost 0.4 ms a page, D79).
 _CONTROLS = "".join(chr(c) for c in range(32) if c < 9 or 13 < c)
 _CONTROL_BYTES = _CONTROLS.encode("ascii")
 _NO_CONTROLS = dict.fromkeys(map(ord, _CONTROLS))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -96,6 +97,16 @@ def test_gzip_members_are_all_read_and_gzip_in_gzip_is_named(tmp_path):
     cut = gzip.compress(first) + gzip.compress(second)[:-6]
     (tmp_path / "cut-member.html.gz").write_bytes(cut)
     assert _error(tmp_path / "cut-member.html.gz", tmp_path).check == "corrupt_gzip"
+    # bgzip's blocks are read; half a million empty members are refused at once, not
+    # unpacked one by one for minutes
+    blocks = b"".join(gzip.compress(first + b"x" * 60_000 + second) for _ in range(300))
+    (tmp_path / "bgzip.html.gz").write_bytes(blocks)
+    assert len(_read(tmp_path / "bgzip.html.gz", tmp_path, max_unpacked=20_000_000)) == 300 * (60_000 + 57)
+    (tmp_path / "empties.html.gz").write_bytes(gzip.compress(b"") * 500_000)
+    started = time.monotonic()
+    error = _error(tmp_path / "empties.html.gz", tmp_path)
+    assert error.check == "corrupt_gzip" and "gzip members" in error.reason
+    assert time.monotonic() - started < 2
     # a .gz of a .gz: said as such, not "binary data"
     (tmp_path / "twice.html.gz").write_bytes(gzip.compress(gzip.compress(first + second)))
     error = _error(tmp_path / "twice.html.gz", tmp_path)

@@ -37,6 +37,9 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9._:\
 _XML_DECL = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9._:\-]+)["']""")
 # WHATWG Encoding Standard: these labels mean windows-1252 in a browser.
 _AS_CP1252 = {"iso8859-1", "latin-1", "ascii", "cp1252"}
+# Python text codecs that no page is written in: they raise on any bytes (undefined, idna
+# with errors="replace"), read backslashes as escapes, or are UTF-7, which browsers refuse.
+_NOT_PAGE_ENCODINGS = {"undefined", "idna", "punycode", "unicode-escape", "raw-unicode-escape", "utf-7"}
 # charset-normalizer answers that mean "some Latin-script single-byte code page".
 _LATIN_GUESSES = {
     "cp1250", "cp1252", "cp1254", "cp1257", "cp775", "cp850", "cp852", "cp437", "cp858",
@@ -69,11 +72,16 @@ def normalize_label(label: str | None) -> str | None:
     if not label:
         return None
     try:
-        name = codecs.lookup(label.strip().strip("\"'")).name
+        info = codecs.lookup(label.strip().strip("\"'"))
     except LookupError:
         return None
+    name = info.name
+    if not getattr(info, "_is_text_encoding", True) or name in _NOT_PAGE_ENCODINGS:
+        return None  # base64, zlib, rot13...: Python codecs, not charsets; they raised in decode
     if name in _AS_CP1252:
         return "cp1252"
+    if name == "utf-8-sig":  # a BOM is read before any label
+        return "utf-8"
     if name.startswith("utf-16") or name.startswith("utf-32"):
         # A UTF-16 label in an ASCII-compatible document is a lie (WHATWG: use UTF-8).
         return "utf-8"
@@ -241,7 +249,10 @@ def decode_html(data: bytes, content_type: str | None = None, *, charset: str | 
     name, source = choose_encoding(data, content_type, charset=charset)
     if source == "bom":
         data = data[_bom_length(data) :]
-    return Decoded(data.decode(name, errors="replace"), name, source)
+    try:
+        return Decoded(data.decode(name, errors="replace"), name, source)
+    except (LookupError, UnicodeError):  # a codec that cannot read bytes: never raise
+        return Decoded(data.decode("cp1252", errors="replace"), "cp1252", "fallback")
 
 
 def _bom_length(data: bytes) -> int:

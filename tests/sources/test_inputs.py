@@ -14,6 +14,7 @@ from support.malformed_corpus import remove_tree, write_deep
 from newsetl.extract.identity import article_id_for
 from newsetl.run.incremental import file_state
 from newsetl.sources.disk import HTML, TEXT, InputError, decode, discover, read_page
+from newsetl.sources.fetch.sources import links_from_document
 from newsetl.settings import Settings
 
 SETTINGS = Settings()
@@ -168,6 +169,22 @@ def test_a_utf8_label_on_bytes_with_no_utf8_character_is_passed_over():
     # UTF-8 with one damaged byte is still UTF-8: its other characters are kept
     damaged = f'<meta charset="utf-8"><p>{text}</p>'.encode() + b"\xff"
     assert text in decode(damaged) and decode(damaged).endswith("\ufffd")
+
+
+@pytest.mark.parametrize("label", ["base64", "zlib", "rot13", "hex", "uu", "undefined", "idna", "unicode_escape",
+                                   "utf-7", "utf_8_sig"])
+def test_a_python_codec_named_as_charset_is_no_charset(tmp_path, label):
+    # <meta charset="base64"> names a Python codec that cannot decode bytes to text: the
+    # decoder raised, and the page was lost as extraction_error (a feed: internal_error).
+    text = "Café owners said “no” – again. " * 20
+    page = f'<html><head><meta charset="{label}"></head><body><p>{text}</p></body></html>'
+    (tmp_path / "page.html").write_bytes(page.encode("cp1252"))
+    assert text in _read(tmp_path / "page.html", tmp_path)
+    assert text in decode(page.encode("utf-8"), encoding=label)  # a sidecar naming one
+    feed = (f'<?xml version="1.0" encoding="{label}"?><rss version="2.0"><channel><title>t</title>'
+            '<item><link>https://news.example.org/a/story.html</link></item></channel></rss>').encode()
+    links = links_from_document(feed, "https://news.example.org/feed.xml")
+    assert links.kind == "feed" and links.pages == ["https://news.example.org/a/story.html"]
 
 
 def test_the_disk_decoder_is_the_fetchers_and_trusts_bytes_over_labels():

@@ -87,7 +87,8 @@ def test_the_corpus_is_large_and_varied(corpus):
                    "nested_5mb", "wide_5mb", "long_line_html", "long_line_text", "non_english", "exact_duplicate",
                    "near_duplicate", "symlink", "odd_name", "html_as_txt", "huge_attribute", "unsupported",
                    "latin1_name", "deep_tree", "contradicted_charset", "wide_unicode", "lying_utf8_label", "too_deep",
-                   "gzip_members", "gzip_in_gzip", "fifo", "dir_named_like_a_page", "newline_name"):
+                   "gzip_members", "gzip_in_gzip", "fifo", "dir_named_like_a_page", "newline_name",
+                   "codec_as_charset"):
         assert families[family] >= 1, family
     assert (raw / "huge" / "nested-5mb.html").stat().st_size >= 5_000_000
     assert (raw / "huge" / "wide-5mb.html").stat().st_size >= 5_000_000

@@ -254,7 +254,7 @@ def build(raw: Path, seed: int = 6) -> dict[str, Kind]:
         put(f"charset/en-as-{label}.html", page,
             Kind("contradicted_charset", ARTICLE, "en", contains="caf\u00e9 owners said \u201cno\u201d"))
     # Hostile inputs of D99: UTF-16/32 with and without a BOM, a UTF-8 label on
-    # Windows-1252 bytes, unclosed tags past the parser's depth, gzip members and gzip in
+    # Windows-1252 bytes, Python codecs named as charsets, unclosed tags past the parser's depth, gzip members and gzip in
     # gzip, a FIFO, a directory named like a page, names with line breaks, pages whose
     # text is in a script, all menu, one paragraph 3,000 times, control characters.
     for i, codec in enumerate(("utf-16-le", "utf-16-be", "utf-32-le", "utf-16-le", "utf-16-be", "utf-32-be")):
@@ -266,6 +266,9 @@ def build(raw: Path, seed: int = 6) -> dict[str, Kind]:
         body = "The caf\u00e9 owners said \u201cno\u201d \u2013 again. " + _story(rng, 12)
         put(f"hostile/lying-utf8-{i}.html", _html(f"Lying {i}", body).encode("cp1252"),
             Kind("lying_utf8_label", ARTICLE, "en", contains="caf\u00e9 owners said \u201cno\u201d"))
+    for label in ("base64", "zlib", "utf-7"):
+        put(f"hostile/charset-{label}.html", _html(f"Codec {label}", _story(rng, 12)).replace(
+            'charset="utf-8"', f'charset="{label}"'), Kind("codec_as_charset", ARTICLE, "en", contains=f"Codec {label}"))
     for i, tag in enumerate(("div", "span", "font")):
         put(f"hostile/unclosed-{tag}.html", _html(f"Unclosed {tag}", _story(rng, 12)).replace(
             "</h1>", "</h1>" + f"<{tag}>x " * 300), Kind("too_deep", "html_too_deep"))

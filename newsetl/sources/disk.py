@@ -218,7 +218,7 @@ def _sidecar(path: Path) -> tuple[str | None, str | None]:
         fd = open_path(path.with_name(path.name.split(".", 1)[0] + SIDECAR_SUFFIX), _FILE_FLAGS)
         with os.fdopen(fd, "rb") as f:
             meta = json.loads(f.read(_MAX_SIDECAR_BYTES).decode("utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # [[[[… nested past Python's limit
         return None, None
     if not isinstance(meta, dict):
         return None, None

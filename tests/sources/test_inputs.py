@@ -114,6 +114,28 @@ def test_gzip_members_are_all_read_and_gzip_in_gzip_is_named(tmp_path):
     assert error.check == "nested_gzip" and "gzip file inside" in error.reason
 
 
+def test_a_hostile_sidecar_stops_nothing(tmp_path):
+    # A .meta.json nested past Python's recursion limit raised RecursionError out of
+    # discovery: one 200 KB file beside a page stopped the whole run.
+    page = "<html><body><p>" + "word " * 100 + "</p></body></html>"
+    (tmp_path / "page.html").write_text(page)
+    (tmp_path / "page.meta.json").write_text("[" * 100_000 + "]" * 100_000)
+    (tmp_path / "other.html").write_text(page.replace("word", "other"))
+    (tmp_path / "other.meta.json").write_text('{"url": 5, "final_url": ["x"], "encoding": "base64"}')
+    found = {i.source_uri: i for i in discover(tmp_path)}
+    assert set(found) == {"page.html", "other.html"}
+    assert found["page.html"].url is found["page.html"].encoding is found["other.html"].url is None
+    assert "other other" in read_page(found["other.html"], 10_000_000, 10_000_000)  # "base64": no charset
+    # the fetcher's own readers of its sidecars and state files
+    from newsetl.sources.fetch.rawstore import RawStore
+
+    store = RawStore(tmp_path)
+    sha = "ab" * 32
+    store.meta_path(sha).parent.mkdir(parents=True, exist_ok=True)
+    store.meta_path(sha).write_text("[" * 100_000)
+    assert store.read_meta(sha) is None
+
+
 def test_decoding_follows_declared_charset_then_utf8_then_detection():
     cp1252 = "Café owners said “no” – again. ".encode("cp1252") * 20
     assert decode(cp1252).startswith("Café owners said “no” – again.")

@@ -309,8 +309,12 @@ BAD_INPUTS = {
     "plain-text": "This is not HTML, only a line of text.",
     "binary-garbage": "\x00\x01\x02\ufffd\x7f<<<>>>&&&;;</p></div>",
     "broken-markup": "<html><body><div><p>Unclosed <b>bold <i>para</div></span></p><p>Another",
+    "deep-unclosed-5mb": "<div><span>" * 450_000,  # no tree trafilatura takes: nothing to cut
+}
+# Nested past libxml2's depth limit (256), where the parser drops the rest of the page.
+TOO_DEEP = {
     "deep-5mb": "<html><body>" + "<div>" * 500_000 + "deep" + "</div>" * 500_000 + "</body></html>",
-    "deep-unclosed-5mb": "<div><span>" * 450_000,
+    "deep-article-unclosed": "<html><body><article>" + "<div><span>" * 450_000,
 }
 # About 500k elements in 5 MB: trafilatura would take over a minute on it.
 WIDE_AND_DEEP_5MB = (
@@ -340,6 +344,29 @@ def test_page_too_large_to_parse_is_refused_with_a_reason():
     with pytest.raises(InputError) as info:
         extract_html(WIDE_AND_DEEP_5MB)
     assert info.value.check == "html_too_complex"
+
+
+@pytest.mark.parametrize("tag", ["div", "span", "font", "b"])
+def test_a_page_nested_past_the_parsers_depth_is_refused_not_cut(tag):
+    # 300 unclosed tags between two paragraphs: libxml2 stops at depth 256 and drops the
+    # second paragraph without a word; the page landed cut before.
+    first, second = _PROSE[0], _PROSE[1]
+    html = (f"<html><head><title>Deep</title></head><body><article><p>{first}</p>" + f"<{tag}>x " * 300
+            + f"<p>{second}</p></article></body></html>")
+    with pytest.raises(InputError) as info:
+        extract_html(html)
+    assert info.value.check == "html_too_deep" and "256" in info.value.reason
+    # 250 levels parse whole
+    shallow = html.replace(f"<{tag}>x " * 300, f"<{tag}>x " * 250)
+    text = extract_html(shallow).text
+    assert first[:60] in text and second[:60] in text
+
+
+@pytest.mark.parametrize("html", TOO_DEEP.values(), ids=TOO_DEEP.keys())
+def test_deep_pathological_pages_are_refused_with_a_reason(html):
+    with pytest.raises(InputError) as info:
+        extract_html(html)
+    assert info.value.check == "html_too_deep"
 
 
 def test_bad_input_keeps_the_url_argument():

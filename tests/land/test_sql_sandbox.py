@@ -96,6 +96,36 @@ def attacks(root: Path) -> list[str]:
         "LOAD httpfs",
         f"CALL enable_logging(storage_path => '{root}/logs')",
         "EXPLAIN (FORMAT json) COPY articles TO 'x.csv'",
+        # Macros, settings, catalogs and extensions by path (D99)
+        "CREATE MACRO m(x) AS x + 1",
+        "CREATE TEMP MACRO t() AS TABLE SELECT 1",
+        "SET threads = 1",
+        "RESET memory_limit",
+        "PRAGMA memory_limit = '100GB'",
+        "USE memory",
+        "DETACH catalog",
+        f"LOAD '{root}/x.duckdb_extension'",
+        "SELECT 1; SELECT 2",
+    ]
+
+
+def reads(secret: Path) -> list[str]:
+    """Ways to read a file outside the warehouse, straight or wrapped (D99)."""
+    return [
+        f"SELECT * FROM read_csv('{secret}')",
+        f"SELECT * FROM '{secret}'",  # a replacement scan: a path as a table name
+        f"FROM '{secret}'",
+        f"SELECT * FROM (FROM '{secret}')",
+        f"SELECT * FROM read_text('{secret}')",
+        f"SELECT * FROM read_blob('{secret}')",
+        f"SELECT * FROM glob('{secret.parent}/*')",
+        f"SELECT (SELECT content FROM read_text('{secret}'))",
+        f"WITH x AS (SELECT * FROM read_text('{secret}')) SELECT * FROM x",
+        f"SELECT * FROM articles WHERE title IN (SELECT * FROM read_csv('{secret}'))",
+        f"SUMMARIZE SELECT * FROM read_csv('{secret}')",
+        f"DESCRIBE SELECT * FROM read_csv('{secret}')",
+        f"EXPLAIN ANALYZE SELECT * FROM read_csv('{secret}')",
+        f"PIVOT (SELECT * FROM read_csv('{secret}')) ON column0",
     ]
 
 
@@ -141,6 +171,24 @@ def test_the_sandbox_holds_when_the_check_is_bypassed(landed):
         con.execute(f"PRAGMA import_database('{root}/reports')")
     con.close()
     assert run_pipeline(raw, root, lock=True)["status"] == "success"
+
+
+def test_nothing_outside_the_warehouse_is_read(landed):
+    raw, root = landed
+    secret = root.parent / "outside-secret" / "secret.csv"
+    secret.parent.mkdir(exist_ok=True)
+    secret.write_text("name,value\ntoken,s3cr3t-v4lue\n", encoding="utf-8")
+    for sql in reads(secret):
+        with pytest.raises((catalog.ReadOnlyViolation, duckdb.Error)):  # refused, or no such table
+            query_catalog(root, sql)
+        # the second layer alone: the engine opens no file but the catalog
+        con = catalog.connect_read_only(warehouse_at(root).catalog_path, Settings().sql_memory_limit)
+        try:
+            with pytest.raises(duckdb.Error):
+                rows = con.execute(sql).fetchall()
+                assert "s3cr3t" not in repr(rows)  # (not reached)
+        finally:
+            con.close()
 
 
 def test_read_only_queries_still_work(landed):

@@ -2,7 +2,8 @@
 ends as exactly one article, one quarantine row or one counted duplicate, the runs row
 adds up, and a second run on the same inputs changes no row. Among them: names that are
 not UTF-8, a tree nested a thousand deep past PATH_MAX, pages whose meta charset their
-bytes contradict."""
+bytes contradict, and D99's hostile inputs (UTF-16/32, UTF-8 labels that lie, unclosed tags
+past the parser's depth, gzip members and gzip in gzip, a FIFO, names with line breaks)."""
 
 from __future__ import annotations
 
@@ -85,7 +86,9 @@ def test_the_corpus_is_large_and_varied(corpus):
     for family in ("binary", "truncated_gzip", "gzip_bomb", "invalid_utf8", "empty_html", "zero_bytes",
                    "nested_5mb", "wide_5mb", "long_line_html", "long_line_text", "non_english", "exact_duplicate",
                    "near_duplicate", "symlink", "odd_name", "html_as_txt", "huge_attribute", "unsupported",
-                   "latin1_name", "deep_tree", "contradicted_charset"):
+                   "latin1_name", "deep_tree", "contradicted_charset", "wide_unicode", "lying_utf8_label", "too_deep",
+                   "gzip_members", "gzip_in_gzip", "fifo", "dir_named_like_a_page", "newline_name",
+                   "codec_as_charset"):
         assert families[family] >= 1, family
     assert (raw / "huge" / "nested-5mb.html").stat().st_size >= 5_000_000
     assert (raw / "huge" / "wide-5mb.html").stat().st_size >= 5_000_000

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from support.malformed_corpus import remove_tree, write_deep
 from newsetl.extract.identity import article_id_for
 from newsetl.run.incremental import file_state
 from newsetl.sources.disk import HTML, TEXT, InputError, decode, discover, read_page
+from newsetl.sources.fetch.sources import links_from_document
 from newsetl.settings import Settings
 
 SETTINGS = Settings()
@@ -84,6 +86,56 @@ def test_size_caps_and_broken_files(tmp_path):
     assert _error(blank, tmp_path).check == "empty_file"
 
 
+def test_gzip_members_are_all_read_and_gzip_in_gzip_is_named(tmp_path):
+    # Several members one after the other (`cat a.gz b.gz`, bgzip): only the first was
+    # read, and the page landed cut without a word.
+    first, second = b"<html><body><p>First half. ", b"Second half.</p></body></html>"
+    (tmp_path / "members.html.gz").write_bytes(gzip.compress(first) + gzip.compress(second) + b"\0" * 16)
+    assert _read(tmp_path / "members.html.gz", tmp_path) == (first + second).decode()
+    # the cap holds over all the members together
+    (tmp_path / "many.html.gz").write_bytes(gzip.compress(b"a" * 600_000) * 3)
+    assert _error(tmp_path / "many.html.gz", tmp_path, max_unpacked=1_000_000).check == "decompressed_too_large"
+    cut = gzip.compress(first) + gzip.compress(second)[:-6]
+    (tmp_path / "cut-member.html.gz").write_bytes(cut)
+    assert _error(tmp_path / "cut-member.html.gz", tmp_path).check == "corrupt_gzip"
+    # bgzip's blocks are read; half a million empty members are refused at once, not
+    # unpacked one by one for minutes
+    blocks = b"".join(gzip.compress(first + b"x" * 60_000 + second) for _ in range(300))
+    (tmp_path / "bgzip.html.gz").write_bytes(blocks)
+    assert len(_read(tmp_path / "bgzip.html.gz", tmp_path, max_unpacked=20_000_000)) == 300 * (60_000 + 57)
+    (tmp_path / "empties.html.gz").write_bytes(gzip.compress(b"") * 500_000)
+    started = time.monotonic()
+    error = _error(tmp_path / "empties.html.gz", tmp_path)
+    assert error.check == "corrupt_gzip" and "gzip members" in error.reason
+    assert time.monotonic() - started < 2
+    # a .gz of a .gz: said as such, not "binary data"
+    (tmp_path / "twice.html.gz").write_bytes(gzip.compress(gzip.compress(first + second)))
+    error = _error(tmp_path / "twice.html.gz", tmp_path)
+    assert error.check == "nested_gzip" and "gzip file inside" in error.reason
+
+
+def test_a_hostile_sidecar_stops_nothing(tmp_path):
+    # A .meta.json nested past Python's recursion limit raised RecursionError out of
+    # discovery: one 200 KB file beside a page stopped the whole run.
+    page = "<html><body><p>" + "word " * 100 + "</p></body></html>"
+    (tmp_path / "page.html").write_text(page)
+    (tmp_path / "page.meta.json").write_text("[" * 100_000 + "]" * 100_000)
+    (tmp_path / "other.html").write_text(page.replace("word", "other"))
+    (tmp_path / "other.meta.json").write_text('{"url": 5, "final_url": ["x"], "encoding": "base64"}')
+    found = {i.source_uri: i for i in discover(tmp_path)}
+    assert set(found) == {"page.html", "other.html"}
+    assert found["page.html"].url is found["page.html"].encoding is found["other.html"].url is None
+    assert "other other" in read_page(found["other.html"], 10_000_000, 10_000_000)  # "base64": no charset
+    # the fetcher's own readers of its sidecars and state files
+    from newsetl.sources.fetch.rawstore import RawStore
+
+    store = RawStore(tmp_path)
+    sha = "ab" * 32
+    store.meta_path(sha).parent.mkdir(parents=True, exist_ok=True)
+    store.meta_path(sha).write_text("[" * 100_000)
+    assert store.read_meta(sha) is None
+
+
 def test_decoding_follows_declared_charset_then_utf8_then_detection():
     cp1252 = "Café owners said “no” – again. ".encode("cp1252") * 20
     assert decode(cp1252).startswith("Café owners said “no” – again.")
@@ -109,6 +161,52 @@ def test_binary_is_a_nul_or_more_than_one_control_byte_in_twenty_of_the_head():
     assert decode(b"a" * 8192 + b"\x02" * 1000).startswith("aaa")
     with pytest.raises(InputError):
         decode(b"a" * 10 + b"\x00" + b"a" * 100)
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+@pytest.mark.parametrize("bom", [True, False], ids=["bom", "no-bom"])
+def test_utf16_and_utf32_text_is_text_not_binary(tmp_path, codec, bom):
+    # Windows tools save "Unicode" text as UTF-16: full of NUL bytes, it was quarantined
+    # as binary_content with or without its BOM.
+    page = ('<html><head><meta charset="utf-8"><title>Café “news”</title></head>'
+            "<body><p>Le café était fermé – again.</p></body></html>")
+    data = ("\ufeff" if bom else "").encode(codec) + page.encode(codec)
+    assert decode(data) == page
+    (tmp_path / "page.html").write_bytes(data)
+    assert _read(tmp_path / "page.html", tmp_path) == page
+    # binary data stays binary in any clothing
+    for junk in ("\x00" * 50 + "a" * 50, "\x01\x02\x03 abc " * 30):
+        with pytest.raises(InputError) as info:
+            decode(("\ufeff" if bom else "").encode(codec) + junk.encode(codec))
+        assert info.value.check == "binary_content", junk
+
+
+def test_a_utf8_label_on_bytes_with_no_utf8_character_is_passed_over():
+    # A Windows-1252 page behind a template's <meta charset="utf-8"> (or a sidecar that
+    # kept the server's UTF-8 header): read as UTF-8, every accent became U+FFFD.
+    text = "Le café était fermé – “no” again, naïvely."
+    page = f'<html><head><meta charset="utf-8"></head><body><p>{text}</p></body></html>'.encode("cp1252")
+    assert text in decode(page)
+    assert text in decode(page, encoding="utf-8")
+    # UTF-8 with one damaged byte is still UTF-8: its other characters are kept
+    damaged = f'<meta charset="utf-8"><p>{text}</p>'.encode() + b"\xff"
+    assert text in decode(damaged) and decode(damaged).endswith("\ufffd")
+
+
+@pytest.mark.parametrize("label", ["base64", "zlib", "rot13", "hex", "uu", "undefined", "idna", "unicode_escape",
+                                   "utf-7", "utf_8_sig"])
+def test_a_python_codec_named_as_charset_is_no_charset(tmp_path, label):
+    # <meta charset="base64"> names a Python codec that cannot decode bytes to text: the
+    # decoder raised, and the page was lost as extraction_error (a feed: internal_error).
+    text = "Café owners said “no” – again. " * 20
+    page = f'<html><head><meta charset="{label}"></head><body><p>{text}</p></body></html>'
+    (tmp_path / "page.html").write_bytes(page.encode("cp1252"))
+    assert text in _read(tmp_path / "page.html", tmp_path)
+    assert text in decode(page.encode("utf-8"), encoding=label)  # a sidecar naming one
+    feed = (f'<?xml version="1.0" encoding="{label}"?><rss version="2.0"><channel><title>t</title>'
+            '<item><link>https://news.example.org/a/story.html</link></item></channel></rss>').encode()
+    links = links_from_document(feed, "https://news.example.org/feed.xml")
+    assert links.kind == "feed" and links.pages == ["https://news.example.org/a/story.html"]
 
 
 def test_the_disk_decoder_is_the_fetchers_and_trusts_bytes_over_labels():

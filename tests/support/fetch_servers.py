@@ -418,8 +418,124 @@ def _forbidden(site: Site, h: BaseHTTPRequestHandler, n: int) -> None:
     send(h, 403, b"<html><body>forbidden</body></html>")
 
 
+# --- hostile answers (tests/sources/test_hostile_web.py) ---
+
+LYING_TEXT = "Le café était fermé – “no” again."
+
+
+def _hostile_page(title: str, head: str = "") -> str:
+    words = " ".join(f"{title.split()[0].lower()}{i % 41}" for i in range(90))
+    return (f"<html><head>{head}<title>{title}</title></head><body><article><h1>{title}</h1>"
+            f"<p>{LYING_TEXT}</p><p>The story goes on: {words}.</p></article></body></html>")
+
+
+def _lying_charset(site: Site, h: BaseHTTPRequestHandler, n: int) -> None:
+    # The header and the <meta> say UTF-8; the bytes are Windows-1252.
+    page = _hostile_page("Lying charset", "<meta charset='utf-8'>")
+    send(h, 200, page.encode("cp1252"), "text/html; charset=utf-8")
+
+
+def _utf16(site: Site, h: BaseHTTPRequestHandler, n: int) -> None:
+    send(h, 200, ("\ufeff" + _hostile_page("Wide text")).encode("utf-16-le"), "text/html")
+
+
+def _empty_200(site: Site, h: BaseHTTPRequestHandler, n: int) -> None:
+    send(h, 200, b"", "text/html")
+
+
+def _short_body(site: Site, h: BaseHTTPRequestHandler, n: int) -> None:
+    # Content-Length promises 5,000 bytes; 100 come, then the connection closes.
+    h.send_response(200)
+    h.send_header("Content-Type", "text/html")
+    h.send_header("Content-Length", "5000")
+    h.end_headers()
+    h.wfile.write(b"<html><body><p>" + b"x" * 85)
+    h.close_connection = True
+
+
+def _long_body(site: Site, h: BaseHTTPRequestHandler, n: int) -> None:
+    # Content-Length says 60; the body goes on past it.
+    page = article_html("Long body")
+    h.send_response(200)
+    h.send_header("Content-Type", "text/html")
+    h.send_header("Content-Length", "60")
+    h.end_headers()
+    h.wfile.write(page)
+
+
+def _chunked_endless(site: Site, h: BaseHTTPRequestHandler, n: int) -> None:
+    h.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n")
+    chunk = b"<p>" + b"y" * 8000 + b"</p>"
+    sent = 0
+    while not site.stop.is_set() and sent < 200 * 1024 * 1024:
+        h.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        sent += len(chunk)
+    with site._lock:
+        site.big_sent = max(site.big_sent, sent)
+
+
+_LAUGHS = ('<!DOCTYPE rss [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+           '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">'
+           '<!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;"><!ENTITY f "&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;">'
+           '<!ENTITY g "&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;"><!ENTITY h "&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;">'
+           '<!ENTITY i "&h;&h;&h;&h;&h;&h;&h;&h;&h;&h;"><!ENTITY xxe SYSTEM "file:///etc/hostname">]>')
+
+
+def _laughs_feed(site: Site, h: BaseHTTPRequestHandler, n: int) -> None:
+    # A billion laughs and an external entity naming a local file, in an RSS feed.
+    rss = ('<?xml version="1.0" encoding="UTF-8"?>' + _LAUGHS
+           + '<rss version="2.0"><channel><title>&i;</title><description>&xxe;</description>'
+           f"<item><title>&i;</title><link>{site.url('/articles/laughs-1.html')}</link></item>"
+           f"<item><title>&xxe;</title><link>{site.url('/articles/')}&xxe;.html</link></item>"
+           "<item><title>x</title><link>&xxe;</link></item></channel></rss>")
+    send(h, 200, rss.encode(), "application/rss+xml")
+
+
+def _self_sitemap(site: Site, h: BaseHTTPRequestHandler, n: int) -> None:
+    # A sitemap index that lists itself (and a page sitemap that lists the index).
+    xml = ('<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+           f"<sitemap><loc>{site.url('/sitemap-self.xml')}</loc></sitemap>"
+           f"<sitemap><loc>{site.url('/sitemap-back.xml')}</loc></sitemap></sitemapindex>")
+    send(h, 200, xml.encode(), "application/xml")
+
+
+def _back_sitemap(site: Site, h: BaseHTTPRequestHandler, n: int) -> None:
+    xml = ('<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+           f"<sitemap><loc>{site.url('/sitemap-self.xml')}</loc></sitemap>"
+           f"<sitemap><loc>{site.url('/sitemap-news.xml')}</loc></sitemap></sitemapindex>")
+    send(h, 200, xml.encode(), "application/xml")
+
+
+def _many_sitemaps(site: Site, h: BaseHTTPRequestHandler, n: int) -> None:
+    # A sitemap index of 10,000 sitemaps, each listing one page.
+    locs = "".join(f"<sitemap><loc>{site.url(f'/sitemaps/{i}.xml')}</loc></sitemap>" for i in range(10_000))
+    xml = ('<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+           f"{locs}</sitemapindex>")
+    send(h, 200, xml.encode(), "application/xml")
+
+
+def _one_sitemap(site: Site, h: BaseHTTPRequestHandler, n: int) -> None:
+    k = h.path.rsplit("/", 1)[1].split(".")[0]
+    xml = ('<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+           f"<url><loc>{site.url(f'/articles/sm-many-{k}.html')}</loc></url></urlset>")
+    send(h, 200, xml.encode(), "application/xml")
+
+
 ROUTES: dict[str, Callable[[Site, BaseHTTPRequestHandler, int], None]] = {
     "/robots.txt": _robots,
+    "/lying-charset.html": _lying_charset,
+    "/utf16.html": _utf16,
+    "/empty-200.html": _empty_200,
+    "/short-body.html": _short_body,
+    "/long-body.html": _long_body,
+    "/chunked-endless.html": _chunked_endless,
+    "/laughs.xml": _laughs_feed,
+    "/sitemap-self.xml": _self_sitemap,
+    "/sitemap-back.xml": _back_sitemap,
+    "/sitemap-many.xml": _many_sitemaps,
+    "/redirect-metadata": _redirect("http://169.254.169.254/latest/meta-data/"),
+    "/redirect-file": _redirect("file:///etc/passwd"),
+    "/redirect-localhost": _redirect("http://localhost:{port}/articles/internal.html"),
     "/etag.html": _etag,
     "/lastmod.html": _lastmod,
     "/versioned.html": _versioned,
@@ -461,6 +577,7 @@ PREFIX_ROUTES: list[tuple[str, Callable[[Site, BaseHTTPRequestHandler, int], Non
     ("/samples/", _sample),
     ("/news/", _story),
     ("/samples-labelled-gzip/", _sample_labelled_gzip),
+    ("/sitemaps/", _one_sitemap),
 ]
 
 

@@ -253,6 +253,44 @@ def build(raw: Path, seed: int = 6) -> dict[str, Kind]:
         page = _html(f"en {label}", body).replace('charset="utf-8"', f'charset="{label}"')
         put(f"charset/en-as-{label}.html", page,
             Kind("contradicted_charset", ARTICLE, "en", contains="caf\u00e9 owners said \u201cno\u201d"))
+    # Hostile inputs of D99: UTF-16/32 with and without a BOM, a UTF-8 label on
+    # Windows-1252 bytes, Python codecs named as charsets, unclosed tags past the parser's depth, gzip members and gzip in
+    # gzip, a FIFO, a directory named like a page, names with line breaks, pages whose
+    # text is in a script, all menu, one paragraph 3,000 times, control characters.
+    for i, codec in enumerate(("utf-16-le", "utf-16-be", "utf-32-le", "utf-16-le", "utf-16-be", "utf-32-be")):
+        bom = "\ufeff" if i < 3 else ""
+        title = f"Wide {codec} {i}"
+        put(f"hostile/wide-{i}.html", (bom + _html(title, _story(rng, 12))).encode(codec),
+            Kind("wide_unicode", ARTICLE, "en", contains=title))
+    for i in range(3):
+        body = "The caf\u00e9 owners said \u201cno\u201d \u2013 again. " + _story(rng, 12)
+        put(f"hostile/lying-utf8-{i}.html", _html(f"Lying {i}", body).encode("cp1252"),
+            Kind("lying_utf8_label", ARTICLE, "en", contains="caf\u00e9 owners said \u201cno\u201d"))
+    for label in ("base64", "zlib", "utf-7"):
+        put(f"hostile/charset-{label}.html", _html(f"Codec {label}", _story(rng, 12)).replace(
+            'charset="utf-8"', f'charset="{label}"'), Kind("codec_as_charset", ARTICLE, "en", contains=f"Codec {label}"))
+    for i, tag in enumerate(("div", "span", "font")):
+        put(f"hostile/unclosed-{tag}.html", _html(f"Unclosed {tag}", _story(rng, 12)).replace(
+            "</h1>", "</h1>" + f"<{tag}>x " * 300), Kind("too_deep", "html_too_deep"))
+    halves = _html("Two members", _story(rng, 12)).encode()
+    put("hostile/members.html.gz", gzip.compress(halves[:300]) + gzip.compress(halves[300:]),
+        Kind("gzip_members", ARTICLE, "en", contains="Two members"))
+    put("hostile/twice.html.gz", gzip.compress(gzip.compress(_html("Twice", _story(rng, 12)).encode())),
+        Kind("gzip_in_gzip", "nested_gzip"))
+    os.mkfifo(raw / "hostile" / "fifo.html")
+    kinds["hostile/fifo.html"] = Kind("fifo", "not_a_file")
+    put("hostile/folder.html/inside.html", _html("Inside a folder", _story(rng, 12)),
+        Kind("dir_named_like_a_page", ARTICLE, "en", contains="Inside a folder"))
+    put("hostile/line\nbreak\rname.html", _html("Line breaks", _story(rng, 12)),
+        Kind("newline_name", ARTICLE, "en", contains="Line breaks"))
+    put("hostile/in-a-script.html", f"<html><body><script>document.write('{_story(rng, 12)}')</script></body></html>",
+        Kind("script_text", QUARANTINE))
+    put("hostile/menu.txt", "\n".join(["Home", "News", "Sport", "Weather", "Contact us", "Sign in"] * 20),
+        Kind("all_menu", QUARANTINE))
+    put("hostile/same-paragraph.html", _html("Same", "").replace("</h1>", "</h1>" + ("<p>" + ENGLISH.split(". ")[0] + ".</p>") * 3000),
+        Kind("repeated_paragraph", ANY))
+    put("hostile/controls.txt", "Controls\n\n" + _story(rng, 20).replace(" ", " \x0b", 3).replace("a", "a\x07", 2),
+        Kind("control_chars", ANY))
     # A tree nested DEEP_LEVELS deep, path longer than PATH_MAX, with a symlink loop at
     # the bottom: walked without recursion, read through directory descriptors.
     dirs = [f"level-{i:04d}" for i in range(DEEP_LEVELS)]

@@ -40,6 +40,7 @@ from newsetl.sources.fetch.politeness import Politeness, backoff_delay, parse_re
 from newsetl.sources.fetch.robots import MAX_ROBOTS_BYTES, RobotsCache, RobotsResponse
 from newsetl.sources.fetch.urlpolicy import UrlPolicy, UrlRefused
 from newsetl.settings import Settings
+from newsetl.sources.decode import wide_unicode
 
 LOGGER = logging.getLogger(__name__)
 
@@ -498,7 +499,7 @@ def html_refusal(body: bytes, content_type: str | None) -> tuple[str, str] | Non
     head = body[:2048]
     if not body.strip():
         return "empty_body", "empty body"
-    if head.startswith(b"%PDF") or b"\x00" in head:
+    if head.startswith(b"%PDF") or (b"\x00" in head and wide_unicode(head) is None):
         return "content_type_refused", "body is binary, not HTML" + (" (PDF)" if head.startswith(b"%PDF") else "")
     if not media and not _HTML_SNIFF.search(head):
         return "content_type_refused", "no Content-Type and the body does not look like HTML"

@@ -87,7 +87,7 @@ class RawStore:
     def read_meta(self, sha: str) -> dict[str, Any] | None:
         try:
             meta = json.loads(self.meta_path(sha).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
             return None
         return meta if isinstance(meta, dict) else None
 
@@ -120,7 +120,7 @@ class RawStore:
         """State of the last successful fetch of ``url``, if its page is still stored."""
         try:
             state = json.loads(self._state_path(url).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
             return None
         if not isinstance(state, dict) or state.get("url") != url:
             return None
@@ -143,7 +143,7 @@ def read_stored_page(path: Path | str, max_bytes: int = 64 * 1024 * 1024) -> tup
     sha = path.name.split(".", 1)[0]
     try:
         meta = json.loads(path.with_name(sha + META_SUFFIX).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
         meta = {}
     d = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
     body = d.decompress(path.read_bytes(), max_bytes + 1)

@@ -277,6 +277,14 @@ def expand_feeds(
                     queue.extend(links.sitemaps)
             row["elapsed_s"] = time.monotonic() - started
             rows.append(row)
+        with lock:
+            left = len({u for u in queue if u not in seen})
+        if left and rows and documents >= MAX_DOCUMENTS_PER_FEED:
+            # Said where it is read (the feed entry's own row), not dropped without a word.
+            rows[0]["reason"] = (f"{rows[0]['reason'] or rows[0]['outcome']}; {left} more sitemaps not followed "
+                                 f"(at most {MAX_DOCUMENTS_PER_FEED} documents per feed entry)")
+            LOGGER.warning("%s: %d more sitemaps not followed (at most %d documents per feed entry)",
+                           feed_url, left, MAX_DOCUMENTS_PER_FEED)
         return pages[: settings.fetch_max_links_per_feed], rows
 
     feeds = _unique(feed_urls)

@@ -198,10 +198,10 @@ class AttributionModel:
         return bool(self.settings.get("content_subject", False))
 
     @property
-    def cue_outer(self) -> bool:
-        """Whether the cue decision reads which cue a candidate governs (D96; the weights
-        must be trained with it, so the setting travels with them)."""
-        return bool(self.settings.get("cue_outer", False))
+    def cue_outer(self) -> object:
+        """Whether the cue decision reads which cue a candidate governs (D96: False, True,
+        or "verbs"; the weights must be trained with it, so the setting travels with them)."""
+        return self.settings.get("cue_outer", False)
 
     @property
     def skip_lemmas(self) -> frozenset[str]:

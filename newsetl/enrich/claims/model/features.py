@@ -471,51 +471,7 @@ def _placement_features(v: DocView, i: int, subj: int | None, cat: str, frame: _
     return f
 
 
-def _governed_cues(v: DocView, mode: object = True) -> dict[int, tuple[int, str, str]]:
-    """Token -> (steps, the relation of its child on the path, kind) of the nearest cue it
-    governs within four steps: a cue the rules found ("rule") or a verb or noun of a class
-    in ``cue_classes.yaml`` (speech, cognition, document); once per Doc (D96)."""
-    key = "governed" + str(mode)
-    got = v.cache.get(key)
-    if got is None:
-        table = cue_class_table().classes
-        verbs = mode == "verbs"  # class verbs only, three steps (a variant measured in D96)
-        pos_ok = ("VERB",) if verbs else ("VERB", "NOUN")
-        limit = 3 if verbs else 4
-        head, dep = v.head, v.dep
-        out: dict[int, tuple[int, str, str]] = {}
-        for x in range(v.n):
-            rule = x in v.rule_tok
-            cls = table.get(v.lemma[x]) if v.pos[x] in pos_ok else None
-            if not rule and cls is None:
-                continue
-            kind = "rule" if rule else str(cls)
-            h, d = x, 0
-            while d < limit and head[h] != h:
-                via, h = h, head[h]
-                d += 1
-                prev = out.get(h)
-                if prev is None or d < prev[0] or (d == prev[0] and kind == "rule" and prev[2] != "rule"):
-                    out[h] = (d, dep[via], kind)
-        got = v.cache[key] = out
-    return got  # type: ignore[return-value]
-
-
-def _outer_features(v: DocView, i: int, cat: str, mode: object = True) -> list[str]:
-    """Whether the candidate governs another cue (D96): "expressed amusement [that Mr.
-    Rubio had at last described …]", a cue whose content holds a second attribution. How
-    far (steps), through which relation of its own child, and which kind of cue; with the
-    candidate's part of speech and lexicon category. Never the word itself."""
-    got = _governed_cues(v, mode).get(i)
-    if got is None:
-        return ["holds=-|" + v.pos[i]]
-    d, via, kind = got
-    return ["holds=" + kind + "|" + str(d) + "|" + via,
-            "holds_pos=" + kind + "|" + v.pos[i] + "|" + cat,
-            "holds_dep=" + via + "|" + v.dep[i] + "|" + v.pos[i]]
-
-
-def cue_features(v: DocView, i: int, lexicon_cat: str | None, outer: object = False) -> list[str]:
+def cue_features(v: DocView, i: int, lexicon_cat: str | None) -> list[str]:
     lem, dep, tag = v.lemma[i], v.dep[i], v.tag[i]
     h = v.head[i]
     cat = str(lexicon_cat)
@@ -582,8 +538,6 @@ def cue_features(v: DocView, i: int, lexicon_cat: str | None, outer: object = Fa
     frame = _frame(v, i, subj)
     f += _context_features(v, i, frame)
     f += _placement_features(v, i, subj, cat, frame)
-    if outer:
-        f += _outer_features(v, i, cat, outer)
     if v.lower[i] in CUE_PUNCT:
         line = v.line_of(pos)
         f.append("punct_words_before=" + _bucket(v.words([(line[0], pos)]), (1, 2, 3, 5, 8)))

@@ -93,7 +93,7 @@ class AttributionModel:
         out = []
         for i in F.cue_candidates(v, nouns, skip):
             dense = own[i] + head[v.head[i]]
-            out.append((i, self.cue.prob(F.cue_features(v, i, self.lexicon_category(v, i), self.cue_outer), dense)))
+            out.append((i, self.cue.prob(F.cue_features(v, i, self.lexicon_category(v, i)), dense)))
         return out
 
     def best_content(self, v: F.DocView, i: int, info: dict | None = None) -> tuple[F.Candidate, float] | None:
@@ -196,12 +196,6 @@ class AttributionModel:
         """Whether the cue's subject is a content candidate (D90; the weights must be
         trained with it, so the setting travels with them)."""
         return bool(self.settings.get("content_subject", False))
-
-    @property
-    def cue_outer(self) -> object:
-        """Whether the cue decision reads which cue a candidate governs (D96: False, True,
-        or "verbs"; the weights must be trained with it, so the setting travels with them)."""
-        return self.settings.get("cue_outer", False)
 
     @property
     def skip_lemmas(self) -> frozenset[str]:

@@ -61,9 +61,6 @@ CONFIG: dict = {
     # The cue's subject (alone and with its xcomp) as content candidates (D90: both F1s up on
     # four held-out folds); saved in the model's settings, read by ``content_candidates``.
     "content_subject": True,
-    # The cue decision reads whether a candidate governs another cue (D96: the outer cue of
-    # nested speech); saved in the model's settings, read by ``cue_features``.
-    "cue_outer": False,
 }
 
 
@@ -186,7 +183,7 @@ def examples(samples: Sequence[Sample], model: AttributionModel) -> Examples:
         anchors = gold_anchors(s)
         for i in F.cue_candidates(v, nouns, skip):
             cat = model.lexicon_category(v, i)
-            ex.cue_x.append(hash_features(F.cue_features(v, i, cat, model.cue_outer), bits))
+            ex.cue_x.append(hash_features(F.cue_features(v, i, cat), bits))
             ex.cue_d.append(F.cue_dense(v, i))
             j = anchors.get(i)
             ex.cue_y.append(1.0 if j is not None else 0.0)
@@ -228,7 +225,7 @@ def skip_lemmas_of(samples: Sequence[Sample], nouns: frozenset[str]) -> list[str
 
 def fit(samples: Sequence[Sample], base: AttributionModel, seed: int) -> AttributionModel:
     settings = dict(base.settings, skip_lemmas=skip_lemmas_of(samples, frozenset(base.settings["cue_nouns"])),
-                    content_subject=CONFIG["content_subject"], cue_outer=CONFIG["cue_outer"])
+                    content_subject=CONFIG["content_subject"])
     settings.pop("_skip", None)
     base = AttributionModel(base.cue, base.content, base.source, settings)
     ex = examples(samples, base)

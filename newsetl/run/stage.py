@@ -18,6 +18,7 @@ from newsetl.run.incremental import ARTICLE, QUARANTINED, Split, enrich_key, inp
 from newsetl.run.stories import Params
 from newsetl.run.state import AnalysisResult, BatchResult, Run, RunCounts
 from newsetl.settings import Settings
+from newsetl.shown import shown
 from newsetl.sources import RawInput, WebSources, fetch_web
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ def stage_batch(run: Run, part: int, batch: list[RawInput], output: BatchOutput,
     quarantine = output.quarantine + checked.quarantine
     classified = classify(checked.valid, ledger)
     for dup in classified.duplicates:
-        log.info("duplicate skipped: %s (%s)", dup.source_uri, dup.why)
+        log.info("duplicate skipped: %s (%s)", shown(dup.source_uri), shown(dup.why))
     run.warehouse.stage(run.run_id, "articles", classified.to_write, part)
     params = Params.from_settings(settings) if settings is not None else Params()
     for table, rows in zip(("story_signatures", "story_bands"),

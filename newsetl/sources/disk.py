@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from newsetl.shown import shown
 from newsetl.sources.decode import decode_html, looks_binary
 
 log = logging.getLogger(__name__)
@@ -175,11 +176,6 @@ def _text_names(names: list[str]) -> dict[str, str]:
 # --- discovery ---
 
 
-def _shown(rel: str, limit: int = 200) -> str:
-    """A path for a log line: the end of one too long to read."""
-    return rel if len(rel) <= limit else "…" + rel[-limit:]
-
-
 @dataclass(frozen=True)
 class _Listing:
     dirs: list[str]
@@ -243,7 +239,7 @@ def discover(raw_dir: Path, ignore_globs: tuple[str, ...] = ()) -> Iterator[RawI
         try:
             listing = _list_dir(directory, root=not prefix)
         except OSError as exc:
-            log.warning("cannot list %s: %s", _shown(prefix) or raw_dir, exc)
+            log.warning("cannot list %s: %s", shown(prefix or raw_dir), shown(exc))
             continue
         if listing.identity in seen:
             continue

@@ -330,3 +330,20 @@ def test_replay_finds_each_runs_raw_directory_and_dismiss_closes_rows(tmp_path, 
     capsys.readouterr()
     assert main(["quarantine", "replay", "--warehouse", str(wh)]) == 0
     assert capsys.readouterr().out.startswith("nothing to replay")
+
+
+def test_a_file_name_with_terminal_escapes_is_logged_escaped(tmp_path, samples_dir, caplog):
+    # A name is valid UTF-8 with an ESC sequence and a line break: the input keeps it as its
+    # source_uri, but the run's log line shows it escaped (no recolouring, no forged line).
+    raw, wh = tmp_path / "raw", tmp_path / "warehouse"
+    write_seeds(raw, samples_dir, SEEDS[:1])
+    odd = "\x1b[31mred\nINFO forged.txt"
+    shutil.copy(raw / SEEDS[0], raw / odd)
+    with caplog.at_level("INFO", logger="newsetl"):
+        counts = land(raw, wh, Settings(enrich=False))
+    assert counts["duplicates"] == 1
+    assert odd in {r["source_uri"] for r in rows(wh, "inputs")}
+    lines = [r.getMessage() for r in caplog.records if "duplicate skipped" in r.getMessage()]
+    # Which of the two is the duplicate depends on input order; the name is in the line either way.
+    assert len(lines) == 1 and "\\x1b[31mred\\nINFO forged.txt" in lines[0]
+    assert "\x1b" not in lines[0] and "\n" not in lines[0]

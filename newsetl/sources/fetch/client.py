@@ -40,6 +40,7 @@ from newsetl.sources.fetch.politeness import Politeness, backoff_delay, parse_re
 from newsetl.sources.fetch.robots import MAX_ROBOTS_BYTES, RobotsCache, RobotsResponse
 from newsetl.sources.fetch.urlpolicy import UrlPolicy, UrlRefused
 from newsetl.settings import Settings
+from newsetl.shown import shown
 from newsetl.sources.decode import wide_unicode
 
 LOGGER = logging.getLogger(__name__)
@@ -391,7 +392,7 @@ class Fetcher:
             delay = self._sleep_for(retry, t.retry_after)
             if t.error_class == "rate_limited" or t.retry_after is not None:
                 self.politeness.pause(url, delay)
-            LOGGER.info("retry %d of %s in %.2fs: %s", retry, url, delay, t.reason)
+            LOGGER.info("retry %d of %s in %.2fs: %s", retry, shown(url), delay, shown(t.reason))
             time.sleep(delay)
 
     def _once(self, url: str, headers: dict[str, str], accept: str, caps: tuple[int, int], truncate: bool) -> _Try:

@@ -28,6 +28,7 @@ from newsetl.sources.fetch.rawstore import RawStore, StoredPage, sha256_hex
 from newsetl.sources.fetch.sources import iter_warc_pages, links_from_document
 from newsetl.ids import short_hash
 from newsetl.settings import Settings
+from newsetl.shown import shown
 from schemas import frame
 from schemas.fetches import OUTCOMES, FetchModel, counts_as_url
 
@@ -421,7 +422,7 @@ def load_warc(path: Path | str, raw_dir: Path | str, run_id: str, settings: Sett
             row["elapsed_s"] = time.monotonic() - started
             out.rows.append(row)
     except Exception as exc:  # noqa: BLE001 - warcio/zlib/OS errors on a damaged file
-        LOGGER.warning("WARC %s unreadable after %d records: %s", path, len(out.rows), exc)
+        LOGGER.warning("WARC %s unreadable after %d records: %s", shown(path), len(out.rows), shown(exc))
         out.rows.append(
             _row(
                 run_id, "warc", f"warc:{path.name}", id_part=f"{path.name}#error", error_class="warc_error",

@@ -229,16 +229,19 @@ def pipe_texts(
     """
     limit = min(max_chars or nlp.max_length, nlp.max_length)
 
-    def chunked() -> Iterator[tuple[str, tuple[int, int, int, Any]]]:
+    def chunked() -> Iterator[tuple[str, tuple[int, int, int, Any, str]]]:
         for seq, (text, context) in enumerate(items):
             chunks = split_text(text, limit)
             for i, (_, chunk) in enumerate(chunks):
-                yield chunk, (seq, i, len(chunks), context)
+                yield chunk, (seq, i, len(chunks), context, text)
 
+    # Each Doc gets its text as given (spaCy's tokenizer loses nothing: ``doc.text`` is the
+    # string it was made from), so :func:`doc_text` never rebuilds it from the tokens (D98).
     parts: list[Doc] = []
     part_seq = -1
-    for doc, (seq, i, n, context) in nlp.pipe(chunked(), as_tuples=True, batch_size=batch_size):
+    for doc, (seq, i, n, context, text) in nlp.pipe(chunked(), as_tuples=True, batch_size=batch_size):
         if n == 1:
+            doc.user_data[_TEXT_KEY] = text
             yield doc, context
             continue
         if seq != part_seq or i != len(parts):
@@ -248,6 +251,7 @@ def pipe_texts(
         parts.append(doc)
         if i == n - 1:
             merged = Doc.from_docs(parts, ensure_whitespace=False)
+            merged.user_data[_TEXT_KEY] = text
             parts, part_seq = [], -1
             yield merged, context
 

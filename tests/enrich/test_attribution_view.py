@@ -76,6 +76,21 @@ def test_doc_text_is_read_once_and_is_the_text(doc):
     assert doc_text(doc) is text
 
 
+def test_pipe_texts_hands_each_doc_its_text():
+    # D98: the Docs of pipe_texts carry the text they were made from (whole and chunked),
+    # odd whitespace included, so doc_text never rebuilds it from the tokens.
+    from newsetl.enrich.nlp import _TEXT_KEY, pipe_texts
+
+    nlp = load_nlp(CLAIM_COMPONENTS)
+    seeds = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))[:3]]
+    texts = [*seeds, "  Two  spaces,\ttab\r\nand\u00a0nbsp.  \n\n\n", "\n".join(seeds) * 2]
+    docs = list(pipe_texts(nlp, [(t, k) for k, t in enumerate(texts)], max_chars=2000))
+    assert [k for _, k in docs] == list(range(len(texts)))
+    for doc, k in docs:
+        assert doc.user_data[_TEXT_KEY] == doc.text == texts[k]
+        assert doc_text(doc) is doc.user_data[_TEXT_KEY]
+
+
 def test_cue_context_features_read_the_clause_not_the_word():
     # D74: features of the cue's clause that hold for any lemma. "claimed" hangs on "said"
     # (a cue the rules found): speech inside speech; both have a subject that can speak and

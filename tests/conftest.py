@@ -17,19 +17,10 @@ os.environ["PREFECT_HOME"] = _PREFECT_HOME
 os.environ.pop("PREFECT_API_URL", None)
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-# The decompressed language model (D98) goes to a folder of the session, not the user's cache.
-_CACHE_DIR = tempfile.mkdtemp(prefix="newsetl-cache-")
-os.environ["NEWSETL_CACHE_DIR"] = _CACHE_DIR
 
 import pytest  # noqa: E402
 
 from support.paths import SAMPLES  # noqa: E402
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _session_cache():
-    yield
-    shutil.rmtree(_CACHE_DIR, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from support.malformed_corpus import CHINESE, ENGLISH, FRENCH, GERMAN, _html, _story
@@ -73,38 +72,3 @@ def test_only_two_letter_codes():
     # The model's dialect labels count for their macrolanguage; the contract wants ISO 639-1.
     assert all(len(code) == 2 for code in language_probabilities("مرحبا بكم في القاهرة، قال الوزير اليوم إن الميزانية جاهزة"))
     assert identify_language("广东话係香港同澳门嘅主要语言，政府今日宣布新嘅预算案，市民都好关心。") == "zh"
-
-
-def test_the_cached_language_model_is_py3langids_own(tmp_path, monkeypatch):
-    # D98: the decompressed model is read from a cache folder; the same parts, the same
-    # identifier, and a damaged cache is decompressed again.
-    from py3langid import modelio
-    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
-
-    from newsetl.extract import language
-
-    monkeypatch.setenv(language.CACHE_ENV, str(tmp_path))
-    path = MODEL_DIR / MODEL_FILE
-    own = modelio.load_model(path)
-    first = language._model_parts(path)  # decompressed, then written
-    [folder] = [p for p in tmp_path.iterdir()]
-    assert folder.name.startswith("py3langid-") and (folder / "parts.json").is_file()
-    monkeypatch.setattr(modelio, "load_model", lambda p: pytest.fail("decompressed although cached"))
-    cached = language._model_parts(path)
-    for parts in (first, cached):
-        assert [type(x) for x in parts] == [type(x) for x in own]
-        assert parts[3].typecode == own[3].typecode and parts[4].typecode == own[4].typecode
-        assert all(np.array_equal(np.asarray(a), np.asarray(b)) and np.asarray(a).dtype == np.asarray(b).dtype
-                   for a, b in zip(parts[:2], own[:2]))
-        assert parts[2] == own[2] and parts[3] == own[3] and parts[4] == own[4] and parts[5] == own[5]
-    reference = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    ptc, pc, classes, nextmove, row, output = cached
-    ours = LanguageIdentifier(np.asarray(ptc), np.asarray(pc), classes, nextmove, output, norm_probs=True, tk_row=row)
-    for text in (ENGLISH, FRENCH, GERMAN, CHINESE, INDONESIAN, "ok"):
-        assert ours.rank(text) == reference.rank(text)
-    (folder / "ptc.npy").write_bytes(b"damaged")
-    monkeypatch.undo()
-    monkeypatch.setenv(language.CACHE_ENV, str(tmp_path))
-    again = language._model_parts(path)
-    assert again[3] == own[3] and np.array_equal(again[0], own[0])
-    assert language._read_parts(folder)[5] == own[5]  # written again

@@ -89,6 +89,7 @@ _COMPANY_NOMINALS = frozenset({"company", "firm", "automaker", "carmaker", "reta
                                "studio", "publisher", "developer", "manufacturer", "chipmaker", "insurer", "agency"})
 # The dash closing a dateline ("WASHINGTON (AP) — ", "HONOLULU, Hawaii (HawaiiNewsNow) - ").
 _DATELINE_DASH = re.compile(r"\s[-–—]{1,2}\s")
+_WORDS = re.compile(r"\w+")
 _PRONOUN_GENDER = {"he": "m", "him": "m", "his": "m", "himself": "m", "she": "f", "her": "f", "hers": "f", "herself": "f"}
 
 
@@ -124,6 +125,34 @@ class MentionIndex:
         for m in rows:
             if m.get("label") in _NAME_LABELS and isinstance(m.get("surface"), str):
                 self.by_surface.setdefault(m["surface"].casefold(), m)
+
+    def person_by_last_word(self, last: str) -> dict | None:
+        """The first person (by position) whose canonical name's last ``\\w+`` word,
+        casefolded, is ``last`` (a transcript's label in capitals names that person)."""
+        index = self.__dict__.get("_by_last_word")
+        if index is None:
+            index = {}
+            for m in self.rows:
+                if m["label"] == PERSON:
+                    names = _WORDS.findall(str(m["canonical_name"]))
+                    if names:
+                        index.setdefault(names[-1].casefold(), m)
+            self._by_last_word = index
+        return index.get(last)
+
+    def full_names(self, first: str) -> dict[str, dict]:
+        """The persons named with more than one word whose first word is ``first``: canonical
+        name -> its last mention row (as a scan of the rows in order makes it)."""
+        index = self.__dict__.get("_by_first_word")
+        if index is None:
+            index = {}
+            for o in self.rows:
+                if o["label"] == PERSON:
+                    words = str(o["canonical_name"]).split()
+                    if len(words) > 1:
+                        index.setdefault(words[0], {})[str(o["canonical_name"])] = o
+            self._by_first_word = index
+        return index.get(first, {})
 
     def within(self, start: int, end: int) -> list[dict]:
         """Mentions lying inside [start, end)."""
@@ -495,9 +524,7 @@ class SpeakerResolver:
         name = str(m["canonical_name"])
         if m["label"] != PERSON or " " in name.strip():
             return resolution_of(m)
-        full = {str(o["canonical_name"]): o for o in self.mentions.rows
-                if o["label"] == PERSON and str(o["canonical_name"]).split()[:1] == [name]
-                and len(str(o["canonical_name"]).split()) > 1}
+        full = self.mentions.full_names(name)
         return resolution_of(next(iter(full.values()))) if len(full) == 1 else resolution_of(m)
 
     def _name_cut(self, m: dict, start: int, end: int) -> bool:

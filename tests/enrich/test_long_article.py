@@ -23,7 +23,7 @@ from newsetl.enrich.claims.model.extract import attribution_rows
 from newsetl.enrich.claims.model.model import default_model
 from newsetl.enrich.claims.rows import claims_from_doc
 from newsetl.enrich.mentions import default_reference, mentions_from_doc
-from newsetl.enrich.nlp import pipe_texts
+from newsetl.enrich.nlp import pipe_texts, split_text
 from support.paths import FIXTURES
 
 ARTICLE = "0123456789abcdef"
@@ -152,3 +152,36 @@ def test_span_lookups_match_a_scan():
         assert list(rules.covering(x)) == last[::-1]
         first, end = sorted((rng.randint(0, 120), rng.randint(0, 120)))
         assert rules.cues_between(first, end, x % 120) == any(first <= t <= end and t != x % 120 for t in rule_tok)
+
+
+def test_a_long_texts_chunks_go_through_the_model_one_at_a_time(nlp, monkeypatch):
+    """The model's working memory grows with the characters of a batch: the chunks of one
+    long text are not one batch (D101), and the Docs are the same as in one batch."""
+    from spacy.attrs import DEP, ENT_IOB, ENT_TYPE, HEAD, LEMMA, SENT_START, TAG
+
+    story = (FIXTURES / "stories" / "seed-001.txt").read_text(encoding="utf-8").strip()
+    short = (FIXTURES / "stories" / "aljazeera-helicopter-crash.txt").read_text(encoding="utf-8").strip()
+    items = [(short, "a"), (short, "b"), (story, "long"), (story, "long2"), (short, "c")]
+    limit = 2000
+    batches: list[int] = []
+    pipe = type(nlp).pipe
+
+    def recorded(self, texts, *args, **kwargs):
+        if kwargs.get("as_tuples"):  # pipe_texts' calls (spaCy's own pipe calls itself without)
+            batches.append(kwargs.get("batch_size"))
+        return pipe(self, texts, *args, **kwargs)
+
+    monkeypatch.setattr(type(nlp), "pipe", recorded)
+    docs = list(pipe_texts(nlp, items, batch_size=8, max_chars=limit))
+    monkeypatch.undo()
+    assert [c for _, c in docs] == ["a", "b", "long", "long2", "c"]
+    assert [d.text for d, _ in docs] == [t for t, _ in items]
+    # three calls: the two short texts (batches of 8), the two long texts' chunks (one by
+    # one), the last short text
+    assert batches == [8, 1, 8]
+    attrs = [HEAD, DEP, TAG, LEMMA, ENT_IOB, ENT_TYPE, SENT_START]
+    chunks = [c for _, c in split_text(story, limit)]
+    together = list(nlp.pipe(chunks, batch_size=len(chunks)))
+    alone = [nlp(c) for c in chunks]
+    for a, b in zip(together, alone, strict=True):
+        assert (a.to_array(attrs) == b.to_array(attrs)).all() and (a.tensor == b.tensor).all()

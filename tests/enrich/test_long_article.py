@@ -185,3 +185,26 @@ def test_a_long_texts_chunks_go_through_the_model_one_at_a_time(nlp, monkeypatch
     alone = [nlp(c) for c in chunks]
     for a, b in zip(together, alone, strict=True):
         assert (a.to_array(attrs) == b.to_array(attrs)).all() and (a.tensor == b.tensor).all()
+
+
+def test_running_tallies_of_the_mentions_before_a_phrase_match_a_pass_over_them(parsed):
+    """"the company", "the governor": the mentions before the phrase are counted once per
+    article, carried on in text order and begun again when a phrase comes earlier (D101)."""
+    import random
+
+    from newsetl.enrich.claims.quotemarks import QuoteIndex, find_quotes
+    from newsetl.enrich.claims.speakers import SpeakerResolver
+
+    doc, mentions = parsed[1]
+    resolver = SpeakerResolver(doc, mentions, QuoteIndex(find_quotes(doc.text)))
+    fresh = SpeakerResolver(doc, mentions, QuoteIndex(find_quotes(doc.text)))
+    rows = resolver.mentions.rows
+    assert len(rows) > 50
+    rng = random.Random(101)
+    positions = sorted(rng.randint(0, len(doc.text)) for _ in range(40)) + [rng.randint(0, len(doc.text)) for _ in range(20)]
+    for pos in positions:
+        seen = resolver._tally_before(pos, "ids", list, lambda m, tally: tally.append(m["entity_id"]))
+        assert seen == [m["entity_id"] for m in rows if int(m["start_char"]) < pos]
+        for lemma in ("president", "governor"):
+            fresh._tallies.clear()
+            assert resolver._titled(pos, lemma) == fresh._titled(pos, lemma)

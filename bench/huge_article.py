@@ -2,11 +2,12 @@
 """What one long article costs the NLP stage: CPU seconds and peak RSS against its length (D101).
 
     .venv/bin/python bench/huge_article.py [SIZES...] [--bench-dir DIR] [--extractor model|rules]
-                                           [--profile SIZE] [--dump SIZE FILE]
+                                           [--kind gold|dense] [--profile SIZE] [--dump SIZE FILE]
 
 Each size (characters; default 50000 100000 200000 400000) is one article made by joining
 the gold ``articleBody`` texts of the extraction benchmark (``ground-truth.json``, in key
-order, a blank line between them) and cutting at the last line break before the size.
+order, a blank line between them) and cutting at the last line break before the size (``--kind dense``: D99's hostile
+sentences instead, :func:`dense_text`).
 Every size runs in a fresh child process: models loaded first, then ``analyse_articles``
 (the NLP stage as the pipeline calls it, default settings) over that one article. Printed
 per size: characters, CPU seconds of the analysis (the process's, not wall time: other

@@ -33,8 +33,9 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from spacy.tokens import Doc, Span, Token
 
@@ -89,6 +90,7 @@ _COMPANY_NOMINALS = frozenset({"company", "firm", "automaker", "carmaker", "reta
                                "studio", "publisher", "developer", "manufacturer", "chipmaker", "insurer", "agency"})
 # The dash closing a dateline ("WASHINGTON (AP) — ", "HONOLULU, Hawaii (HawaiiNewsNow) - ").
 _DATELINE_DASH = re.compile(r"\s[-–—]{1,2}\s")
+_WORDS = re.compile(r"\w+")
 _PRONOUN_GENDER = {"he": "m", "him": "m", "his": "m", "himself": "m", "she": "f", "her": "f", "hers": "f", "herself": "f"}
 
 
@@ -124,6 +126,34 @@ class MentionIndex:
         for m in rows:
             if m.get("label") in _NAME_LABELS and isinstance(m.get("surface"), str):
                 self.by_surface.setdefault(m["surface"].casefold(), m)
+
+    def person_by_last_word(self, last: str) -> dict | None:
+        """The first person (by position) whose canonical name's last ``\\w+`` word,
+        casefolded, is ``last`` (a transcript's label in capitals names that person)."""
+        index = self.__dict__.get("_by_last_word")
+        if index is None:
+            index = {}
+            for m in self.rows:
+                if m["label"] == PERSON:
+                    names = _WORDS.findall(str(m["canonical_name"]))
+                    if names:
+                        index.setdefault(names[-1].casefold(), m)
+            self._by_last_word = index
+        return index.get(last)
+
+    def full_names(self, first: str) -> dict[str, dict]:
+        """The persons named with more than one word whose first word is ``first``: canonical
+        name -> its last mention row (as a scan of the rows in order makes it)."""
+        index = self.__dict__.get("_by_first_word")
+        if index is None:
+            index = {}
+            for o in self.rows:
+                if o["label"] == PERSON:
+                    words = str(o["canonical_name"]).split()
+                    if len(words) > 1:
+                        index.setdefault(words[0], {})[str(o["canonical_name"])] = o
+            self._by_first_word = index
+        return index.get(first, {})
 
     def within(self, start: int, end: int) -> list[dict]:
         """Mentions lying inside [start, end)."""
@@ -186,6 +216,7 @@ class SpeakerResolver:
         self.gender: dict[str, str] = {}
         self._history: list[_Candidate] = []
         self._history_pos: list[int] = []
+        self._tallies: dict[str, list] = {}  # _tally_before's running counts
         self._subjects = self._subject_mentions()
         self._subject_pos = [c.pos for c in self._subjects]
         self._learn_honorifics()
@@ -416,16 +447,14 @@ class SpeakerResolver:
         The nearest organization alone, or the one named most by any margin, was too often
         the wrong one (D88: the state attorney general for WeWork, Stadia for Google); a
         null is better than a wrong name."""
-        counts: Counter = Counter()
-        rows: dict[str, dict] = {}
-        for m in self.mentions.rows:
-            if int(m["start_char"]) >= pos:
-                break
+        def count(m: dict, tally: tuple[Counter, dict[str, dict]]) -> None:
             if m["label"] != "ORG" or named(resolution_of(m)) is None:
-                continue
+                return
             key = str(m["canonical_name"]).casefold()
-            counts[key] += 1
-            rows.setdefault(key, m)
+            tally[0][key] += 1
+            tally[1].setdefault(key, m)
+
+        counts, rows = self._tally_before(pos, "orgs", lambda: (Counter(), {}), count)
         top = counts.most_common(2)
         if not top:
             return None
@@ -471,22 +500,39 @@ class SpeakerResolver:
         if same is not None:
             return same
         marks = _TITLES[lemma]
-        titled: dict[str, dict] = {}
-        named = Counter()
-        for m in self.mentions.rows:
+
+        def count(m: dict, tally: tuple[dict[str, dict], Counter]) -> None:
+            if m["label"] != PERSON:
+                return
             start = int(m["start_char"])
-            if start >= pos or m["label"] != PERSON:
-                continue
-            named[m["entity_id"]] += 1
+            tally[1][m["entity_id"]] += 1
             before = self.text[max(0, start - _TITLE_WINDOW) : start].casefold().split()
             if before and before[-1] in marks or before[-2:-1] and before[-2] in marks:
-                titled[m["entity_id"]] = m
+                tally[0][m["entity_id"]] = m
+
+        titled, named = self._tally_before(pos, "titled:" + lemma, lambda: ({}, Counter()), count)
         if not titled:
             return None
         # The story's governor is the one it names most ("Gov. Eric Holcomb", then "Holcomb"
         # three times), not another governor it compares him to; a tie goes to the nearest.
         best = max(titled, key=lambda e: (named[e], int(titled[e]["start_char"])))
         return resolution_of(titled[best])
+
+    def _tally_before(self, pos: int, name: str, start: Callable[[], Any], count: Callable[[dict, Any], None]) -> Any:
+        """``count`` applied to the mention rows that start before ``pos``, in order, from a
+        fresh ``start()``: kept between calls and carried on from the last row counted (the
+        phrases come in text order), begun again when ``pos`` goes back. The same tally as
+        a pass over those rows on each call, which was quadratic in a long text (D101)."""
+        rows = self.mentions.rows
+        state = self._tallies.get(name)
+        if state is None or (state[0] > 0 and int(rows[state[0] - 1]["start_char"]) >= pos):
+            state = self._tallies[name] = [0, start()]
+        k, tally = state
+        while k < len(rows) and int(rows[k]["start_char"]) < pos:
+            count(rows[k], tally)
+            k += 1
+        state[0] = k
+        return tally
 
     def _full_name(self, m: dict) -> Resolution:
         """A person named by a first name only ("Elise wrote", after "Elise Matthesen", D95)
@@ -495,9 +541,7 @@ class SpeakerResolver:
         name = str(m["canonical_name"])
         if m["label"] != PERSON or " " in name.strip():
             return resolution_of(m)
-        full = {str(o["canonical_name"]): o for o in self.mentions.rows
-                if o["label"] == PERSON and str(o["canonical_name"]).split()[:1] == [name]
-                and len(str(o["canonical_name"]).split()) > 1}
+        full = self.mentions.full_names(name)
         return resolution_of(next(iter(full.values()))) if len(full) == 1 else resolution_of(m)
 
     def _name_cut(self, m: dict, start: int, end: int) -> bool:

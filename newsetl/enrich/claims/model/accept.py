@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from newsetl.enrich.claims.cueclass import cue_class
+from newsetl.enrich.claims.model.features import SpanIndex
 
 CLASSES = ("speech", "cognition", "document", "other")
 # "Nested": inside the content of a cue scored at least this (a fixed first-stage bar, so
@@ -105,18 +106,23 @@ def content_overlap(found: Sequence) -> None:
     ``nested`` only sees where the cue stands. Candidates are taken in
     ``AttributionModel.candidates``' decoding order."""
     order = sorted(found, key=lambda a: (-a.cue_prob, a.cue_i))
-    seen: list[tuple[int, int, object]] = []  # extent and candidate, most confident first
-    for a in order:
-        lo, hi = min(x for x, _ in a.pieces), max(y for _, y in a.pieces)
+    # Only contents whose extents meet can share characters: each candidate is compared
+    # with the more confident ones whose extents meet its own (an index of the extents,
+    # not a scan of every candidate before it: D101).
+    extents = [(min(x for x, _ in a.pieces), max(y for _, y in a.pieces)) for a in order]
+    index = SpanIndex((lo, hi, rank) for rank, (lo, hi) in enumerate(extents))
+    for rank, a in enumerate(order):
+        lo, hi = extents[rank]
         best = conf = 0.0
-        for c, d, b in seen:
-            if c < hi and lo < d:  # only contents whose extents meet can share characters
-                x = span_overlap(a.pieces, b.pieces)  # type: ignore[attr-defined]
-                best = max(best, x)
-                if b.cue_prob >= NEST_P:  # type: ignore[attr-defined]
-                    conf = max(conf, x)
+        for r in index.overlapping(lo, hi):
+            if r >= rank:  # type: ignore[operator]
+                continue
+            b = order[r]  # type: ignore[index]
+            x = span_overlap(a.pieces, b.pieces)
+            best = max(best, x)
+            if b.cue_prob >= NEST_P:
+                conf = max(conf, x)
         a.extra["dup_max"], a.extra["dup_conf"] = best, conf
-        seen.append((lo, hi, a))
 
 
 def fit_stacker(X: np.ndarray, y: np.ndarray, l2: float = 1.0, iters: int = 30) -> np.ndarray:

@@ -306,13 +306,8 @@ def _name_in_capitals(v: F.DocView, resolver: SpeakerResolver, span: tuple[int, 
     words = _WORD_RE.findall(surface)
     if not words or not surface.isupper():
         return None
-    last = words[-1].casefold()
-    for m in resolver.mentions.rows:
-        if m["label"] == "PERSON":
-            names = _WORD_RE.findall(str(m["canonical_name"]))
-            if names and names[-1].casefold() == last:
-                return resolution_of(m)
-    return None
+    m = resolver.mentions.person_by_last_word(words[-1].casefold())
+    return resolution_of(m) if m is not None else None
 
 
 _WORD_RE = re.compile(r"\w+")
@@ -323,12 +318,17 @@ def _first_person(v: F.DocView, found: list[Attribution], resolutions: dict, aut
     quote, an interview answer after "FALLIN:"): that speaker. The author's own "I"
     (outside every quote and every other speaker's content): the author the byline
     names, when it names one."""
+    # The contents by position (D101: each "I" scanned every attribution of the article);
+    # the owners are numbers in ``found``, so the first in that order is the one taken.
+    pieces = F.SpanIndex((pa, pb, k) for k, outer in enumerate(found) for pa, pb in outer.pieces)
     for a in found:
         if resolutions[id(a)] is not None or a.speaker_i is None or v.lower[a.speaker_i] not in FIRST_PERSON:
             continue
         pos = a.cue[0]
         q = v.quotes.at(pos)
-        for outer in found:
+        lo, hi = (pos, pos + 1) if q is None else (min(pos, q.inner_start), max(pos + 1, q.inner_end))
+        for k in sorted(set(pieces.overlapping(lo - 1, hi))):  # type: ignore[type-var]
+            outer = found[k]  # type: ignore[index]
             if outer is a or resolutions[id(outer)] is None:
                 continue
             inside = any(pa <= pos < pb for pa, pb in outer.pieces) or (
@@ -340,7 +340,7 @@ def _first_person(v: F.DocView, found: list[Attribution], resolutions: dict, aut
         else:
             own = (author is not None and v.lower[a.speaker_i] in _SINGULAR and q is None
                    and v.quotes.at(v.idx[a.speaker_i]) is None)
-            if own and not any(outer is not a and any(pa <= pos < pb for pa, pb in outer.pieces) for outer in found):
+            if own and not any(found[k] is not a for k in pieces.overlapping(pos, pos + 1)):  # type: ignore[index]
                 resolutions[id(a)] = author
 
 

@@ -424,11 +424,97 @@ def _context_features(v: DocView, i: int, frame: _Frame) -> list[str]:
     return f
 
 
-def _rule_contents(v: DocView) -> list[tuple[int, int, int]]:
-    """The rules' content pieces as (start, end, cue token), by start; once per Doc."""
-    got = v.cache.get("rule_contents")
+class RuleIndex:
+    """The rules' claims of one view, indexed once per Doc: their cue tokens in order, and
+    their content pieces as (start, end, cue token) by start with the running maximum of
+    the ends, so a lookup by position walks back only over pieces that may still cover it.
+    Before (D101) every cue and content candidate scanned all of the article's rule claims:
+    a cost in candidates times claims, quadratic in the length of the text."""
+
+    def __init__(self, rule_tok: dict[int, dict]) -> None:
+        self.cues = sorted(rule_tok)
+        self._cue_set = frozenset(rule_tok)
+        self.contents = sorted((a, b, t) for t, e in rule_tok.items() for a, b in e["pieces"])
+        self._starts = [a for a, _, _ in self.contents]
+        reach, top = [], -1
+        for _, b, _ in self.contents:
+            top = max(top, b)
+            reach.append(top)
+        self._reach = reach
+
+    def covering(self, pos: int) -> Iterable[int]:
+        """Cue tokens of the content pieces with start <= pos < end, the last piece (by
+        start, end, cue) first."""
+        k = bisect.bisect_right(self._starts, pos) - 1
+        contents, reach = self.contents, self._reach
+        while k >= 0 and reach[k] > pos:
+            _, b, t = contents[k]
+            if pos < b:
+                yield t
+            k -= 1
+
+    def cues_between(self, first: int, last: int, but: int) -> bool:
+        """Whether a rule cue other than token ``but`` lies in tokens [first, last]."""
+        n = bisect.bisect_right(self.cues, last) - bisect.bisect_left(self.cues, first)
+        if first <= but <= last and but in self._cue_set:
+            n -= 1
+        return n > 0
+
+
+class SpanIndex:
+    """Character spans [start, end) with an owner each, by start, with the running maximum
+    of their ends: the spans overlapping a stretch without a scan of all of them (D101)."""
+
+    def __init__(self, spans: Iterable[tuple[int, int, object]]) -> None:
+        items = sorted(spans, key=lambda x: (x[0], x[1]))
+        self._items = items
+        self._starts = [a for a, _, _ in items]
+        reach, top = [], -(10**18)
+        for _, b, _ in items:
+            top = max(top, b)
+            reach.append(top)
+        self._reach = reach
+
+    def overlapping(self, a: int, b: int) -> list[object]:
+        """Owners of the spans with start < b and end > a (an owner once per span)."""
+        k = bisect.bisect_left(self._starts, b) - 1
+        items, reach, out = self._items, self._reach, []
+        while k >= 0 and reach[k] > a:
+            _, end, owner = items[k]
+            if end > a:
+                out.append(owner)
+            k -= 1
+        return out
+
+
+class Covered:
+    """The union of the half-open spans added so far: whether any of them holds a position,
+    in log time (D101; before, every decoded cue scanned the list of all spans)."""
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+
+    def add(self, a: int, b: int) -> None:
+        if b <= a:
+            return  # an empty span holds nothing
+        lo = bisect.bisect_left(self._ends, a)  # the first run ending at or after a
+        hi = bisect.bisect_right(self._starts, b)  # past the last run starting at or before b
+        if lo < hi:
+            a, b = min(a, self._starts[lo]), max(b, self._ends[hi - 1])
+        self._starts[lo:hi] = [a]
+        self._ends[lo:hi] = [b]
+
+    def __contains__(self, pos: int) -> bool:
+        k = bisect.bisect_right(self._starts, pos) - 1
+        return k >= 0 and pos < self._ends[k]
+
+
+def rule_index(v: DocView) -> RuleIndex:
+    """The view's :class:`RuleIndex`, made on first use."""
+    got = v.cache.get("rule_index")
     if got is None:
-        got = v.cache["rule_contents"] = sorted((a, b, t) for t, e in v.rule_tok.items() for a, b in e["pieces"])
+        got = v.cache["rule_index"] = RuleIndex(v.rule_tok)
     return got  # type: ignore[return-value]
 
 
@@ -452,18 +538,15 @@ def _placement_features(v: DocView, i: int, subj: int | None, cat: str, frame: _
         h = v.head[i]
         kind = _agent(v, h) if dep in ("acl", "relcl", "amod") and h != i else "-"
         f.append("implied_subj=" + dep + "|" + kind + "|" + v.tag[i])
-    where = "no"
-    contents = _rule_contents(v)
-    for a, b, t in contents:
-        if a > pos:
-            break
-        if pos < b and t != i:
-            where = "after" if t < i else "before"
+    # the last rule content (by start) that holds the candidate, of another cue than itself
+    rules = rule_index(v)
+    t = next((t for t in rules.covering(pos) if t != i), None)
+    where = "no" if t is None else "after" if t < i else "before"
     f.append("in_rule_content=" + where + "|" + str(quote is not None) + "|" + cat)
     if where != "no":
         # the reported clause's own head ("said [he] claimed ...") or a word deeper in it
         h = v.head[i]
-        top = h == i or not any(a <= v.idx[h] < b for a, b, _ in contents)
+        top = h == i or next(iter(rules.covering(v.idx[h])), None) is None
         f.append("rule_content_top=" + where + "|" + str(top) + "|" + v.pos[i])
     cls = cue_class_table().classes.get(v.lemma[i], "-")
     f.append("cls=" + cls + "|" + v.pos[i])
@@ -753,7 +836,7 @@ def _span_shape_features(v: DocView, i: int, c: Candidate, k0: str, first: int, 
         f.append("stop_at_k=" + k0 + "|" + nxt)
     else:
         f.append("stop_at=</s>")
-    f.append("has_cue=" + str(any(first <= t <= last and t != i for t in v.rule_tok)))
+    f.append("has_cue=" + str(rule_index(v).cues_between(first, last, i)))
     return f
 
 

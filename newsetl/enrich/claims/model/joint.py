@@ -98,13 +98,34 @@ def sibling_cut(v: F.DocView, outer: Attribution, inner: Attribution) -> int | N
     return max(v.idx[v.left[i]], outer.cue[1])
 
 
-def _against_the_cut(found: list[Attribution], a: Attribution) -> dict:
+def _sibling_index(v: F.DocView, found: Iterable[Attribution]) -> dict[int, list[Attribution]]:
+    """The candidates that may be a sibling clause of a cue, by that cue's token, in the
+    order of ``found``: a clause of a sibling relation whose head is the cue, or the clause
+    the cue reports (what :func:`sibling_cut` asks first). The pairs of cues are looked up,
+    not all tried (D101: every accepted cue against every candidate was quadratic)."""
+    by_cue: dict[int, list[Attribution]] = {}
+    for a in found:
+        i = a.cue_i
+        if v.dep[i] not in _SIBLING_DEPS:
+            continue
+        h = v.head[i]
+        heads = [h]
+        if h != i and v.dep[h] in _REPORTED and v.head[h] != h:
+            heads.append(v.head[h])
+        for o in heads:
+            by_cue.setdefault(o, []).append(a)
+    return by_cue
+
+
+def _against_the_cut(found: list[Attribution], a: Attribution, near: Iterable[Attribution] | None = None) -> dict:
     """The second stage's inputs of ``a`` that read the more confident candidates' contents,
     over the current pieces: ``nested`` (its cue inside such a content scored at ``NEST_P``
-    or over) and the content overlaps of :func:`accept.content_overlap`."""
+    or over) and the content overlaps of :func:`accept.content_overlap`. ``near``: the
+    candidates of ``found`` whose contents may hold ``a``'s cue or meet its content (the
+    others add nothing); default all."""
     at, key = a.cue[0], (-a.cue_prob, a.cue_i)
     nested, dup_max, dup_conf = False, 0.0, 0.0
-    for b in found:
+    for b in (found if near is None else near):
         if b is a or (-b.cue_prob, b.cue_i) >= key:
             continue
         confident = b.cue_prob >= NEST_P
@@ -119,8 +140,13 @@ def _against_the_cut(found: list[Attribution], a: Attribution) -> dict:
 def _siblings(v: F.DocView, found: list[Attribution], accepted: set[int], prob: Callable[[dict], float],
               threshold: float) -> None:
     outers = sorted((a for a in found if id(a) in accepted), key=lambda a: (-confidence(a), a.cue_i))
+    siblings = _sibling_index(v, found)
+    # The contents as they are now: a cut only shortens one, so these extents hold every
+    # content that can meet a span (looked up, not scanned: D101).
+    extents = F.SpanIndex((min(pa for pa, _ in b.pieces), max(pb for _, pb in b.pieces), k)
+                          for k, b in enumerate(found) if b.pieces)
     for outer in outers:
-        for inner in found:
+        for inner in siblings.get(outer.cue_i, ()):
             if id(inner) in accepted:
                 continue
             cut = sibling_cut(v, outer, inner)
@@ -128,7 +154,11 @@ def _siblings(v: F.DocView, found: list[Attribution], accepted: set[int], prob: 
             if kept is None:
                 continue
             before, outer.pieces = outer.pieces, kept
-            again = _against_the_cut(found, inner)
+            at = inner.cue[0]
+            near = set(extents.overlapping(at, at + 1))
+            if inner.pieces:
+                near.update(extents.overlapping(min(pa for pa, _ in inner.pieces), max(pb for _, pb in inner.pieces)))
+            again = _against_the_cut(found, inner, [found[k] for k in sorted(near)])  # type: ignore[call-overload]
             p = prob(dict(inner.extra, **again))
             if p < threshold:
                 outer.pieces = before
@@ -143,8 +173,9 @@ def _accepted_siblings(v: F.DocView, found: list[Attribution], accepted: set[int
     """A sibling the stage accepted on its own ends the first content too (D87's stage
     weighs ``nested`` less than D81's, so more siblings pass without the re-score)."""
     chosen = sorted((a for a in found if id(a) in accepted), key=lambda a: (-confidence(a), a.cue_i))
+    siblings = _sibling_index(v, chosen)
     for outer in chosen:
-        for inner in chosen:
+        for inner in siblings.get(outer.cue_i, ()):
             cut = sibling_cut(v, outer, inner) if inner is not outer else None
             kept = cut_pieces(v, outer, cut) if cut is not None else None
             if kept is None:

@@ -174,11 +174,11 @@ class AttributionModel:
         ``accept.NEST_P`` or over) is known."""
         probs = sorted(((p, i) for i, p in self.cue_probs(v) if p >= floor), key=lambda x: (-x[0], x[1]))
         out: list[Attribution] = []
-        outer: list[F.Span] = []
+        outer = F.Covered()  # the contents of the confident cues decoded so far
         for p, i in probs:
             at = v.idx[i]
             info = {"cue_prob": p, "cls": A.candidate_class(v, i), "source_margin": 0.0, "rule": i in v.rule_tok,
-                    "subject": F.subject_of(v, i) is not None, "nested": any(a <= at < b for a, b in outer)}
+                    "subject": F.subject_of(v, i) is not None, "nested": at in outer}
             a = self._decode(v, i, p, info)
             if a is None:
                 continue
@@ -186,7 +186,8 @@ class AttributionModel:
             info["quoted"] = any(q.inner_start < pb and pa < q.inner_end for pa, pb in a.pieces for q in v.quotes.overlapping(pa, pb))
             out.append(a)
             if p >= A.NEST_P:
-                outer.extend(a.pieces)
+                for pa, pb in a.pieces:
+                    outer.add(pa, pb)
         out.sort(key=lambda a: a.cue_i)
         A.content_overlap(out)
         return out

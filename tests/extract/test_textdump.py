@@ -116,6 +116,53 @@ def test_span_rule_and_rules_veto():
     assert keep_mask(np.array([0.3, 0.04]), units[:2]).tolist() == [True, False]
 
 
+def test_a_long_dump_is_scored_in_bounded_memory_with_the_same_probabilities():
+    # A real dump's units repeated to 30,000 rows: scored a block of rows at a time, the
+    # model holds a few MB of (rows x trees) arrays, not hundreds (D99: a dump of 200,000
+    # lines peaked at 2.1 GB); each row's probability is the one it gets scored alone.
+    import tracemalloc
+
+    units, *_ = units_of(_wired("d48aeb9c"))
+    X = unit_features(units)
+    model = textdump_model.load()
+    alone = model.probability(X)
+    big = np.tile(X, (30_000 // len(X) + 1, 1))[:30_000]
+    tracemalloc.start()
+    try:
+        scored = model.probability(big)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert np.array_equal(scored, np.tile(alone, 30_000 // len(X) + 1)[:30_000])
+    assert peak < 60 * 2**20, f"{peak / 2**20:.0f} MiB traced"
+
+
+def test_a_dump_of_many_lines_gets_its_features_in_bounded_memory():
+    # A real dump's units repeated to 20,000: the distance to the nearest long-prose unit
+    # was an (units x long units) matrix, 4.3 GB peak at 20,000 short lines and a 50 GB
+    # allocation at 100,000 (D99); found by binary search, the same distances.
+    import tracemalloc
+
+    from newsetl.extract.textdump.features import _nearest_distance
+
+    rng = np.random.default_rng(3)
+    for n, k in ((1, 1), (2, 1), (9, 3), (500, 40), (500, 500)):
+        positions = np.arange(n, dtype=float)
+        marks = np.sort(rng.choice(n, k, replace=False)).astype(float)
+        assert np.array_equal(_nearest_distance(positions, marks),
+                              np.min(np.abs(positions[:, None] - marks[None, :]), axis=1))
+    units, *_ = units_of(_wired("d48aeb9c"))
+    many = (units * (20_000 // len(units) + 1))[:20_000]
+    tracemalloc.start()
+    try:
+        X = unit_features(many)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert X.shape == (20_000, len(FEATURES))
+    assert peak < 200 * 2**20, f"{peak / 2**20:.0f} MiB traced"
+
+
 def test_model_file_matches_the_features_and_loads_without_code():
     model = textdump_model.load()
     assert model.trees and all(t.feature.max() < len(FEATURES) for t in model.trees)

@@ -31,6 +31,10 @@ class _Tree:
     value: np.ndarray
 
 
+# Rows of a dump scored together: (rows × trees) int64 arrays of about 6 MB at 200 trees.
+ROWS_AT_ONCE = 4096
+
+
 class Model:
     def __init__(self, trees: list[_Tree]) -> None:
         self.trees = trees
@@ -45,7 +49,16 @@ class Model:
         self._value = np.concatenate([t.value for t in trees])
 
     def probability(self, X: np.ndarray) -> np.ndarray:
-        """P(body) of each row of ``X`` (columns as ``features.FEATURES``)."""
+        """P(body) of each row of ``X`` (columns as ``features.FEATURES``).
+
+        Rows are walked ``ROWS_AT_ONCE`` at a time: each step holds a few (rows × trees)
+        arrays, which for a dump of 200,000 lines were 320 MB apiece (2.1 GB peak, D99);
+        a row's probability does not depend on the others, so the result is the same."""
+        if X.shape[0] <= ROWS_AT_ONCE:
+            return self._probability(X)
+        return np.concatenate([self._probability(X[i : i + ROWS_AT_ONCE]) for i in range(0, X.shape[0], ROWS_AT_ONCE)])
+
+    def _probability(self, X: np.ndarray) -> np.ndarray:
         n = X.shape[0]
         node = np.broadcast_to(self._roots, (n, len(self._roots))).copy()
         rows = np.arange(n)[:, None]

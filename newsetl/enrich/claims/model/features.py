@@ -424,43 +424,6 @@ def _context_features(v: DocView, i: int, frame: _Frame) -> list[str]:
     return f
 
 
-class RuleIndex:
-    """The rules' claims of one view, indexed once per Doc: their cue tokens in order, and
-    their content pieces as (start, end, cue token) by start with the running maximum of
-    the ends, so a lookup by position walks back only over pieces that may still cover it.
-    Before (D101) every cue and content candidate scanned all of the article's rule claims:
-    a cost in candidates times claims, quadratic in the length of the text."""
-
-    def __init__(self, rule_tok: dict[int, dict]) -> None:
-        self.cues = sorted(rule_tok)
-        self._cue_set = frozenset(rule_tok)
-        self.contents = sorted((a, b, t) for t, e in rule_tok.items() for a, b in e["pieces"])
-        self._starts = [a for a, _, _ in self.contents]
-        reach, top = [], -1
-        for _, b, _ in self.contents:
-            top = max(top, b)
-            reach.append(top)
-        self._reach = reach
-
-    def covering(self, pos: int) -> Iterable[int]:
-        """Cue tokens of the content pieces with start <= pos < end, the last piece (by
-        start, end, cue) first."""
-        k = bisect.bisect_right(self._starts, pos) - 1
-        contents, reach = self.contents, self._reach
-        while k >= 0 and reach[k] > pos:
-            _, b, t = contents[k]
-            if pos < b:
-                yield t
-            k -= 1
-
-    def cues_between(self, first: int, last: int, but: int) -> bool:
-        """Whether a rule cue other than token ``but`` lies in tokens [first, last]."""
-        n = bisect.bisect_right(self.cues, last) - bisect.bisect_left(self.cues, first)
-        if first <= but <= last and but in self._cue_set:
-            n -= 1
-        return n > 0
-
-
 class SpanIndex:
     """Character spans [start, end) with an owner each, by start, with the running maximum
     of their ends: the spans overlapping a stretch without a scan of all of them (D101)."""
@@ -485,6 +448,31 @@ class SpanIndex:
                 out.append(owner)
             k -= 1
         return out
+
+
+class RuleIndex:
+    """The rules' claims of one view, indexed once per Doc: their cue tokens in order, and
+    their content pieces by position (a :class:`SpanIndex` owned by the cue tokens).
+    Before (D101) every cue and content candidate scanned all of the article's rule claims:
+    a cost in candidates times claims, quadratic in the length of the text."""
+
+    def __init__(self, rule_tok: dict[int, dict]) -> None:
+        self.cues = sorted(rule_tok)
+        self._cue_set = frozenset(rule_tok)
+        # sorted whole first, so pieces with the same extent keep their cue tokens' order
+        self._contents = SpanIndex(sorted((a, b, t) for t, e in rule_tok.items() for a, b in e["pieces"]))
+
+    def covering(self, pos: int) -> list[int]:
+        """Cue tokens of the content pieces with start <= pos < end, the last piece (by
+        start, end, cue) first."""
+        return self._contents.overlapping(pos, pos + 1)  # type: ignore[return-value]
+
+    def cues_between(self, first: int, last: int, but: int) -> bool:
+        """Whether a rule cue other than token ``but`` lies in tokens [first, last]."""
+        n = bisect.bisect_right(self.cues, last) - bisect.bisect_left(self.cues, first)
+        if first <= but <= last and but in self._cue_set:
+            n -= 1
+        return n > 0
 
 
 class Covered:

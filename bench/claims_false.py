@@ -30,13 +30,14 @@ import copy
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import NamedTuple
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 for p in (REPO_ROOT, REPO_ROOT / "bench"):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
 
-from claims_accept import _Fixed, cue_matches, load_dump  # noqa: E402
+from claims_accept import _Fixed, _inside, cue_matches, load_dump  # noqa: E402
 from newsetl.enrich.claims.model import accept as A  # noqa: E402
 from newsetl.enrich.claims.model import features as F  # noqa: E402
 from newsetl.enrich.claims.model import joint as J  # noqa: E402
@@ -89,10 +90,6 @@ def line(label: str, c: Counts, stage: dict) -> str:
             f"r_30={r3:.4f} pred={c.pred} m30={c.match[0.3]} m80={c.match[0.8]}")
 
 
-def _inside(x: int, pieces) -> bool:
-    return any(a <= x < b for a, b in pieces)
-
-
 def subject_kind(v: F.DocView, i: int) -> str:
     subj = F.subject_of(v, i)
     if subj is None:
@@ -135,26 +132,53 @@ def false_classes(s, kept: list) -> list[dict]:
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+class Replay(NamedTuple):
+    """One ``claims_heldout.py`` run replayed from its two dumps: its fold, the parsed train
+    split, the fit slice's and the held-out fold's samples and candidates (in name order),
+    the second stage chosen on the first and the held-out attributions it and the joint step keep."""
+
+    fold: int
+    samples: list
+    si: list
+    pi: list
+    sh: list
+    ph: list
+    stage: dict
+    kept: list
+
+
+def replay_arguments(description: str) -> argparse.ArgumentParser:
+    """The arguments of a replay: the two dumps, the attribution data, the cache, the cue threshold."""
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("inner", type=Path)
     ap.add_argument("held", type=Path)
     ap.add_argument("attribution_dir", nargs="?", type=Path, default=REPO_ROOT.parent / "shared" / "bench" / "attribution")
     ap.add_argument("--cache", type=Path, default=None, help="the parsed train split (train --cache)")
     ap.add_argument("--threshold", type=float, default=0.45)
-    ap.add_argument("--inputs", action="append", default=[], metavar="NAME[,NAME]")
-    ap.add_argument("--examples", type=int, default=0, help="print this many false attributions of each cue class")
-    args = ap.parse_args(argv)
+    return ap
+
+
+def replay(ap: argparse.ArgumentParser, args: argparse.Namespace) -> Replay:
+    """The run of ``args.inner`` and ``args.held`` replayed (see the module's docstring)."""
     dumps = [load_dump(args.inner), load_dump(args.held)]
     if dumps[0][0] != dumps[1][0]:
         ap.error("INNER and HELD must be the two dumps of one claims_heldout.py run")
-    samples = {s.name: s for s in T.parse_samples(args.attribution_dir, "train", args.cache)}
-    (si, pi), (sh, ph) = [([samples[n] for n in sorted(arts)], [arts[n] for n in sorted(arts)]) for _, arts in dumps]
-    for sl, pl in ((si, pi), (sh, ph)):
+    samples = T.parse_samples(args.attribution_dir, "train", args.cache)
+    by = {s.name: s for s in samples}
+    (si, pi), (sh, ph) = [([by[n] for n in sorted(arts)], [arts[n] for n in sorted(arts)]) for _, arts in dumps]
+    for pl in (pi, ph):
         for p in pl:
             A.content_overlap(p)
     stage = choose(si, pi, args.threshold, ())
-    kept = decide(sh, ph, stage)
+    return Replay(dumps[1][0], samples, si, pi, sh, ph, stage, decide(sh, ph, stage))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = replay_arguments(__doc__.split("\n\n")[0])
+    ap.add_argument("--inputs", action="append", default=[], metavar="NAME[,NAME]")
+    ap.add_argument("--examples", type=int, default=0, help="print this many false attributions of each cue class")
+    args = ap.parse_args(argv)
+    _, _, si, pi, sh, ph, stage, kept = replay(ap, args)
     print(line("base", score(sh, kept), stage), flush=True)
     for group in args.inputs:
         extra = tuple(x for x in group.split(",") if x)

@@ -23,7 +23,6 @@ Dev and test are never read.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections import Counter
 from pathlib import Path
@@ -33,16 +32,12 @@ for p in (REPO_ROOT, REPO_ROOT / "bench"):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
 
-from claims_accept import cue_matches, load_dump  # noqa: E402
-from claims_false import choose, decide  # noqa: E402
+from claims_accept import _inside, cue_matches  # noqa: E402
+from claims_false import replay, replay_arguments  # noqa: E402
 from claims_heldout import held_out  # noqa: E402
 from newsetl.enrich.claims.model import accept as A  # noqa: E402
 from newsetl.enrich.claims.model import features as F  # noqa: E402
 from newsetl.enrich.claims.model import train as T  # noqa: E402
-
-
-def _inside(x: int, pieces) -> bool:
-    return any(a <= x < b for a, b in pieces)
 
 
 def gold_cue_state(v: F.DocView, gi: int | None, own: list, cand, stage: dict, nouns: frozenset[str]) -> str:
@@ -63,26 +58,11 @@ def gold_cue_state(v: F.DocView, gi: int | None, own: list, cand, stage: dict, n
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("inner", type=Path)
-    ap.add_argument("held", type=Path)
-    ap.add_argument("attribution_dir", nargs="?", type=Path, default=REPO_ROOT.parent / "shared" / "bench" / "attribution")
-    ap.add_argument("--cache", type=Path, default=None, help="the parsed train split (train --cache)")
-    ap.add_argument("--threshold", type=float, default=0.45)
+    ap = replay_arguments(__doc__.split("\n\n")[0])
     ap.add_argument("--examples", type=int, default=0, help="print this many outer cues of each class")
     args = ap.parse_args(argv)
-    dumps = [load_dump(args.inner), load_dump(args.held)]
-    if dumps[0][0] != dumps[1][0]:
-        ap.error("INNER and HELD must be the two dumps of one claims_heldout.py run")
-    samples = T.parse_samples(args.attribution_dir, "train", args.cache)
-    fit_on, _ = held_out(samples, dumps[1][0])
-    by = {s.name: s for s in samples}
-    (si, pi), (sh, ph) = [([by[n] for n in sorted(arts)], [arts[n] for n in sorted(arts)]) for _, arts in dumps]
-    for pl in (pi, ph):
-        for p in pl:
-            A.content_overlap(p)
-    stage = choose(si, pi, args.threshold, ())
-    kept = decide(sh, ph, stage)
+    fold, samples, _, _, sh, ph, stage, kept = replay(ap, args)
+    fit_on, _ = held_out(samples, fold)
     for p in ph:
         for a in p:
             a.extra["accept_prob"] = A.accept_prob(stage["weights"], a.extra, A.names_of(stage))

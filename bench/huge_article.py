@@ -86,26 +86,20 @@ def child(size: int, bench_dir: Path, extractor: str, profile: bool, dump: str |
     spent = {"mentions": 0.0, "claims": 0.0}
     mentions_from_doc, extractor_of = nlp_pass.mentions_from_doc, analysis.claims_extractor
 
-    def timed_mentions(*args, **kwargs):
-        t = time.process_time()
-        try:
-            return mentions_from_doc(*args, **kwargs)
-        finally:
-            spent["mentions"] += time.process_time() - t
-
-    def timed_extractor(*args, **kwargs):
-        consume = extractor_of(*args, **kwargs)
-
-        def timed(*a, **k):
+    def timed(fn, part: str):
+        def run(*args, **kwargs):
             t = time.process_time()
             try:
-                return consume(*a, **k)
+                return fn(*args, **kwargs)
             finally:
-                spent["claims"] += time.process_time() - t
+                spent[part] += time.process_time() - t
 
-        return timed
+        return run
 
-    nlp_pass.mentions_from_doc, analysis.claims_extractor = timed_mentions, timed_extractor
+    def timed_extractor(*args, **kwargs):
+        return timed(extractor_of(*args, **kwargs), "claims")
+
+    nlp_pass.mentions_from_doc, analysis.claims_extractor = timed(mentions_from_doc, "mentions"), timed_extractor
     article_id = hashlib.sha256(f"huge-{size}".encode()).hexdigest()[:16]  # the contract's HEX16
     articles = pd.DataFrame([{"article_id": article_id, "text": text, "language": "en",
                               "source_uri": f"bench://huge/{size}", "byline": None}])

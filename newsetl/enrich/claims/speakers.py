@@ -35,6 +35,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from spacy.tokens import Doc, Span, Token
@@ -85,7 +86,7 @@ _OBJECT_FORMS = frozenset({"him", "her"})
 _NAME_LINKS = frozenset({"of", "for", "and", "on", "the", "&"})  # lower-case words inside a long name
 # Nouns for a business that stand for the one business a story is about ("The automaker says",
 # "The company flat-out denied"): besides the same-word rule, they take the organization the
-# text names most before them when it is also the nearest organization named (D95).
+# story is about, when the text makes it plain (``SpeakerResolver._story_org``, D95).
 _COMPANY_NOMINALS = frozenset({"company", "firm", "automaker", "carmaker", "retailer", "startup", "airline",
                                "studio", "publisher", "developer", "manufacturer", "chipmaker", "insurer", "agency"})
 # The dash closing a dateline ("WASHINGTON (AP) — ", "HONOLULU, Hawaii (HawaiiNewsNow) - ").
@@ -127,33 +128,35 @@ class MentionIndex:
             if m.get("label") in _NAME_LABELS and isinstance(m.get("surface"), str):
                 self.by_surface.setdefault(m["surface"].casefold(), m)
 
+    @cached_property
+    def _person_by_last_word(self) -> dict[str, dict]:
+        index: dict[str, dict] = {}
+        for m in self.rows:
+            if m["label"] == PERSON:
+                names = _WORDS.findall(str(m["canonical_name"]))
+                if names:
+                    index.setdefault(names[-1].casefold(), m)
+        return index
+
     def person_by_last_word(self, last: str) -> dict | None:
         """The first person (by position) whose canonical name's last ``\\w+`` word,
         casefolded, is ``last`` (a transcript's label in capitals names that person)."""
-        index = self.__dict__.get("_by_last_word")
-        if index is None:
-            index = {}
-            for m in self.rows:
-                if m["label"] == PERSON:
-                    names = _WORDS.findall(str(m["canonical_name"]))
-                    if names:
-                        index.setdefault(names[-1].casefold(), m)
-            self._by_last_word = index
-        return index.get(last)
+        return self._person_by_last_word.get(last)
+
+    @cached_property
+    def _full_names_by_first_word(self) -> dict[str, dict[str, dict]]:
+        index: dict[str, dict[str, dict]] = {}
+        for o in self.rows:
+            if o["label"] == PERSON:
+                words = str(o["canonical_name"]).split()
+                if len(words) > 1:
+                    index.setdefault(words[0], {})[str(o["canonical_name"])] = o
+        return index
 
     def full_names(self, first: str) -> dict[str, dict]:
         """The persons named with more than one word whose first word is ``first``: canonical
         name -> its last mention row (as a scan of the rows in order makes it)."""
-        index = self.__dict__.get("_by_first_word")
-        if index is None:
-            index = {}
-            for o in self.rows:
-                if o["label"] == PERSON:
-                    words = str(o["canonical_name"]).split()
-                    if len(words) > 1:
-                        index.setdefault(words[0], {})[str(o["canonical_name"])] = o
-            self._by_first_word = index
-        return index.get(first, {})
+        return self._full_names_by_first_word.get(first, {})
 
     def within(self, start: int, end: int) -> list[dict]:
         """Mentions lying inside [start, end)."""

@@ -5,6 +5,7 @@
 * ``decode``     - the one bytes-to-text decoder, for files on disk and fetched pages;
 * ``filestate``  - size, time and hash of an input file (what incremental runs compare);
 * ``sourcefile`` - URL lists and the sources file (light: read before Prefect starts);
+* ``jsonfile``   - the one guarded reader of sidecars and state files (None, never a raise);
 * ``web``        - the run's web sources, fetched into raw/ (``fetch/``: the fetcher).
 """
 

@@ -15,7 +15,6 @@ import errno
 import fnmatch
 import functools
 import gzip
-import json
 import logging
 import os
 import re
@@ -28,6 +27,7 @@ from pathlib import Path
 
 from newsetl.shown import shown
 from newsetl.sources.decode import decode_html, looks_binary
+from newsetl.sources.jsonfile import json_object
 
 log = logging.getLogger(__name__)
 
@@ -213,10 +213,11 @@ def _sidecar(path: Path) -> tuple[str | None, str | None]:
     try:
         fd = open_path(path.with_name(path.name.split(".", 1)[0] + SIDECAR_SUFFIX), _FILE_FLAGS)
         with os.fdopen(fd, "rb") as f:
-            meta = json.loads(f.read(_MAX_SIDECAR_BYTES).decode("utf-8"))
-    except (OSError, ValueError, RecursionError):  # [[[[… nested past Python's limit
+            data = f.read(_MAX_SIDECAR_BYTES)
+    except OSError:
         return None, None
-    if not isinstance(meta, dict):
+    meta = json_object(data)
+    if meta is None:
         return None, None
     url = meta.get("final_url") or meta.get("url")
     encoding = meta.get("encoding")

@@ -136,6 +136,38 @@ def test_a_hostile_sidecar_stops_nothing(tmp_path):
     assert store.read_meta(sha) is None
 
 
+def test_one_guarded_json_reader_for_sidecars_and_state(tmp_path):
+    # The four JSON reads of sidecars and state files go through one reader that says None
+    # for anything but a readable JSON object. read_stored_page had its own: a sidecar
+    # holding a list, or headers that are not an object, raised AttributeError.
+    from newsetl.sources.fetch.rawstore import RawStore, read_stored_page
+    from newsetl.sources.jsonfile import json_object, read_json_object
+
+    deep = "[" * 100_000 + "]" * 100_000
+    for bad in (deep, "{" * 100_000, "[1]", '"text"', "{", b"\xff{}", "\ufeff{}", ""):
+        assert json_object(bad) is None, bad[:10]
+    assert json_object(b'{"url": "u"}') == {"url": "u"}
+    assert read_json_object(tmp_path / "missing.json") is None
+    assert read_json_object(tmp_path) is None  # a directory
+
+    store = RawStore(tmp_path)
+    page = "<html><body><p>Caf\u00e9 page</p></body></html>"
+    stored = store.put(page.encode("utf-8"), {"url": "https://example.org/a", "headers": {}})
+    path = tmp_path / stored.raw_path
+    for sidecar in ("[1, 2]", deep, '{"headers": ["content-type"]}', '{"headers": {"content-type": 5}}'):
+        store.meta_path(stored.sha256).write_text(sidecar)
+        text, meta = read_stored_page(path)
+        assert text == page and isinstance(meta, dict), sidecar[:20]
+        assert store.read_meta(stored.sha256) in (None, json_object(sidecar))
+    url = "https://example.org/a"
+    store.save_state(url, {"content_sha256": stored.sha256, "etag": "x"})
+    assert store.load_state(url)["etag"] == "x"
+    state_file = next((tmp_path / "web" / ".state").rglob("*.json"))
+    for bad in (deep, "[1]", "not json"):
+        state_file.write_text(bad)
+        assert store.load_state(url) is None
+
+
 def test_decoding_follows_declared_charset_then_utf8_then_detection():
     cp1252 = "Café owners said “no” – again. ".encode("cp1252") * 20
     assert decode(cp1252).startswith("Café owners said “no” – again.")

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from newsetl.sources.decode import decode_html
+from newsetl.sources.jsonfile import read_json_object
 
 WEB_DIR = "web"
 STATE_DIR = ".state"
@@ -85,11 +86,7 @@ class RawStore:
         return self.page_path(sha).is_file()
 
     def read_meta(self, sha: str) -> dict[str, Any] | None:
-        try:
-            meta = json.loads(self.meta_path(sha).read_text(encoding="utf-8"))
-        except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
-            return None
-        return meta if isinstance(meta, dict) else None
+        return read_json_object(self.meta_path(sha))
 
     def put(self, body: bytes, meta: dict[str, Any]) -> StoredPage:
         """Store body (idempotent). ``meta`` is written as the sidecar only if the page
@@ -118,11 +115,8 @@ class RawStore:
 
     def load_state(self, url: str) -> dict[str, Any] | None:
         """State of the last successful fetch of ``url``, if its page is still stored."""
-        try:
-            state = json.loads(self._state_path(url).read_text(encoding="utf-8"))
-        except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
-            return None
-        if not isinstance(state, dict) or state.get("url") != url:
+        state = read_json_object(self._state_path(url))
+        if state is None or state.get("url") != url:
             return None
         sha = state.get("content_sha256")
         if not isinstance(sha, str) or not self.has(sha):
@@ -141,10 +135,7 @@ def read_stored_page(path: Path | str, max_bytes: int = 64 * 1024 * 1024) -> tup
     """
     path = Path(path)
     sha = path.name.split(".", 1)[0]
-    try:
-        meta = json.loads(path.with_name(sha + META_SUFFIX).read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
-        meta = {}
+    meta = read_json_object(path.with_name(sha + META_SUFFIX)) or {}
     d = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
     body = d.decompress(path.read_bytes(), max_bytes + 1)
     if len(body) > max_bytes:
@@ -155,5 +146,6 @@ def read_stored_page(path: Path | str, max_bytes: int = 64 * 1024 * 1024) -> tup
             return body.decode(encoding, errors="replace"), meta
         except LookupError:
             pass
-    content_type = (meta.get("headers") or {}).get("content-type")
-    return decode_html(body, content_type).text, meta
+    headers = meta.get("headers")
+    content_type = headers.get("content-type") if isinstance(headers, dict) else None
+    return decode_html(body, content_type if isinstance(content_type, str) else None).text, meta

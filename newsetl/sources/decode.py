@@ -56,6 +56,8 @@ _WIDE_SNIFF_BYTES = 4096
 _CONTROLS = "".join(chr(c) for c in range(32) if c < 9 or 13 < c)
 _CONTROL_BYTES = _CONTROLS.encode("ascii")
 _NO_CONTROLS = dict.fromkeys(map(ord, _CONTROLS))
+#: The first bytes of every PDF file (ISO 32000: "%PDF-1.7").
+PDF_MAGIC = b"%PDF-"
 
 
 @dataclass(frozen=True)
@@ -194,8 +196,12 @@ def wide_unicode(data: bytes) -> str | None:
 
 
 def looks_binary(data: bytes) -> bool:
-    """Binary data rather than text: a NUL, or more than one control character in twenty,
-    in the first 8 KiB; UTF-16/32 text is judged by its characters, not its bytes."""
+    """Binary data rather than text: a PDF, or a NUL, or more than one control character
+    in twenty, in the first 8 KiB; UTF-16/32 text is judged by its characters, not its
+    bytes. The one binary test: files on disk (``disk.decode``) and fetched pages (the
+    fetcher's ``html_refusal``) both ask it (D99, D104)."""
+    if data.startswith(PDF_MAGIC):  # a PDF's first objects can be plain ASCII for kilobytes
+        return True
     head = data[:8192]
     wide = wide_unicode(head)
     if wide is not None:

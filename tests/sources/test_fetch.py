@@ -617,6 +617,35 @@ def test_bodies_labelled_compressed_but_plain_are_read_plain() -> None:
         decode("gzip", gzip.compress(page)[:-20], 1000)
 
 
+def test_the_fetcher_and_the_disk_reader_share_one_binary_test() -> None:
+    # html_refusal had its own test (a NUL in the first 2 KiB, or %PDF): a NUL further in, or
+    # a page of control bytes, was fetched and stored, then quarantined as binary_content at
+    # ingest; a page that is text for the fetcher must be text on disk, and the other way round.
+    from newsetl.sources.decode import looks_binary
+    from newsetl.sources.fetch.client import html_refusal
+
+    page = b"<html><body><p>" + b"word " * 1000 + b"</p></body></html>"
+    wide = "<html><body><p>caf\u00e9 " * 50
+    bodies = {
+        "html": page,
+        "nul past 2 KiB": page[:3000] + b"\x00" + page[3000:],
+        "control bytes": b"<html>" + b"\x01\x02\x03 abc " * 300,
+        "utf-16 with a NUL character": ("\ufeff" + wide + "\x00" * 40).encode("utf-16-le"),
+        "utf-16": ("\ufeff" + wide).encode("utf-16-le"),
+        "pdf with ascii objects": b"%PDF-1.7\n" + b"1 0 obj << /Type /Catalog >> endobj\n" * 300,
+        "a few controls": page[:50] + b"\x07\x1b" + page[50:],
+    }
+    for name, body in bodies.items():
+        refusal = html_refusal(body, "text/html")
+        binary = looks_binary(body)
+        assert (refusal is not None) == binary, name
+        if binary:
+            assert refusal[0] == "content_type_refused" and "binary" in refusal[1], name
+    assert [n for n, b in bodies.items() if looks_binary(b)] == [
+        "nul past 2 KiB", "control bytes", "utf-16 with a NUL character", "pdf with ascii objects"]
+    assert "(PDF)" in html_refusal(bodies["pdf with ascii objects"], None)[1]
+
+
 def test_charset_decoding() -> None:
     page = f"<p>{CP1252_TEXT}</p>".encode("cp1252")
     assert decode_html(page).text == f"<p>{CP1252_TEXT}</p>"

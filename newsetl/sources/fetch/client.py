@@ -41,7 +41,7 @@ from newsetl.sources.fetch.robots import MAX_ROBOTS_BYTES, RobotsCache, RobotsRe
 from newsetl.sources.fetch.urlpolicy import UrlPolicy, UrlRefused
 from newsetl.settings import Settings
 from newsetl.shown import shown
-from newsetl.sources.decode import wide_unicode
+from newsetl.sources.decode import PDF_MAGIC, looks_binary
 
 LOGGER = logging.getLogger(__name__)
 
@@ -497,11 +497,10 @@ def html_refusal(body: bytes, content_type: str | None) -> tuple[str, str] | Non
     media = _media_type(content_type)
     if media and media not in HTML_TYPES:
         return "content_type_refused", f"Content-Type {media} is not HTML"
-    head = body[:2048]
     if not body.strip():
         return "empty_body", "empty body"
-    if head.startswith(b"%PDF") or (b"\x00" in head and wide_unicode(head) is None):
-        return "content_type_refused", "body is binary, not HTML" + (" (PDF)" if head.startswith(b"%PDF") else "")
-    if not media and not _HTML_SNIFF.search(head):
+    if looks_binary(body):  # the test files on disk get: what is refused here would be quarantined there
+        return "content_type_refused", "body is binary, not HTML" + (" (PDF)" if body.startswith(PDF_MAGIC) else "")
+    if not media and not _HTML_SNIFF.search(body[:2048]):
         return "content_type_refused", "no Content-Type and the body does not look like HTML"
     return None

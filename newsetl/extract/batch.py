@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from newsetl.extract.document import Extracted
+from newsetl.extract.document import CONTROLS, Extracted
 from newsetl.extract.html import extract_html
 from newsetl.extract.identity import article_id_for, content_sha256, domain_of
 from newsetl.extract.language import identify_language
@@ -56,10 +56,17 @@ def build_article(inp: RawInput, doc: Extracted, run_id: str, now: datetime) -> 
 
 
 def extract_one(inp: RawInput, settings: Settings) -> Extracted:
+    """The input read and extracted, without control characters or non-characters
+    (``newsetl.extract.document.CONTROLS``): the one place, for HTML pages and text dumps
+    alike, before anything is counted, hashed, identified or spanned. Raw ones in the page
+    become spaces before extraction (the HTML parser deletes them, joining the words on
+    either side; a vertical tab would cut a dump's line); the extracted text, title and
+    byline lose what the parser made of character references (``&#1;``, ``&#xFFFE;``)."""
     page = read_page(inp, settings.max_file_bytes, settings.max_decompressed_bytes)
-    if inp.kind == HTML:
-        return extract_html(page, url=inp.url)
-    return clean_dump(page)
+    if CONTROLS.search(page):
+        page = CONTROLS.sub(" ", page)
+    doc = extract_html(page, url=inp.url) if inp.kind == HTML else clean_dump(page)
+    return doc.without_controls()
 
 
 def extract_batch(inputs: list[RawInput], settings: Settings, run_id: str) -> BatchOutput:

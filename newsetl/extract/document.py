@@ -1,9 +1,34 @@
-"""The value passed from extraction to the article builder."""
+"""The value passed from extraction to the article builder, and the one rule for the
+characters no article text holds (``CONTROLS``, ``without_controls``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from datetime import datetime
+
+# Control characters but tab, line feed and carriage return (C0, DEL, and C1 but NEL, which
+# is a line break), and the non-characters (U+FDD0-U+FDEF, the last two code points of
+# every plane: U+FFFE, U+FFFF, ...). A page holds them as character references (&#1;,
+# &#xFFFE;) or as raw bytes; none is text, and a vertical tab or a form feed between two
+# words separates them (D104).
+_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
+    f"\\U{plane:04x}fffe\\U{plane:04x}ffff" for plane in range(17)
+)
+CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f" + _NONCHARACTERS + "]")
+_SPACES = re.compile(" {2,}")
+
+
+def without_controls(text: str) -> str:
+    """``text`` with each of ``CONTROLS`` turned into a space (a control between two words
+    keeps them apart; one beside a space goes), in the layout of ``Extracted.text``: a
+    paragraph that held one has its spaces collapsed and is trimmed, and goes if nothing
+    is left. A text without any is returned as it is."""
+    if not CONTROLS.search(text):
+        return text
+    paragraphs = (_SPACES.sub(" ", CONTROLS.sub(" ", p)).strip() if CONTROLS.search(p) else p
+                  for p in text.split("\n\n"))
+    return "\n\n".join(p for p in paragraphs if p)
 
 
 @dataclass(frozen=True)
@@ -22,3 +47,14 @@ class Extracted:
     url: str | None = None
     sitename: str | None = None
     language: str | None = None
+
+    def without_controls(self) -> Extracted:
+        """The same, with no control character or non-character in its text, title or
+        byline: what every extractor's output goes through before the article is built
+        (``newsetl.extract.batch.extract_one``), so word count, hash, language and every
+        later span are of the clean text."""
+        title, byline = (without_controls(v) or None if v else v for v in (self.title, self.byline))
+        text = without_controls(self.text)
+        if (text, title, byline) == (self.text, self.title, self.byline):
+            return self
+        return replace(self, text=text, title=title, byline=byline)

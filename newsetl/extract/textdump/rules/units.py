@@ -8,14 +8,20 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from newsetl.extract.document import CONTROLS
+
 # Sentence-final characters; a unit ending in one of these reads as a sentence.
 SENTENCE_END = (".", "!", "?", "\"", "”", "’", "'", ")", "]")
 ELLIPSIS = ("...", "…")
 
 # Common cases (CRLF, CR, NUL) go through str.replace; regexes only see the rare
 # rest, because sre pays per match and a 2 MB dump of NULs matches at every character.
-_LINEBREAKS = re.compile(r"[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
-_INVISIBLE = re.compile(r"[\x01-\x08\x0e-\x1b\x1f\x7f\u00ad\u200b-\u200d\u2060\ufeff]+")
+# Line breaks are NEL and the Unicode separators; a vertical tab, a form feed and the other
+# control characters are spaces, by the rule every article's text follows
+# (``newsetl.extract.document.CONTROLS``, D104): a line is not cut at them, nor are two
+# words joined.
+_LINEBREAKS = re.compile(r"[\x85\u2028\u2029]")
+_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200d\u2060\ufeff]+")
 # Only what needs changing: a lone plain space is left alone, so clean text is a pure scan.
 _HSPACE = re.compile(
     r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]{2,}|[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]"
@@ -117,7 +123,7 @@ def _looks_hard_wrapped(lines: list[str]) -> bool:
 
 def split_units(raw: str) -> list[Unit]:
     text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
-    text = _INVISIBLE.sub("", _LINEBREAKS.sub("\n", text))
+    text = _INVISIBLE.sub("", _LINEBREAKS.sub("\n", CONTROLS.sub(" ", text)))
     text = _HSPACE.sub(" ", text)  # once over the whole text: far cheaper than per line
     parts: list[str] = []
     block_ids: list[int] = []

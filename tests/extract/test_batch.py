@@ -1,0 +1,62 @@
+"""Extract stage on real files, through the load path's functions (discover, extract_batch,
+the articles contract): what hostile characters become in an article (D104)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from newsetl.extract import extract_batch
+from newsetl.extract.document import CONTROLS, without_controls
+from newsetl.quality.validate import validate_records
+from newsetl.settings import Settings
+from newsetl.sources import discover
+from schemas import count_words
+
+SENTENCE = "The minister said the talks with Pakistan would continue next week in Islamabad."
+BODY = " ".join([SENTENCE] * 6)
+
+
+def _landed(raw: Path) -> tuple[dict[str, dict], dict[str, dict]]:
+    """(articles that pass the contract, quarantine rows) by source_uri."""
+    out = extract_batch(list(discover(raw)), Settings(), "test")
+    checked = validate_records("articles", out.articles, "test")
+    articles = {row["source_uri"]: row for row in checked.valid.to_dict("records")}
+    quarantine = {q["source_uri"]: q for q in out.quarantine + checked.quarantine}
+    return articles, quarantine
+
+
+def test_control_characters_and_non_characters_never_reach_an_article(tmp_path):
+    # C0 controls written as character references stayed in an HTML page's text (&#1;,
+    # &#127;), and so did U+FFFE/U+FFFF; raw ones were deleted by the HTML parser, joining
+    # the words on either side; a vertical tab or a form feed in a text dump cut its line.
+    refs = "alpha&#1;beta gamma&#x7;delta eta&#xFFFE;theta iota&#xFFFF;kappa omi&#127;cron nu&#x1B;xi"
+    raw_controls = "Raw\x01bytes here\x0bvertical and\x0cfeed and\x1bescape."
+    (tmp_path / "page.html").write_text(
+        "<html><head><title>The&#1; talks\x02 resume</title></head><body><article>"
+        f"<p>{BODY} {refs}</p><p>{BODY} {raw_controls}</p><p>&#1;&#xFFFF;</p></article></body></html>"
+    )
+    (tmp_path / "dump.txt").write_text(
+        f"Talks resume\n\n{BODY} {raw_controls} one\x0bline\x0cto the end\ufffe.\n\n{BODY}\n"
+    )
+    articles, quarantine = _landed(tmp_path)
+    assert quarantine == {} and set(articles) == {"page.html", "dump.txt"}
+    page, dump = articles["page.html"], articles["dump.txt"]
+    for article in (page, dump):
+        for value in (article["text"], article["title"] or ""):
+            assert not CONTROLS.search(value), repr(value)
+        # the count, the hash and the layout are of the clean text
+        assert article["word_count"] == count_words(article["text"])
+        assert all(p and p == " ".join(p.split()) for p in article["text"].split("\n\n"))
+    assert page["title"] == "The talks resume"
+    assert "alpha beta gamma delta eta theta iota kappa omi cron nu xi" in page["text"]
+    assert "Raw bytes here vertical and feed and escape." in page["text"]
+    assert dump["text"].count("\n\n") == 1  # one paragraph per paragraph of the dump
+    assert "Raw bytes here vertical and feed and escape. one line to the end ." in dump["text"]
+
+
+def test_without_controls_keeps_words_apart_and_clean_text_as_it_is():
+    clean = f"{SENTENCE}\n\n{SENTENCE}"
+    assert without_controls(clean) is clean
+    assert without_controls("a\x01b \x0b c\n\n\x07\ufdd0\n\nd\U0010FFFE") == "a b c\n\nd"
+    # tab, line feed, carriage return, NEL (a line break) and U+FFFD are not controls here
+    assert not CONTROLS.search("\t\n\r\x85\ufffd")

@@ -9,7 +9,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from schemas._common import HEX16, HEX64, UTC_TS, Contract, key, run_id, utc_timestamp
-from schemas.words import count_words
+from schemas.words import LETTER_OR_DIGIT, count_words
 
 # Fewer words than this is a navigation page, an error page or a failed extraction,
 # not an article. 50 words keeps every gold article of the extraction benchmark.
@@ -58,6 +58,12 @@ class ArticleModel(Contract):
     class Config:
         unique = ["article_id"]
         description = "One row per distinct article (primary key article_id)."
+
+    @pa.check("text", name="has_letter_or_digit", error="has_letter_or_digit")
+    def text_has_a_letter_or_digit(cls, text: Series[str]) -> Series[bool]:
+        # A page of emoji and symbols only counted hundreds of "words" and landed as an
+        # article; its text dump is cut to an empty text (str_length's failure, left alone here).
+        return text.eq("") | text.str.contains(LETTER_OR_DIGIT, regex=True)
 
     @pa.dataframe_check(description="word_count is the word count of text")
     def word_count_matches_text(cls, df: pd.DataFrame) -> Series[bool]:

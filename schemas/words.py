@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import re
 
+#: A letter or a digit of any script (``\w`` but the underscore): a text without one, all
+#: emoji and symbols, has no words to read, however many it counts (D104).
+LETTER_OR_DIGIT = r"[^\W_]"
+
 # Scripts written without spaces between words (Chinese, Japanese): about two
 # characters a word, so such a page is held to a comparable minimum length.
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")

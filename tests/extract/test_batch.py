@@ -60,3 +60,22 @@ def test_without_controls_keeps_words_apart_and_clean_text_as_it_is():
     assert without_controls("a\x01b \x0b c\n\n\x07\ufdd0\n\nd\U0010FFFE") == "a b c\n\nd"
     # tab, line feed, carriage return, NEL (a line break) and U+FFFD are not controls here
     assert not CONTROLS.search("\t\n\r\x85\ufffd")
+
+
+def test_a_page_without_a_letter_or_digit_is_quarantined_like_its_empty_dump(tmp_path):
+    # A page of emoji and symbols landed as an article of hundreds of "words"; its text dump
+    # is cut to an empty text, quarantined by the contract. The contract now says why.
+    emoji = " ".join(["\U0001F600\U0001F389\U0001F525 \U0001F44D\U0001F3FD \u2764\ufe0f \u2728 \U0001F1F5\U0001F1F0 \u2605 \u263a"] * 40)
+    paragraphs = "".join(f"<p>{emoji}</p>" for _ in range(8))
+    (tmp_path / "emoji.html").write_text(f'<html lang="en"><body><article>{paragraphs}</article></body></html>')
+    (tmp_path / "emoji.txt").write_text("\n\n".join([emoji] * 8))
+    # one letter, or digits only, is text: a short one is held by word_count alone
+    (tmp_path / "scores.html").write_text(
+        "<html><body><article>" + "".join(f"<p>{i} \u2013 {i + 1} \u2605</p>" for i in range(60)) + "</article></body></html>")
+    articles, quarantine = _landed(tmp_path)
+    assert set(quarantine) == {"emoji.html", "emoji.txt"} and set(articles) == {"scores.html"}
+    page, dump = quarantine["emoji.html"], quarantine["emoji.txt"]
+    assert (page["table"], page["check"]) == ("articles", "has_letter_or_digit")
+    assert page["reason"].startswith("text: has_letter_or_digit (got '\U0001F600")
+    # the empty dump keeps its reasons: the empty text is str_length's alone
+    assert dump["check"] == "str_length(1, 2000000), greater_than_or_equal_to(50)"

@@ -154,7 +154,8 @@ def test_one_guarded_json_reader_for_sidecars_and_state(tmp_path):
     page = "<html><body><p>Caf\u00e9 page</p></body></html>"
     stored = store.put(page.encode("utf-8"), {"url": "https://example.org/a", "headers": {}})
     path = tmp_path / stored.raw_path
-    for sidecar in ("[1, 2]", deep, '{"headers": ["content-type"]}', '{"headers": {"content-type": 5}}'):
+    for sidecar in ("[1, 2]", deep, '{"headers": ["content-type"]}', '{"headers": {"content-type": 5}}',
+                    '{"encoding": "undefined"}', '{"encoding": "base64"}'):
         store.meta_path(stored.sha256).write_text(sidecar)
         text, meta = read_stored_page(path)
         assert text == page and isinstance(meta, dict), sidecar[:20]

@@ -144,7 +144,7 @@ def read_stored_page(path: Path | str, max_bytes: int = 64 * 1024 * 1024) -> tup
     if isinstance(encoding, str):
         try:
             return body.decode(encoding, errors="replace"), meta
-        except LookupError:
+        except (LookupError, UnicodeError):  # base64, rot13: no text codec; "undefined" raises on any bytes
             pass
     headers = meta.get("headers")
     content_type = headers.get("content-type") if isinstance(headers, dict) else None

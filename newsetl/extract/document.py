@@ -8,14 +8,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 # Control characters but tab, line feed and carriage return (C0, DEL, and C1 but NEL, which
-# is a line break), and the non-characters (U+FDD0-U+FDEF, the last two code points of
-# every plane: U+FFFE, U+FFFF, ...). A page holds them as character references (&#1;,
-# &#xFFFE;) or as raw bytes; none is text, and a vertical tab or a form feed between two
-# words separates them (D104).
-_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
-    f"\\U{plane:04x}fffe\\U{plane:04x}ffff" for plane in range(17)
-)
-CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f" + _NONCHARACTERS + "]")
+# is a line break), and the non-characters of the Basic Multilingual Plane (U+FDD0-U+FDEF,
+# U+FFFE, U+FFFF). A page holds them as character references (&#1;, &#xFFFE;) or as raw
+# bytes; none is text, and a vertical tab or a form feed between two words separates them
+# (D104). The non-characters of the other planes (U+1FFFE, ...) are left out: in the class
+# they made every search ten times slower (5 ms for a 170 kB page instead of 0.5).
+CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufdd0-\ufdef\ufffe\uffff]")
 _SPACES = re.compile(" {2,}")
 
 

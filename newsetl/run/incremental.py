@@ -57,9 +57,10 @@ class Seen:
 # The code an input's outcome depends on: reading and decoding, every module of the
 # extract stage, the row gate and the articles contract. An edit to any of them
 # re-processes every input, even without a new version.
-_READING_CODE = ("newsetl.sources.disk", "newsetl.sources.decode", "newsetl.sources.filestate")
+_READING_CODE = ("newsetl.sources.disk", "newsetl.sources.decode", "newsetl.sources.filestate",
+                 "newsetl.sources.jsonfile")  # the sidecar's URL is the article's id
 _EXTRACT_STAGE = "newsetl.extract"
-_GATE_CODE = ("newsetl.quality.validate", "newsetl.quality.quarantine", "schemas.articles")
+_GATE_CODE = ("newsetl.quality.validate", "newsetl.quality.quarantine", "schemas.articles", "schemas.words")
 _EXTRACT_LIBRARIES = ("trafilatura", "readability-lxml", "w3lib", "py3langid", "dateparser")
 
 

@@ -13,6 +13,7 @@ from deltalake import DeltaTable
 from newsetl.run.incremental import ARTICLE, InputLog, split_batch
 from newsetl.sources.disk import discover
 from newsetl.settings import Settings
+from support.paths import REPO
 
 SEEDS = ("000_8f60cbc1a07930e3.txt", "004_6d7372103e3a1b89.txt")
 
@@ -78,6 +79,16 @@ def test_a_changed_extraction_setting_reads_everything_again(raw, tmp_path, pref
     monkeypatch.setenv("NEWSETL_INCREMENTAL", "false")
     row = ingest(raw_dir=str(raw), warehouse_dir=str(warehouse))
     assert row["inputs_skipped_unchanged"] == 0 and row["articles_unchanged"] == 2
+
+
+def test_the_code_an_outcome_depends_on_includes_the_sidecar_reader_and_the_word_rules():
+    # The sidecar's JSON reader (its URL is the article's id) and the contract's words
+    # (word_count, has_letter_or_digit) decide an input's outcome: an edit re-reads every input.
+    from newsetl.run.incremental import _code_files
+
+    names = {path.relative_to(REPO).as_posix() for path in _code_files()}
+    assert {"newsetl/sources/jsonfile.py", "schemas/words.py", "schemas/articles.py",
+            "newsetl/extract/document.py"} <= names
 
 
 def test_an_article_no_longer_landed_is_read_again(raw, tmp_path):

@@ -40,7 +40,7 @@ from newsetl.enrich.nlp import doc_text
 
 Span = tuple[int, int]
 
-TENSOR_WIDTH = int(__import__("os").environ.get("NEWSETL_TW", "96"))  # EXPERIMENT
+TENSOR_WIDTH = 96  # en_core_web_sm's tok2vec width (doc.tensor)
 # Tokens that may head a cue besides verbs and adjectives (nouns come from the model's list).
 _ANCHOR_POS = frozenset({"VERB", "AUX", "NOUN", "ADJ"})
 _CONTENT_DEPS = frozenset(
@@ -613,15 +613,7 @@ def cue_features(v: DocView, i: int, lexicon_cat: str | None) -> list[str]:
         line = v.line_of(pos)
         f.append("punct_words_before=" + _bucket(v.words([(line[0], pos)]), (1, 2, 3, 5, 8)))
         f.append("punct_q_after=" + str(after is not None and after.start - pos < 4))
-    if TENSOR_WIDTH > 96:  # EXPERIMENT: the tagger's cue and content logits, binned
-        t = v.tensor[i]
-        cb = _tbin(t[96])
-        f += ["tcue=" + cb, "tcue_lex=" + cb + "|" + cat, "tin=" + _tbin(t[98])]
     return f
-
-
-def _tbin(x: float) -> str:
-    return str(int(min(4, max(-4, round(float(x) * 2)))))
 
 
 # ============================================================================ content
@@ -938,27 +930,7 @@ def content_ends(v: DocView, c: Candidate) -> tuple[int, int]:
 def content_dense(v: DocView, c: Candidate) -> np.ndarray:
     """Vectors of the first and last word of a content candidate."""
     first, last = content_ends(v, c)
-    return np.concatenate([v.tensor[first], v.tensor[last], span_stats(v, c)])
-
-
-N_STATS = 5 if TENSOR_WIDTH > 96 else 0
-
-
-def span_stats(v: DocView, c: Candidate) -> np.ndarray:
-    """EXPERIMENT: the tagger's content logit over the candidate's tokens."""
-    if not N_STATS:
-        return np.zeros(0, dtype=np.float32)
-    cs = v.cache.get("in_cs")
-    if cs is None:
-        col = v.tensor[:, 98]
-        cs = v.cache["in_cs"] = (np.concatenate([[0.0], np.cumsum(col)]), np.concatenate([[0], np.cumsum(col > 0)]))
-    tot, pos, n = 0.0, 0, 0
-    for a, b in c.pieces:
-        i, j = v.tok_at(a), v.tok_at(max(a, b - 1)) + 1
-        tot += cs[0][j] - cs[0][i]; pos += cs[1][j] - cs[1][i]; n += j - i
-    n = max(n, 1)
-    frac = pos / n
-    return np.array([tot / n, frac, float(frac > 0.9), float(frac < 0.5), np.log1p(n) / 4], dtype=np.float32)
+    return np.concatenate([v.tensor[first], v.tensor[last]])
 
 
 def source_dense(v: DocView, i: int, x: int | None) -> np.ndarray:

@@ -108,12 +108,10 @@ class AttributionModel:
             w = F.TENSOR_WIDTH
             proj = v.cache["content"] = (self.content.project(v.tensor, 0, w).tolist(), self.content.project(v.tensor, 1, w).tolist())
         first, last = proj
-        w = F.TENSOR_WIDTH
         scored = []
         for k, c in enumerate(cands):
             a, b = F.content_ends(v, c)
-            extra = float(self.content.dense[2 * w:] @ F.span_stats(v, c)) if F.N_STATS else 0.0
-            scored.append((self.content.margin(F.content_features(v, i, c, cat), first[a] + last[b] + extra), k))
+            scored.append((self.content.margin(F.content_features(v, i, c, cat), first[a] + last[b]), k))
         m, k = max(scored)
         if info is not None:
             second = max((x for x, j in scored if j != k), default=m - 10.0)

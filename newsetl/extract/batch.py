@@ -58,12 +58,13 @@ def build_article(inp: RawInput, doc: Extracted, run_id: str, now: datetime) -> 
 def extract_one(inp: RawInput, settings: Settings) -> Extracted:
     """The input read and extracted, without control characters or non-characters
     (``newsetl.extract.document.CONTROLS``): the one place, for HTML pages and text dumps
-    alike, before anything is counted, hashed, identified or spanned. Raw ones in the page
-    become spaces before extraction (the HTML parser deletes them, joining the words on
-    either side; a vertical tab would cut a dump's line); the extracted text, title and
-    byline lose what the parser made of character references (``&#1;``, ``&#xFFFE;``)."""
+    alike, before anything is counted, hashed, identified or spanned. Raw ones in an HTML
+    page become spaces before extraction (the HTML parser deletes them, joining the words on
+    either side); a text dump's splitter reads a vertical tab or a form feed as the line
+    break it is and the rest as spaces; the extracted text, title and byline lose what the
+    parser made of character references (``&#1;``, ``&#xFFFE;``)."""
     page = read_page(inp, settings.max_file_bytes, settings.max_decompressed_bytes)
-    if CONTROLS.search(page):
+    if inp.kind == HTML and CONTROLS.search(page):
         page = CONTROLS.sub(" ", page)
     doc = extract_html(page, url=inp.url) if inp.kind == HTML else clean_dump(page)
     return doc.without_controls()

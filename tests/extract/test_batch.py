@@ -16,6 +16,10 @@ SENTENCE = "The minister said the talks with Pakistan would continue next week i
 BODY = " ".join([SENTENCE] * 6)
 
 
+def _line(city: str) -> str:
+    return " ".join(f"The envoy said the talks in {city} went well on day {k}." for k in range(1, 7))
+
+
 def _landed(raw: Path) -> tuple[dict[str, dict], dict[str, dict]]:
     """(articles that pass the contract, quarantine rows) by source_uri."""
     out = extract_batch(list(discover(raw)), Settings(), "test")
@@ -35,8 +39,11 @@ def test_control_characters_and_non_characters_never_reach_an_article(tmp_path):
         "<html><head><title>The&#1; talks\x02 resume</title></head><body><article>"
         f"<p>{BODY} {refs}</p><p>{BODY} {raw_controls}</p><p>&#1;&#xFFFF;</p></article></body></html>"
     )
+    # In a dump, a vertical tab (a word processor's line break) and a form feed (a page
+    # break) are line breaks, as str.splitlines() reads them; the other controls are spaces.
     (tmp_path / "dump.txt").write_text(
-        f"Talks resume\n\n{BODY} {raw_controls} one\x0bline\x0cto the end\ufffe.\n\n{BODY}\n"
+        f"Talks resume\n\n{BODY} Raw\x01bytes and\x1bescape to the end\ufffe.\x0c{_line('Lahore')}\x0b"
+        f"{_line('Karachi')}\n\n{BODY}\n"
     )
     articles, quarantine = _landed(tmp_path)
     assert quarantine == {} and set(articles) == {"page.html", "dump.txt"}
@@ -50,8 +57,10 @@ def test_control_characters_and_non_characters_never_reach_an_article(tmp_path):
     assert page["title"] == "The talks resume"
     assert "alpha beta gamma delta eta theta iota kappa omi cron nu xi" in page["text"]
     assert "Raw bytes here vertical and feed and escape." in page["text"]
-    assert dump["text"].count("\n\n") == 1  # one paragraph per paragraph of the dump
-    assert "Raw bytes here vertical and feed and escape. one line to the end ." in dump["text"]
+    assert "Raw bytes and escape to the end ." in dump["text"]
+    # the lines after the form feed and the vertical tab are kept, each a line of its own
+    for city in ("Lahore", "Karachi"):
+        assert _line(city) in dump["text"].split("\n\n")
 
 
 def test_without_controls_keeps_words_apart_and_clean_text_as_it_is():

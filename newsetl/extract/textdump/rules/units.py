@@ -16,11 +16,12 @@ ELLIPSIS = ("...", "…")
 
 # Common cases (CRLF, CR, NUL) go through str.replace; regexes only see the rare
 # rest, because sre pays per match and a 2 MB dump of NULs matches at every character.
-# Line breaks are NEL and the Unicode separators; a vertical tab, a form feed and the other
-# control characters are spaces, by the rule every article's text follows
-# (``newsetl.extract.document.CONTROLS``, D104): a line is not cut at them, nor are two
-# words joined.
-_LINEBREAKS = re.compile(r"[\x85\u2028\u2029]")
+# Line breaks are what str.splitlines() takes for one: a vertical tab (a word processor's
+# manual line break), a form feed (a page break), FS/GS/RS, NEL and the Unicode separators;
+# a dump that uses them between its lines must not become one line of menu and body. The
+# other control characters are spaces, by the rule every article's text follows
+# (``newsetl.extract.document.CONTROLS``, D104): two words are never joined.
+_LINEBREAKS = re.compile(r"[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 _INVISIBLE = re.compile(r"[\u00ad\u200b-\u200d\u2060\ufeff]+")
 # Only what needs changing: a lone plain space is left alone, so clean text is a pure scan.
 _HSPACE = re.compile(
@@ -123,7 +124,7 @@ def _looks_hard_wrapped(lines: list[str]) -> bool:
 
 def split_units(raw: str) -> list[Unit]:
     text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
-    text = _INVISIBLE.sub("", _LINEBREAKS.sub("\n", CONTROLS.sub(" ", text)))
+    text = _INVISIBLE.sub("", CONTROLS.sub(" ", _LINEBREAKS.sub("\n", text)))
     text = _HSPACE.sub(" ", text)  # once over the whole text: far cheaper than per line
     parts: list[str] = []
     block_ids: list[int] = []

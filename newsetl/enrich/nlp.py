@@ -28,8 +28,8 @@ their Docs (``Doc.from_docs(..., ensure_whitespace=False)``) gives back one Doc 
 from __future__ import annotations
 
 import importlib
-import itertools
 import importlib.resources
+import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
